@@ -1,0 +1,51 @@
+"""The survey platform's Flask application.
+
+``create_app`` sets configuration, binds extensions and registers blueprints: nothing else.
+No database writes, no migrations and no network calls happen at start-up.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: Any = None) -> Flask:
+    """Build the app. ``config`` is a config class/object or a mapping of overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+
+    from survey.config import Config, ensure_secret_key, sqlite_default_uri
+
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_default_uri(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
+
+    from survey import database, i18n, security, errors, cli
+
+    database.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from survey.respond import bp as respond_bp
+    from survey.auth import bp as auth_bp
+    from survey.designer import bp as designer_bp
+    from survey.analyst import bp as analyst_bp
+    from survey.admin import bp as admin_bp
+
+    app.register_blueprint(respond_bp)
+    app.register_blueprint(auth_bp, url_prefix="/staff")
+    app.register_blueprint(designer_bp, url_prefix="/staff/designer")
+    app.register_blueprint(analyst_bp, url_prefix="/staff/analyst")
+    app.register_blueprint(admin_bp, url_prefix="/staff/admin")
+    return app

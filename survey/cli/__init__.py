@@ -1,0 +1,17 @@
+"""Operator commands: ``flask users …``, ``flask questionnaire …``, ``flask campaign …``,
+``flask analysis …`` and ``flask urls``. One module per group."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from survey.cli.analysis import analysis_cli
+    from survey.cli.campaign import campaign_cli
+    from survey.cli.questionnaire import questionnaire_cli
+    from survey.cli.urls import urls_command
+    from survey.cli.users import users_cli
+
+    for group in (users_cli, questionnaire_cli, campaign_cli, analysis_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(urls_command)

@@ -1,0 +1,74 @@
+"""Configuration read from the environment.
+
+Defaults suit the embedded deployment: SQLite under ``instance/``. A real deployment sets
+``DATABASE_URL`` (PostgreSQL) and ``SECRET_KEY``. Reading the config never writes anything;
+the one file the app may create (a generated secret key) is written by :func:`ensure_secret_key`
+from the factory, once.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Base configuration; every value can be overridden by an environment variable."""
+
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # Respondent pages are Vietnamese first; staff may switch to English.
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    # Cookies: only what the flow needs, never readable by scripts.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # a long questionnaire must not expire mid-page
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
+    # Disclosure control: no published cell or base smaller than this (per campaign override).
+    DISCLOSURE_THRESHOLD = int(os.environ.get("DISCLOSURE_THRESHOLD", 5))
+    # Partial answers kept for save-and-resume expire after this many days.
+    DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", 14))
+    # Public base URL used when printing links and QR codes (e.g. https://khaosat.example.vn).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    QUESTIONNAIRE_DIR = os.environ.get(
+        "QUESTIONNAIRE_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
+    )
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = True
+
+
+def sqlite_default_uri(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "survey.sqlite3")
+
+
+def ensure_secret_key(instance_path: str) -> str:
+    """Return the deployment's secret key, generating ``instance/secret_key`` on first run.
+
+    A generated key is better than a hard-coded one: access-code hashes and sessions depend on it,
+    so it must be stable across restarts and unique per deployment.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

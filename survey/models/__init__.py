@@ -1,0 +1,19 @@
+"""Models grouped by aggregate: questionnaire, campaign, response, staff."""
+from survey.models.base import Base
+from survey.models.campaign import AccessCode, AccessCodeBatch, AccessMode, Campaign, CampaignTarget
+from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
+from survey.models.response import (
+    Answer,
+    Draft,
+    PageReach,
+    Response,
+    ResponseStatus,
+    SubmissionReceipt,
+)
+from survey.models.staff import AuditLog, Role, StaffUser
+
+__all__ = [
+    "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "Base", "Campaign",
+    "CampaignTarget", "Draft", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
+    "ResponseStatus", "Role", "StaffUser", "SubmissionReceipt",
+]
