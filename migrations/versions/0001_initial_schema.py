@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6ee673917513
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 02:55:35.625293
+Create Date: 2026-11-25 02:58:18.740600
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '6ee673917513'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
