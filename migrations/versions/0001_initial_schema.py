@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 02:58:18.740600
+Create Date: 2026-11-25 03:03:34.934580
 
 """
 from alembic import op
@@ -77,6 +77,17 @@ def upgrade():
     )
     with op.batch_alter_table('questionnaire_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_questionnaire_version_questionnaire_id'), ['questionnaire_id'], unique=False)
+
+    op.create_table('staff_session',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], name=op.f('fk_staff_session_user_id_staff_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_staff_session'))
+    )
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('campaign',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -233,6 +244,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_campaign_version_id'))
 
     op.drop_table('campaign')
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_session_user_id'))
+
+    op.drop_table('staff_session')
     with op.batch_alter_table('questionnaire_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_questionnaire_version_questionnaire_id'))
 

@@ -10,10 +10,10 @@ from survey.models.response import (
     ResponseStatus,
     SubmissionReceipt,
 )
-from survey.models.staff import AuditLog, Role, StaffUser
+from survey.models.staff import AuditLog, Role, StaffSession, StaffUser
 
 __all__ = [
     "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "Base", "Campaign",
     "CampaignTarget", "Draft", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
-    "ResponseStatus", "Role", "StaffUser", "SubmissionReceipt",
+    "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
 ]

@@ -33,6 +33,19 @@ class StaffUser(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class StaffSession(Base):
+    """A signed-in staff browser. The cookie holds a random token; only its hash is stored here,
+    so signing out, an idle timeout, a password change or disabling the account ends the session
+    for real (a copied cookie stops working), which a signed cookie alone cannot do."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditLog(Base):
     __tablename__ = "audit_log"
 
