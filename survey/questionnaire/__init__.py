@@ -1,39 +1,35 @@
-"""Questionnaire definitions: load, validate, hash. Pure Python: no Flask, no database.
+"""Questionnaire definitions: load, normalise, validate, hash. Pure Python: no Flask, no database.
 
 The canonical form of a definition is a plain dict (see ``docs/questionnaire-format.md``);
 it is what gets stored in ``QuestionnaireVersion.definition`` and what ``analysis`` reads.
+
+Modules: :mod:`.expressions` (the skip-logic language), :mod:`.model` (normalisation and
+helpers), :mod:`.validator`, :mod:`.loader` (YAML with line numbers), :mod:`.xlsform`
+(XLSForm import/export), :mod:`.versions` (what changed between two definitions).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
-import yaml
+from survey.questionnaire.errors import DefinitionError
+from survey.questionnaire.expressions import ExpressionError, evaluate, is_true, parse, references
+from survey.questionnaire.loader import load_file, load_text, read_file
+from survey.questionnaire.model import (banners, find_item, item_variables, iter_items,
+                                        iter_pages, label_text, missing_codes, normalize,
+                                        option_codes, variables)
+from survey.questionnaire.validator import check, validate
 
-
-class DefinitionError(ValueError):
-    """A definition could not be loaded or is invalid. ``errors`` lists every problem found."""
-
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("\n".join(errors))
+__all__ = [
+    "DefinitionError", "ExpressionError", "content_hash", "load_file", "load_text", "read_file",
+    "normalize", "validate", "check", "parse", "evaluate", "is_true", "references", "iter_items",
+    "iter_pages", "find_item", "item_variables", "variables", "option_codes", "missing_codes",
+    "banners", "label_text",
+]
 
 
 def content_hash(definition: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON: equal meaning gives an equal hash, whatever the key order."""
     payload = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def load_file(path: str | Path) -> dict[str, Any]:
-    """Load a YAML definition. Raises :class:`DefinitionError` naming the file on any problem."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise DefinitionError([f"{path.name}: {exc}"]) from exc
-    if not isinstance(data, dict) or not data.get("id"):
-        raise DefinitionError([f"{path.name}: not a questionnaire definition (no 'id')"])
-    return data

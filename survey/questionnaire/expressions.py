@@ -1,0 +1,568 @@
+"""The skip-logic language: a tokenizer, a recursive-descent parser to a small AST, an evaluator.
+
+Relevance conditions, constraints and option filters are written by designers and evaluated on
+respondents' answers, so they are parsed by our own code into frozen dataclasses and walked by
+:func:`evaluate` — never handed to ``eval``. The grammar (lowest precedence first)::
+
+    expression  := or
+    or          := and ("or" and)*
+    and         := not ("and" not)*
+    not         := "not" not | comparison
+    comparison  := operand (("=" | "!=" | "<" | "<=" | ">" | ">=") operand)?
+    operand     := number | string | reference | "." | call | "(" expression ")"
+    call        := function "(" [expression ("," expression)*] ")"
+    reference   := ITEM | ITEM "." ROW
+
+Comparisons do not chain (``1 < A1 < 3`` is a syntax error: write ``A1 > 1 and A1 < 3``).
+An unanswered reference makes every comparison false; ``empty(X)`` is then true.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Union
+
+__all__ = [
+    "ExpressionError", "Node", "Literal", "Reference", "Current", "Not", "BoolOp", "Compare",
+    "Call", "FUNCTIONS", "parse", "evaluate", "is_true", "references", "referenced_items",
+    "walk", "to_text",
+]
+
+MAX_LENGTH = 4000
+MAX_DEPTH = 64
+
+
+class ExpressionError(ValueError):
+    """An expression could not be parsed. ``position`` is the 0-based offset of the problem."""
+
+    def __init__(self, message: str, position: int = 0, text: str = ""):
+        self.message = message
+        self.position = position
+        self.text = text
+        super().__init__(f"{message} (at position {position + 1})")
+
+
+# --------------------------------------------------------------------------- syntax tree
+
+@dataclass(frozen=True)
+class Literal:
+    value: int | float | str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An item (``A1``) or a grid row (``B2.3``): ``name`` is the full variable name."""
+
+    item: str
+    row: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.item if self.row is None else f"{self.item}.{self.row}"
+
+
+@dataclass(frozen=True)
+class Current:
+    """``.`` — the value of the item a constraint belongs to."""
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # = != < <= > >=
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str  # canonical name: selected, count-selected, answered, empty
+    args: tuple[Node, ...]
+
+
+Node = Union[Literal, Reference, Current, Not, BoolOp, Compare, Call]
+
+# function name -> (canonical name, number of arguments, first argument must be a reference)
+FUNCTIONS: dict[str, tuple[str, int, bool]] = {
+    "selected": ("selected", 2, True),
+    "count-selected": ("count-selected", 1, True),
+    "count_selected": ("count-selected", 1, True),
+    "answered": ("answered", 1, True),
+    "empty": ("empty", 1, True),
+}
+KEYWORDS = {"and", "or", "not"}
+COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # number, string, name, op, lparen, rparen, comma, dot, end
+    value: Any
+    position: int
+
+
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ROW = re.compile(r"[A-Za-z0-9_]+")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens. Raises :class:`ExpressionError` at the first bad character."""
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r\n":
+            i += 1
+        elif (ch.isascii() and ch.isdigit()) or (
+                ch == "-" and i + 1 < n and text[i + 1].isascii() and text[i + 1].isdigit()):
+            match = _NUMBER.match(text, i + (ch == "-"))
+            assert match is not None
+            raw = text[i:match.end()]
+            if match.end() < n and (text[match.end()].isalpha() or text[match.end()] == "_"):
+                raise ExpressionError(f"unexpected character {text[match.end()]!r} after number",
+                                      match.end(), text)
+            tokens.append(Token("number", float(raw) if "." in raw else int(raw), i))
+            i = match.end()
+        elif ch.isascii() and (ch.isalpha() or ch == "_"):
+            match = _NAME.match(text, i)
+            assert match is not None
+            name, end = match.group(), match.end()
+            if name == "count" and text.startswith("-selected", end):
+                name, end = "count-selected", end + len("-selected")
+            row = None
+            if end < n and text[end] == "." and name not in KEYWORDS:
+                row_match = _ROW.match(text, end + 1)
+                if row_match is None:
+                    raise ExpressionError(f"expected a row name after {name + '.'!r}", end + 1, text)
+                row, end = row_match.group(), row_match.end()
+            tokens.append(Token("name", (name, row), i))
+            i = end
+        elif ch in "'\"":
+            end = text.find(ch, i + 1)
+            if end < 0:
+                raise ExpressionError("unterminated string", i, text)
+            tokens.append(Token("string", text[i + 1:end], i))
+            i = end + 1
+        elif ch in "<>!=":
+            two = text[i:i + 2]
+            if two in ("<=", ">=", "!="):
+                tokens.append(Token("op", two, i))
+                i += 2
+            elif ch == "!":
+                raise ExpressionError("'!' must be followed by '=' (use 'not' for negation)", i, text)
+            else:
+                tokens.append(Token("op", ch, i))
+                i += 1
+        elif ch == "(":
+            tokens.append(Token("lparen", ch, i))
+            i += 1
+        elif ch == ")":
+            tokens.append(Token("rparen", ch, i))
+            i += 1
+        elif ch == ",":
+            tokens.append(Token("comma", ch, i))
+            i += 1
+        elif ch == ".":
+            if i + 1 < n and text[i + 1].isascii() and text[i + 1].isdigit():
+                raise ExpressionError("a decimal needs a leading digit (write 0.5)", i, text)
+            tokens.append(Token("dot", ch, i))
+            i += 1
+        else:
+            raise ExpressionError(f"unexpected character {ch!r}", i, text)
+    tokens.append(Token("end", None, n))
+    return tokens
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+        self.depth = 0
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.index]
+
+    def fail(self, message: str, token: Token | None = None) -> ExpressionError:
+        return ExpressionError(message, (token or self.token).position, self.text)
+
+    def advance(self) -> Token:
+        token = self.token
+        self.index += 1
+        return token
+
+    def is_keyword(self, word: str) -> bool:
+        return self.token.kind == "name" and self.token.value == (word, None)
+
+    def expect(self, kind: str, what: str) -> Token:
+        if self.token.kind != kind:
+            raise self.fail(f"expected {what}, found {self.describe(self.token)}")
+        return self.advance()
+
+    @staticmethod
+    def describe(token: Token) -> str:
+        if token.kind == "end":
+            return "end of expression"
+        if token.kind == "name":
+            name, row = token.value
+            return repr(name if row is None else f"{name}.{row}")
+        if token.kind == "string":
+            return f"string {token.value!r}"
+        return repr(str(token.value))
+
+    def parse(self) -> Node:
+        if self.token.kind == "end":
+            raise self.fail("empty expression")
+        node = self.expression()
+        if self.token.kind != "end":
+            raise self.fail(f"unexpected {self.describe(self.token)}")
+        return node
+
+    def expression(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
+        try:
+            return self.or_()
+        finally:
+            self.depth -= 1
+
+    def or_(self) -> Node:
+        operands = [self.and_()]
+        while self.is_keyword("or"):
+            self.advance()
+            operands.append(self.and_())
+        return operands[0] if len(operands) == 1 else BoolOp("or", tuple(operands))
+
+    def and_(self) -> Node:
+        operands = [self.not_()]
+        while self.is_keyword("and"):
+            self.advance()
+            operands.append(self.not_())
+        return operands[0] if len(operands) == 1 else BoolOp("and", tuple(operands))
+
+    def not_(self) -> Node:
+        if self.is_keyword("not"):
+            self.advance()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
+            try:
+                return Not(self.not_())
+            finally:
+                self.depth -= 1
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        left = self.operand()
+        if self.token.kind == "op":
+            op = self.advance().value
+            right = self.operand()
+            if self.token.kind == "op":
+                raise self.fail("comparisons cannot be chained; join them with 'and'")
+            return Compare(op, left, right)
+        return left
+
+    def operand(self) -> Node:
+        token = self.token
+        if token.kind == "number":
+            self.advance()
+            return Literal(token.value)
+        if token.kind == "string":
+            self.advance()
+            return Literal(token.value)
+        if token.kind == "dot":
+            self.advance()
+            return Current()
+        if token.kind == "lparen":
+            self.advance()
+            node = self.expression()
+            self.expect("rparen", "')'")
+            return node
+        if token.kind == "name":
+            name, row = token.value
+            if name in KEYWORDS:
+                raise self.fail(f"expected a value, found keyword {name!r}")
+            self.advance()
+            if self.token.kind == "lparen":
+                if row is not None or name not in FUNCTIONS:
+                    known = ", ".join(sorted(set(f for f, _, _ in FUNCTIONS.values())))
+                    raise self.fail(f"unknown function {token.value[0]!r} (known: {known})", token)
+                return self.call(name, token)
+            return Reference(name, row)
+        raise self.fail(f"expected a value, found {self.describe(token)}")
+
+    def call(self, name: str, name_token: Token) -> Node:
+        canonical, arity, wants_reference = FUNCTIONS[name]
+        self.expect("lparen", "'('")
+        args: list[Node] = []
+        if self.token.kind != "rparen":
+            args.append(self.expression())
+            while self.token.kind == "comma":
+                self.advance()
+                args.append(self.expression())
+        self.expect("rparen", "')' or ','")
+        if len(args) != arity:
+            raise self.fail(f"{canonical}() takes {arity} argument{'s' if arity > 1 else ''}, "
+                            f"got {len(args)}", name_token)
+        if wants_reference and not isinstance(args[0], (Reference, Current)):
+            raise self.fail(f"the first argument of {canonical}() must be an item id", name_token)
+        if canonical == "selected" and not isinstance(args[1], Literal):
+            raise self.fail("the second argument of selected() must be an option code", name_token)
+        return Call(canonical, tuple(args))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Node:
+    return _Parser(text).parse()
+
+
+def parse(text: str) -> Node:
+    """Parse an expression into its syntax tree.
+
+    Raises :class:`ExpressionError` (a ``ValueError``) with the position of the first problem,
+    for any input — including non-strings, over-long or too deeply nested text.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"an expression must be text, not {type(text).__name__}", 0, "")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", MAX_LENGTH, text)
+    return _parse_cached(text)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, parents before children."""
+    yield node
+    if isinstance(node, Not):
+        yield from walk(node.operand)
+    elif isinstance(node, BoolOp):
+        for operand in node.operands:
+            yield from walk(operand)
+    elif isinstance(node, Compare):
+        yield from walk(node.left)
+        yield from walk(node.right)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from walk(arg)
+
+
+def _as_node(expr: str | Node) -> Node:
+    return parse(expr) if isinstance(expr, str) else expr
+
+
+def references(expr: str | Node) -> set[str]:
+    """Variable names the expression reads, as written: ``{"A1", "B2.3"}`` (``.`` excluded)."""
+    return {node.name for node in walk(_as_node(expr)) if isinstance(node, Reference)}
+
+
+def referenced_items(expr: str | Node) -> set[str]:
+    """Item ids the expression depends on: ``B2.3`` counts as ``B2``."""
+    return {node.item for node in walk(_as_node(expr)) if isinstance(node, Reference)}
+
+
+def uses_current(expr: str | Node) -> bool:
+    return any(isinstance(node, Current) for node in walk(_as_node(expr)))
+
+
+def _literal_text(value: int | float | str) -> str:
+    if isinstance(value, str):
+        return f"'{value}'" if "'" not in value else f'"{value}"'
+    return repr(value)
+
+
+_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "atom": 5}
+
+
+def _precedence(node: Node) -> int:
+    if isinstance(node, BoolOp):
+        return _PRECEDENCE[node.op]
+    if isinstance(node, Not):
+        return _PRECEDENCE["not"]
+    if isinstance(node, Compare):
+        return _PRECEDENCE["compare"]
+    return _PRECEDENCE["atom"]
+
+
+def to_text(node: Node, name: Callable[[Reference], str] | None = None,
+            current: str = ".") -> str:
+    """Write a tree back as text (minimal parentheses). ``name`` renames references — the
+    XLSForm exporter passes one that writes ``${A1}``."""
+    name = name or (lambda ref: ref.name)
+
+    def wrap(child: Node, minimum: int) -> str:
+        text = to_text(child, name, current)
+        return f"({text})" if _precedence(child) < minimum else text
+
+    if isinstance(node, Literal):
+        return _literal_text(node.value)
+    if isinstance(node, Reference):
+        return name(node)
+    if isinstance(node, Current):
+        return current
+    if isinstance(node, Not):
+        return f"not {wrap(node.operand, _PRECEDENCE['not'])}"
+    if isinstance(node, BoolOp):
+        level = _PRECEDENCE[node.op]
+        return f" {node.op} ".join(wrap(operand, level) for operand in node.operands)
+    if isinstance(node, Compare):
+        level = _PRECEDENCE["compare"] + 1
+        return f"{wrap(node.left, level)} {node.op} {wrap(node.right, level)}"
+    if isinstance(node, Call):
+        return f"{node.function}({', '.join(to_text(a, name, current) for a in node.args)})"
+    raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- evaluation
+
+_MISSING = object()
+
+
+def _lookup(ref: Reference, answers: dict[str, Any]) -> Any:
+    if ref.row is None:
+        return answers.get(ref.item, _MISSING)
+    if ref.name in answers:  # answers flattened to variables, as in the answer table
+        return answers[ref.name]
+    container = answers.get(ref.item)
+    if isinstance(container, dict):
+        return container.get(ref.row, container.get(_int_or_none(ref.row), _MISSING))
+    return _MISSING
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def is_answered(value: Any) -> bool:
+    """An answer is present: not missing, not ``None``, not an empty string, list or dict."""
+    if value is _MISSING or value is None:
+        return False
+    if isinstance(value, str):
+        return value.strip() != ""
+    if isinstance(value, (list, tuple, dict, set)):
+        return len(value) > 0
+    return True
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            return None
+    return None
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if not is_answered(left) or not is_answered(right):
+        return False
+    if isinstance(left, str) and isinstance(right, str):
+        return _OPERATORS[op](left, right)
+    a, b = _number(left), _number(right)
+    if a is not None and b is not None:
+        return _OPERATORS[op](a, b)
+    if op in ("=", "!=") and type(left) is type(right):
+        return _OPERATORS[op](left, right)
+    return False
+
+
+def _codes(value: Any) -> list[Any]:
+    if not is_answered(value):
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return list(value)
+    if isinstance(value, str):  # XLSForm style "1 3 5"
+        return value.split()
+    return [value]
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if not is_answered(value):
+        return False
+    return value != 0
+
+
+def _value(node: Node, answers: dict[str, Any], current: Any) -> Any:
+    if isinstance(node, Literal):
+        return node.value
+    if isinstance(node, Reference):
+        return _lookup(node, answers)
+    if isinstance(node, Current):
+        return _MISSING if current is None else current
+    if isinstance(node, Not):
+        return not _truthy(_value(node.operand, answers, current))
+    if isinstance(node, BoolOp):
+        if node.op == "and":
+            return all(_truthy(_value(op, answers, current)) for op in node.operands)
+        return any(_truthy(_value(op, answers, current)) for op in node.operands)
+    if isinstance(node, Compare):
+        return _compare(node.op, _value(node.left, answers, current),
+                        _value(node.right, answers, current))
+    if isinstance(node, Call):
+        subject = _value(node.args[0], answers, current)
+        if node.function == "answered":
+            return is_answered(subject)
+        if node.function == "empty":
+            return not is_answered(subject)
+        if node.function == "count-selected":
+            if isinstance(subject, dict):
+                return sum(1 for v in subject.values() if is_answered(v))
+            return len(_codes(subject))
+        if node.function == "selected":
+            wanted = _number(_value(node.args[1], answers, current))
+            target = _value(node.args[1], answers, current) if wanted is None else wanted
+            return any(_number(code) == target if wanted is not None else code == target
+                       for code in _codes(subject))
+    raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover
+
+
+def evaluate(expr: str | Node, answers: dict[str, Any], current: Any = None) -> Any:
+    """Evaluate an expression on an answers dict (see docs/questionnaire-format.md).
+
+    Returns a bool for conditions, or the plain value for a bare reference or literal
+    (``None`` when unanswered). ``current`` is the value ``.`` stands for. Raises
+    :class:`ExpressionError` only when ``expr`` is text that does not parse; evaluation itself
+    never raises on odd answer values — a value of the wrong kind simply compares false.
+    """
+    result = _value(_as_node(expr), answers or {}, current)
+    return None if result is _MISSING else result
+
+
+def is_true(expr: str | Node | None, answers: dict[str, Any], current: Any = None) -> bool:
+    """A condition holds. ``None`` or an empty expression (no condition) counts as true."""
+    if expr is None or (isinstance(expr, str) and not expr.strip()):
+        return True
+    return _truthy(evaluate(expr, answers, current))

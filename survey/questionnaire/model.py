@@ -1,0 +1,523 @@
+"""The canonical questionnaire dict: normalisation of shorthands and small pure helpers.
+
+A designer's file may use shorthands (a plain string for a Vietnamese-only label, ``options_from``
+naming a shared option list, omitted defaults). :func:`normalize` expands them into the canonical
+form described in ``docs/questionnaire-format.md`` — the one form every other part of the platform
+reads. Normalising a canonical dict again returns an equal dict.
+
+Structural problems (a label that is a number, an unknown key, an option without a code) are
+collected, not raised one at a time, so a designer sees every problem of a file in one run.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+__all__ = [
+    "ITEM_TYPES", "CHOICE_TYPES", "Report", "normalize", "iter_pages", "iter_items", "find_item",
+    "item_variables", "variables", "option_codes", "missing_codes", "banners", "label_text",
+    "page_of_item",
+]
+
+ITEM_TYPES = ("note", "single", "multiple", "grid", "ranking", "numeric", "text")
+CHOICE_TYPES = frozenset({"single", "multiple", "grid", "ranking"})
+
+TOP_KEYS = ("id", "languages", "title", "introduction", "anonymity", "thank_you",
+            "estimated_minutes", "option_lists", "pages")
+PAGE_KEYS = ("id", "title", "relevant", "items")
+COMMON_ITEM_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
+                    "constraint_message")
+TYPE_KEYS: dict[str, tuple[str, ...]] = {
+    "note": (),
+    "single": ("options", "options_from", "appearance", "randomize", "role", "dimension"),
+    "multiple": ("options", "options_from", "min_select", "max_select", "randomize"),
+    "grid": ("rows", "options", "options_from", "randomize"),
+    "ranking": ("options", "options_from", "top", "randomize"),
+    "numeric": ("min", "max", "decimals"),
+    "text": ("max_length", "multiline"),
+}
+OPTION_KEYS = ("code", "label", "other", "missing", "exclusive", "relevant")
+OPTION_FLAGS = ("other", "missing", "exclusive")
+ROW_KEYS = ("id", "label")
+APPEARANCES = ("radio", "dropdown")
+ITEM_ORDER = ("id", "type", "role", "dimension", "label", "hint", "required", "relevant",
+              "constraint", "constraint_message", "appearance", "rows", "options_from",
+              "options", "min_select", "max_select", "top", "randomize", "min", "max",
+              "decimals", "multiline", "max_length")
+TEXT_MAX_LENGTH = {False: 250, True: 2000}  # default max_length by `multiline`
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+Path = tuple[Any, ...]
+
+
+# --------------------------------------------------------------------------- problem reports
+
+@dataclass
+class Problem:
+    path: Path
+    where: str
+    message: str
+
+
+@dataclass
+class Report:
+    """Collects problems with the path of the offending node, formatted as
+    ``source:line: where: message`` when ``locations`` maps that path (or a prefix) to a line
+    (YAML) or to a place such as ``survey row 12`` (XLSForm)."""
+
+    source: str = "<definition>"
+    locations: Mapping[Path, int | str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: Path, where: str, message: str) -> None:
+        self.problems.append(Problem(tuple(path), where, message))
+
+    def location(self, path: Path) -> int | str | None:
+        for end in range(len(path), -1, -1):
+            found = self.locations.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+    def format(self, problem: Problem) -> str:
+        place = self.location(problem.path)
+        head = self.source if place is None else (
+            f"{self.source}:{place}" if isinstance(place, int) else f"{self.source}: {place}")
+        where = f" {problem.where}:" if problem.where else ""
+        return f"{head}:{where} {problem.message}"
+
+    def messages(self) -> list[str]:
+        return [self.format(p) for p in self.problems]
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+
+# --------------------------------------------------------------------------- normalisation
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Normalizer:
+    def __init__(self, report: Report):
+        self.report = report
+        self.languages_seen: list[str] = []
+        self.option_lists: dict[str, list[dict[str, Any]]] = {}
+
+    def add(self, path: Path, where: str, message: str) -> None:
+        self.report.add(path, where, message)
+
+    # -- small values
+
+    def label(self, value: Any, path: Path, where: str, what: str = "label",
+              required: bool = True) -> dict[str, str] | None:
+        if value is None:
+            if required:
+                self.add(path, where, f"missing {what}")
+            return None
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = {"vi": str(value)}
+        if not isinstance(value, Mapping):
+            self.add(path, where, f"{what} must be text or a mapping of language to text, "
+                                  f"not {type(value).__name__}")
+            return None
+        result: dict[str, str] = {}
+        for lang, text in value.items():
+            if not isinstance(lang, str) or not LANGUAGE_RE.match(lang):
+                self.add(path, where, f"{what}: {lang!r} is not a language code such as vi or en")
+                continue
+            if text is None:
+                continue
+            if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+                self.add(path + (lang,), where, f"{what} ({lang}) must be text")
+                continue
+            text = str(text).strip()
+            if text:
+                result[lang] = text
+                if lang not in self.languages_seen:
+                    self.languages_seen.append(lang)
+        if "vi" not in result:
+            self.add(path, where, f"{what} has no Vietnamese (vi) text")
+        return result
+
+    def expression(self, value: Any, path: Path, where: str, what: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) and value is True and what == "relevant":
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.add(path, where, f"{what} must be an expression (text)")
+            return None
+        text = str(value).strip()
+        return text or None
+
+    def flag(self, value: Any, path: Path, where: str, what: str, default: bool = False) -> bool:
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("yes", "true"):
+            return True
+        if isinstance(value, str) and value.strip().lower() in ("no", "false"):
+            return False
+        self.add(path, where, f"{what} must be true or false, not {value!r}")
+        return default
+
+    def integer(self, value: Any, path: Path, where: str, what: str) -> int | None:
+        if value is None:
+            return None
+        if _is_int(value):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        self.add(path, where, f"{what} must be a whole number, not {value!r}")
+        return None
+
+    def number(self, value: Any, path: Path, where: str, what: str) -> int | float | None:
+        if value is None:
+            return None
+        if _is_number(value):
+            return value
+        self.add(path, where, f"{what} must be a number, not {value!r}")
+        return None
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], path: Path,
+                     where: str) -> None:
+        for key in data:
+            if key not in allowed:
+                hint = f" (allowed: {', '.join(allowed)})" if len(allowed) < 12 else ""
+                self.add(path + (key,), where, f"unknown key {key!r}{hint}")
+
+    def mapping(self, value: Any, path: Path, where: str, what: str) -> Mapping[str, Any] | None:
+        if isinstance(value, Mapping):
+            return value
+        self.add(path, where, f"{what} must be a mapping of keys to values, "
+                              f"not {type(value).__name__}")
+        return None
+
+    def sequence(self, value: Any, path: Path, where: str, what: str) -> list[Any]:
+        if value is None:
+            self.add(path, where, f"missing {what}")
+            return []
+        if isinstance(value, list):
+            return value
+        self.add(path, where, f"{what} must be a list, not {type(value).__name__}")
+        return []
+
+    # -- options, rows
+
+    def options(self, value: Any, path: Path, where: str) -> list[dict[str, Any]]:
+        result = []
+        for index, raw in enumerate(self.sequence(value, path, where, "options")):
+            option_path = path + (index,)
+            raw = self.mapping(raw, option_path, where, f"option {index + 1}")
+            if raw is None:
+                continue
+            self.unknown_keys(raw, OPTION_KEYS, option_path, where)
+            code = raw.get("code")
+            if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+                code = int(code)
+            if not _is_int(code):
+                self.add(option_path + ("code",), where,
+                         f"option {index + 1} needs a whole-number code, not {code!r}")
+                continue
+            option_where = f"{where}, option {code}"
+            option: dict[str, Any] = {"code": code}
+            option["label"] = self.label(raw.get("label"), option_path + ("label",),
+                                         option_where) or {}
+            for flag in OPTION_FLAGS:
+                if self.flag(raw.get(flag), option_path + (flag,), option_where, flag):
+                    option[flag] = True
+            relevant = self.expression(raw.get("relevant"), option_path + ("relevant",),
+                                       option_where, "relevant")
+            if relevant:
+                option["relevant"] = relevant
+            result.append(option)
+        return result
+
+    def rows(self, value: Any, path: Path, where: str) -> list[dict[str, Any]]:
+        result = []
+        for index, raw in enumerate(self.sequence(value, path, where, "rows")):
+            row_path = path + (index,)
+            raw = self.mapping(raw, row_path, where, f"row {index + 1}")
+            if raw is None:
+                continue
+            self.unknown_keys(raw, ROW_KEYS, row_path, where)
+            row_id = raw.get("id")
+            if _is_int(row_id):
+                row_id = str(row_id)
+            if not isinstance(row_id, str) or not row_id:
+                self.add(row_path + ("id",), where, f"row {index + 1} needs an id")
+                continue
+            label = self.label(raw.get("label"), row_path + ("label",), f"{where}, row {row_id}")
+            result.append({"id": row_id, "label": label or {}})
+        return result
+
+    def choice_options(self, raw: Mapping[str, Any], path: Path, where: str,
+                       item: dict[str, Any]) -> None:
+        list_name = raw.get("options_from")
+        options = None
+        if "options" in raw:
+            options = self.options(raw["options"], path + ("options",), where)
+        if list_name is not None:
+            if not isinstance(list_name, str) or list_name not in self.option_lists:
+                known = ", ".join(sorted(self.option_lists)) or "none defined"
+                self.add(path + ("options_from",), where,
+                         f"options_from names unknown option list {list_name!r} (known: {known})")
+            else:
+                shared = self.option_lists[list_name]
+                if options is not None and options != shared:
+                    self.add(path + ("options",), where,
+                             f"options differ from option list {list_name!r} named in "
+                             "options_from; keep only one of the two")
+                options = [dict(option) for option in shared]
+                item["options_from"] = list_name
+        if options is None:
+            self.add(path, where, "missing options (give options or options_from)")
+            options = []
+        item["options"] = options
+
+    # -- items, pages, top level
+
+    def item(self, raw: Any, path: Path, index: int) -> dict[str, Any] | None:
+        raw = self.mapping(raw, path, f"item {index + 1} of its page", "an item")
+        if raw is None:
+            return None
+        item_id = raw.get("id")
+        if _is_int(item_id):
+            item_id = str(item_id)
+        if not isinstance(item_id, str) or not item_id:
+            self.add(path + ("id",), f"item {index + 1} of its page", "missing item id")
+            return None
+        where = f"item {item_id}"
+        item_type = raw.get("type")
+        if item_type not in TYPE_KEYS:
+            self.add(path + ("type",), where,
+                     f"unknown type {item_type!r} (known: {', '.join(ITEM_TYPES)})")
+            return None
+        if item_type != "single" and ("role" in raw or "dimension" in raw):
+            self.add(path + ("role",), where,
+                     f"only a single-choice item can be a banner (role/dimension), not {item_type}")
+            raw = {k: v for k, v in raw.items() if k not in ("role", "dimension")}
+        self.unknown_keys(raw, COMMON_ITEM_KEYS + TYPE_KEYS[item_type], path, where)
+        item: dict[str, Any] = {"id": item_id, "type": item_type}
+        item["label"] = self.label(raw.get("label"), path + ("label",), where) or {}
+        hint = self.label(raw.get("hint"), path + ("hint",), where, "hint", required=False)
+        if hint:
+            item["hint"] = hint
+        item["required"] = self.flag(raw.get("required"), path + ("required",), where, "required")
+        for key in ("relevant", "constraint"):
+            text = self.expression(raw.get(key), path + (key,), where, key)
+            if text:
+                item[key] = text
+        message = self.label(raw.get("constraint_message"), path + ("constraint_message",),
+                             where, "constraint_message", required=False)
+        if message:
+            item["constraint_message"] = message
+
+        if item_type in CHOICE_TYPES:
+            if item_type == "grid":
+                item["rows"] = self.rows(raw.get("rows"), path + ("rows",), where)
+            self.choice_options(raw, path, where, item)
+            item["randomize"] = self.flag(raw.get("randomize"), path + ("randomize",), where,
+                                          "randomize")
+        if item_type == "single":
+            appearance = raw.get("appearance", "radio")
+            if appearance not in APPEARANCES:
+                self.add(path + ("appearance",), where,
+                         f"appearance must be one of {', '.join(APPEARANCES)}, not {appearance!r}")
+                appearance = "radio"
+            item["appearance"] = appearance
+            if raw.get("role") is not None:
+                item["role"] = raw["role"]
+            if raw.get("dimension") is not None:
+                item["dimension"] = raw["dimension"]
+        elif item_type == "multiple":
+            item["min_select"] = self.integer(raw.get("min_select"), path + ("min_select",),
+                                              where, "min_select") or 0
+            item["max_select"] = self.integer(raw.get("max_select"), path + ("max_select",),
+                                              where, "max_select")
+        elif item_type == "ranking":
+            top = self.integer(raw.get("top"), path + ("top",), where, "top")
+            item["top"] = top if top is not None else len(
+                [o for o in item["options"] if not o.get("missing")])
+        elif item_type == "numeric":
+            item["min"] = self.number(raw.get("min"), path + ("min",), where, "min")
+            item["max"] = self.number(raw.get("max"), path + ("max",), where, "max")
+            decimals = self.integer(raw.get("decimals"), path + ("decimals",), where, "decimals")
+            item["decimals"] = decimals if decimals is not None else 0
+        elif item_type == "text":
+            item["multiline"] = self.flag(raw.get("multiline"), path + ("multiline",), where,
+                                          "multiline")
+            max_length = self.integer(raw.get("max_length"), path + ("max_length",), where,
+                                      "max_length")
+            item["max_length"] = max_length if max_length is not None else \
+                TEXT_MAX_LENGTH[item["multiline"]]
+        return _ordered(item, ITEM_ORDER)
+
+    def page(self, raw: Any, path: Path, index: int) -> dict[str, Any] | None:
+        raw = self.mapping(raw, path, f"page {index + 1}", "a page")
+        if raw is None:
+            return None
+        page_id = raw.get("id")
+        if _is_int(page_id):
+            page_id = str(page_id)
+        if not isinstance(page_id, str) or not page_id:
+            self.add(path + ("id",), f"page {index + 1}", "missing page id")
+            page_id = f"P{index + 1}"
+        where = f"page {page_id}"
+        self.unknown_keys(raw, PAGE_KEYS, path, where)
+        page: dict[str, Any] = {"id": page_id}
+        title = self.label(raw.get("title"), path + ("title",), where, "title", required=False)
+        if title:
+            page["title"] = title
+        relevant = self.expression(raw.get("relevant"), path + ("relevant",), where, "relevant")
+        if relevant:
+            page["relevant"] = relevant
+        items = []
+        for item_index, raw_item in enumerate(self.sequence(raw.get("items"), path + ("items",),
+                                                            where, "items")):
+            item = self.item(raw_item, path + ("items", item_index), item_index)
+            if item is not None:
+                items.append(item)
+        page["items"] = items
+        return page
+
+    def definition(self, data: Any) -> dict[str, Any]:
+        data = self.mapping(data, (), "", "a questionnaire definition")
+        if data is None:
+            return {}
+        self.unknown_keys(data, TOP_KEYS, (), "")
+        result: dict[str, Any] = {}
+        qid = data.get("id")
+        if not isinstance(qid, str) or not qid:
+            self.add(("id",), "", "missing questionnaire id (a slug such as ne-tranh-trach-nhiem)")
+            qid = ""
+        result["id"] = qid
+        languages = data.get("languages")
+        result["title"] = self.label(data.get("title"), ("title",), "", "title") or {}
+        for key in ("introduction", "anonymity", "thank_you"):
+            text = self.label(data.get(key), (key,), "", key, required=False)
+            if text:
+                result[key] = text
+        minutes = self.integer(data.get("estimated_minutes"), ("estimated_minutes",), "",
+                               "estimated_minutes")
+        if minutes is not None:
+            result["estimated_minutes"] = minutes
+        lists = data.get("option_lists")
+        if lists is not None and self.mapping(lists, ("option_lists",), "", "option_lists"):
+            for name, options in lists.items():
+                self.option_lists[str(name)] = self.options(
+                    options, ("option_lists", name), f"option list {name}")
+            result["option_lists"] = {name: [dict(o) for o in options]
+                                      for name, options in self.option_lists.items()}
+        pages = []
+        for index, raw_page in enumerate(self.sequence(data.get("pages"), ("pages",), "",
+                                                       "pages")):
+            page = self.page(raw_page, ("pages", index), index)
+            if page is not None:
+                pages.append(page)
+        result["pages"] = pages
+        if languages is None:
+            languages = ["vi"] + [lang for lang in self.languages_seen if lang != "vi"]
+        elif not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+            self.add(("languages",), "", "languages must be a list of language codes")
+            languages = ["vi"]
+        result["languages"] = list(languages)
+        return _ordered(result, TOP_KEYS)
+
+
+def _ordered(data: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    return {key: data[key] for key in order if key in data}
+
+
+def normalize_collect(data: Any, report: Report) -> dict[str, Any]:
+    """Best-effort normalisation: problems go to ``report``, the result skips what was broken."""
+    return _Normalizer(report).definition(data)
+
+
+def normalize(data: Any, source: str = "<definition>",
+              locations: Mapping[Path, int | str] | None = None) -> dict[str, Any]:
+    """Expand shorthands into the canonical dict (labels as ``{lang: text}``, ``options_from``
+    copied into ``options``, defaults filled).
+
+    Raises :class:`~survey.questionnaire.DefinitionError` listing every structural problem.
+    It does not check cross-references or logic: :func:`~survey.questionnaire.validate` does.
+    """
+    from survey.questionnaire.errors import DefinitionError
+
+    report = Report(source, locations or {})
+    result = normalize_collect(data, report)
+    if report:
+        raise DefinitionError(report.messages())
+    return result
+
+
+# --------------------------------------------------------------------------- helpers
+
+def iter_pages(definition: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from definition.get("pages") or []
+
+
+def iter_items(definition: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item in questionnaire order, notes included."""
+    for page in iter_pages(definition):
+        yield from page.get("items") or []
+
+
+def find_item(definition: Mapping[str, Any], item_id: str) -> dict[str, Any] | None:
+    """The item with this id (``B2.3`` finds grid ``B2``), or ``None``."""
+    item_id = item_id.split(".", 1)[0]
+    return next((item for item in iter_items(definition) if item.get("id") == item_id), None)
+
+
+def page_of_item(definition: Mapping[str, Any], item_id: str) -> int | None:
+    """0-based index of the page holding the item, or ``None``."""
+    for index, page in enumerate(iter_pages(definition)):
+        if any(item.get("id") == item_id for item in page.get("items") or []):
+            return index
+    return None
+
+
+def item_variables(item: Mapping[str, Any]) -> list[str]:
+    """Variable names under which the item's answers are stored in the ``answer`` table:
+    none for a note, ``ITEM.ROW`` for each grid row, the item id otherwise."""
+    if item.get("type") == "note":
+        return []
+    if item.get("type") == "grid":
+        return [f"{item['id']}.{row['id']}" for row in item.get("rows") or []]
+    return [item["id"]]
+
+
+def variables(definition: Mapping[str, Any]) -> list[str]:
+    """All stored variable names, in questionnaire order."""
+    return [name for item in iter_items(definition) for name in item_variables(item)]
+
+
+def option_codes(item: Mapping[str, Any]) -> list[int]:
+    return [option["code"] for option in item.get("options") or []]
+
+
+def missing_codes(item: Mapping[str, Any]) -> set[int]:
+    """Codes marked ``missing`` ("don't know", "no answer"): excluded from valid percentages."""
+    return {option["code"] for option in item.get("options") or [] if option.get("missing")}
+
+
+def banners(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Items marked ``role: banner`` in questionnaire order (their ``dimension`` names them)."""
+    return [item for item in iter_items(definition) if item.get("role") == "banner"]
+
+
+def label_text(label: Mapping[str, str] | str | None, language: str = "vi") -> str:
+    """The label in ``language``, falling back to Vietnamese, then to any language."""
+    if label is None:
+        return ""
+    if isinstance(label, str):
+        return label
+    return label.get(language) or label.get("vi") or next(iter(label.values()), "")
