@@ -88,7 +88,12 @@ class Report:
         return f"{head}:{where} {problem.message}"
 
     def messages(self) -> list[str]:
-        return [self.format(p) for p in self.problems]
+        """Formatted messages, in file order where lines are known."""
+        def line(problem: Problem) -> int:
+            place = self.location(problem.path)
+            return place if isinstance(place, int) else 0
+
+        return [self.format(p) for p in sorted(self.problems, key=line)]
 
     def __bool__(self) -> bool:
         return bool(self.problems)
@@ -297,7 +302,7 @@ class _Normalizer:
             return None
         where = f"item {item_id}"
         item_type = raw.get("type")
-        if item_type not in TYPE_KEYS:
+        if not isinstance(item_type, str) or item_type not in TYPE_KEYS:
             self.add(path + ("type",), where,
                      f"unknown type {item_type!r} (known: {', '.join(ITEM_TYPES)})")
             return None
