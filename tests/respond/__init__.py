@@ -1,0 +1,1 @@
+"""Respondent flow: pages, drafts, codes, privacy, accessibility."""
