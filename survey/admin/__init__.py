@@ -1,7 +1,7 @@
+"""Administration: staff accounts and the audit log. Admins only."""
 from flask import Blueprint
 
 from survey.auth.access import guard_blueprint
-from survey.models import Role  # noqa: F401
 
 bp = Blueprint("admin", __name__)
 guard_blueprint(bp)

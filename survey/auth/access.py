@@ -2,27 +2,63 @@
 
 The guard runs in ``before_request`` for a whole blueprint, so no route can forget it; a test
 walks the URL map to prove it.
+
+The session cookie holds only a random token; :func:`survey.services.accounts.session_user`
+turns it into a user while the server-side session record exists and is neither idle for longer
+than ``STAFF_IDLE_MINUTES`` (default 30) nor older than ``PERMANENT_SESSION_LIFETIME``.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, request, session, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from survey.extensions import db
 from survey.models import Role, StaffUser
+from survey.services.accounts import session_user
+
+SESSION_KEY = "staff_session"
+DEFAULT_IDLE_MINUTES = 30
+
+
+def _lifetime() -> timedelta:
+    value = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
+def _idle() -> timedelta:
+    return timedelta(minutes=int(current_app.config.get("STAFF_IDLE_MINUTES",
+                                                        DEFAULT_IDLE_MINUTES)))
+
+
+def load_signed_in_user() -> None:
+    """Resolve the session token once per request, at its very start (installed app-wide by the
+    auth blueprint), and commit the activity time or the removal of an expired session before
+    the view runs, so the view's own transaction never carries it."""
+    g.staff_user = None
+    token = session.get(SESSION_KEY)
+    if not token:
+        return
+    user = session_user(db.session, token, idle=_idle(), lifetime=_lifetime())
+    if db.session.dirty or db.session.deleted:
+        db.session.commit()
+    if user is None:
+        session.pop(SESSION_KEY, None)
+        flash(_("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại."), "error")
+        return
+    g.staff_user = user
 
 
 def current_user() -> StaffUser | None:
     """The signed-in staff user for this request, or None."""
     if "staff_user" not in g:
-        user = None
-        user_id = session.get("staff_user_id")
-        if user_id is not None:
-            user = db.session.get(StaffUser, user_id)
-            if user is None or not user.active:
-                session.pop("staff_user_id", None)
-                user = None
-        g.staff_user = user
+        load_signed_in_user()
     return g.staff_user
+
+
+def current_token() -> str | None:
+    return session.get(SESSION_KEY)
 
 
 def guard_blueprint(bp: Blueprint, *roles: Role) -> None:
