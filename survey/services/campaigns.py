@@ -1,25 +1,47 @@
-"""Campaigns: creation and the state a respondent sees (open, closed, not yet open, full)."""
+"""Campaigns: creation, editing, targets, closing, and the state a respondent sees.
+
+Messages of :class:`CampaignError` are Vietnamese (the source language) and translated for the
+request's language when there is one, so a staff form and ``flask campaign create`` say the same.
+Times are stored in UTC; converting to and from Vietnam time is the caller's business
+(:func:`to_local`, :func:`from_local` help).
+"""
 from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import gettext
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from survey.models import (AccessMode, Campaign, Questionnaire, QuestionnaireVersion, Response,
-                           ResponseStatus, StaffUser)
+from survey.models import (AccessMode, Campaign, CampaignTarget, Questionnaire,
+                           QuestionnaireVersion, Response, ResponseStatus, StaffUser)
+from survey.questionnaire import banners, label_text
 from survey.services.audit import record
 from survey.services.questionnaires import latest_version
 
 FLAGSHIP_SLUG = "ne-tranh-trach-nhiem"
 DEMO_CAMPAIGN_SLUG = "demo"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+LOCAL_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_TITLE = 500
+MAX_TARGET = 10_000_000
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translate for the request's language; Vietnamese (the source) outside a request (CLI)."""
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message
 
 
 class CampaignError(ValueError):
-    """A campaign could not be created; the message says why."""
+    """A campaign could not be created or changed; the message says why. Nothing was written."""
 
 
 class CampaignState(str, enum.Enum):
@@ -29,32 +51,213 @@ class CampaignState(str, enum.Enum):
     FULL = "full"
 
 
-def create_campaign(session: Session, version: QuestionnaireVersion, slug: str, title: str,
-                    access_mode: AccessMode = AccessMode.OPEN, opens_at: datetime | None = None,
-                    closes_at: datetime | None = None, max_responses: int | None = None,
-                    disclosure_threshold: int = 5, actor: StaffUser | None = None) -> Campaign:
-    if not SLUG_RE.match(slug):
-        raise CampaignError("The link name may use lower-case letters, digits and dashes (3–64).")
-    if session.scalar(select(Campaign).where(Campaign.slug == slug)):
-        raise CampaignError(f"A campaign with link name {slug!r} exists already.")
-    if opens_at and closes_at and closes_at <= opens_at:
-        raise CampaignError("The closing date must come after the opening date.")
-    if disclosure_threshold < 1:
-        raise CampaignError("The disclosure threshold must be at least 1.")
-    campaign = Campaign(version=version, slug=slug, title=title, access_mode=access_mode,
-                        opens_at=opens_at, closes_at=closes_at, max_responses=max_responses,
-                        disclosure_threshold=disclosure_threshold)
-    session.add(campaign)
-    session.flush()
-    record(session, actor, "campaign.create", f"campaign:{campaign.id}", {"slug": slug})
-    return campaign
+@dataclass(frozen=True)
+class CampaignSettings:
+    """What a designer may set on a campaign (everything but the slug and the version)."""
 
+    title: str
+    access_mode: AccessMode = AccessMode.OPEN
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    max_responses: int | None = None
+    disclosure_threshold: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetCell:
+    """One banner category a target can be set for (from the version's banner items)."""
+
+    dimension: str
+    variable: str
+    dimension_label: str
+    code: int
+    label: str
+
+
+# ----------------------------------------------------------------------------- time helpers
 
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)  # SQLite returns naive UTC datetimes
     return moment
 
+
+def to_local(moment: datetime | None) -> datetime | None:
+    """A stored (UTC) moment in Vietnam time, for display and for pre-filling forms."""
+    moment = _aware(moment)
+    return moment.astimezone(LOCAL_TIMEZONE) if moment is not None else None
+
+
+def from_local(day: date | None, at: time | None) -> datetime | None:
+    """A date and time typed in Vietnam time → an aware UTC datetime (``None`` without a date;
+    a missing time means midnight)."""
+    if day is None:
+        return None
+    local = datetime.combine(day, at or time(0, 0), tzinfo=LOCAL_TIMEZONE)
+    return local.astimezone(timezone.utc)
+
+
+def default_threshold() -> int:
+    if has_app_context():
+        return int(current_app.config.get("DISCLOSURE_THRESHOLD", 5))
+    return 5
+
+
+# ----------------------------------------------------------------------------- validation
+
+def _check_settings(settings: CampaignSettings) -> CampaignSettings:
+    title = (settings.title or "").strip()
+    if not title:
+        raise CampaignError(_("Tên đợt khảo sát không được để trống."))
+    if len(title) > MAX_TITLE:
+        raise CampaignError(_("Tên đợt khảo sát tối đa %(n)s ký tự.", n=MAX_TITLE))
+    try:
+        mode = AccessMode(settings.access_mode)
+    except ValueError:
+        raise CampaignError(_("Cách truy cập không hợp lệ.")) from None
+    opens_at, closes_at = _aware(settings.opens_at), _aware(settings.closes_at)
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise CampaignError(_("Thời điểm kết thúc phải sau thời điểm bắt đầu."))
+    if settings.max_responses is not None and settings.max_responses < 1:
+        raise CampaignError(_("Số phiếu tối đa phải từ 1 trở lên (để trống: không giới hạn)."))
+    threshold = settings.disclosure_threshold
+    if threshold is None:
+        threshold = default_threshold()
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise CampaignError(_("Ngưỡng bảo mật phải là một số nguyên từ 1 trở lên."))
+    return CampaignSettings(title, mode, opens_at, closes_at, settings.max_responses, threshold)
+
+
+def check_slug(session: Session, slug: str) -> str:
+    """The slug if it is well formed and free; raises :class:`CampaignError` otherwise."""
+    slug = (slug or "").strip()
+    if not SLUG_RE.match(slug):
+        raise CampaignError(_("Tên đường dẫn chỉ gồm chữ thường không dấu, chữ số và dấu gạch "
+                              "ngang, dài từ 3 đến 64 ký tự, không bắt đầu hay kết thúc bằng "
+                              "dấu gạch ngang."))
+    if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        raise CampaignError(_("Đã có đợt khảo sát với tên đường dẫn «%(slug)s».", slug=slug))
+    return slug
+
+
+# ----------------------------------------------------------------------------- create / edit
+
+def create_campaign(session: Session, version: QuestionnaireVersion, slug: str, title: str,
+                    access_mode: AccessMode = AccessMode.OPEN, opens_at: datetime | None = None,
+                    closes_at: datetime | None = None, max_responses: int | None = None,
+                    disclosure_threshold: int | None = None,
+                    actor: StaffUser | None = None) -> Campaign:
+    """Create a campaign on a published version. ``disclosure_threshold`` defaults to the
+    app's ``DISCLOSURE_THRESHOLD``. The caller commits.
+
+    Raises :class:`CampaignError` (nothing added) for a malformed or taken slug, an empty title,
+    a closing time not after the opening time, or a threshold below 1."""
+    slug = check_slug(session, slug)
+    settings = _check_settings(CampaignSettings(title, access_mode, opens_at, closes_at,
+                                                max_responses, disclosure_threshold))
+    campaign = Campaign(version=version, slug=slug, title=settings.title,
+                        access_mode=settings.access_mode, opens_at=settings.opens_at,
+                        closes_at=settings.closes_at, max_responses=settings.max_responses,
+                        disclosure_threshold=settings.disclosure_threshold)
+    session.add(campaign)
+    session.flush()
+    record(session, actor, "campaign.create", f"campaign:{campaign.id}",
+           {"slug": slug, "version": version.id, "access_mode": settings.access_mode.value})
+    return campaign
+
+
+def update_campaign(session: Session, campaign: Campaign, settings: CampaignSettings,
+                    actor: StaffUser | None = None) -> list[str]:
+    """Change a campaign's settings; the slug and version never change (links and QR codes are
+    already out, and responses belong to one version). Returns the names of changed fields
+    (also audit-logged). Raises :class:`CampaignError` with nothing changed."""
+    settings = _check_settings(settings)
+    changed = []
+    for name in ("title", "access_mode", "opens_at", "closes_at", "max_responses",
+                 "disclosure_threshold"):
+        new = getattr(settings, name)
+        old = getattr(campaign, name)
+        if name in ("opens_at", "closes_at"):
+            old = _aware(old)
+        if new != old:
+            setattr(campaign, name, new)
+            changed.append(name)
+    if changed:
+        record(session, actor, "campaign.update", f"campaign:{campaign.id}", {"fields": changed})
+    return changed
+
+
+def close_campaign(session: Session, campaign: Campaign, actor: StaffUser | None = None,
+                   now: datetime | None = None) -> None:
+    """Stop accepting responses now (the closing time becomes now)."""
+    now = now or datetime.now(timezone.utc)
+    campaign.closes_at = now
+    if campaign.opens_at and _aware(campaign.opens_at) > now:
+        campaign.opens_at = now
+    record(session, actor, "campaign.close", f"campaign:{campaign.id}")
+
+
+def reopen_campaign(session: Session, campaign: Campaign, actor: StaffUser | None = None,
+                    now: datetime | None = None) -> None:
+    """Accept responses again: the closing time is removed (set a new one by editing).
+    A campaign that reached its maximum stays full."""
+    now = now or datetime.now(timezone.utc)
+    closes_at = _aware(campaign.closes_at)
+    if closes_at is None or closes_at > now:
+        raise CampaignError(_("Đợt khảo sát này chưa đóng."))
+    campaign.closes_at = None
+    record(session, actor, "campaign.reopen", f"campaign:{campaign.id}")
+
+
+# ----------------------------------------------------------------------------- targets
+
+def target_cells(version: QuestionnaireVersion, language: str = "vi") -> list[TargetCell]:
+    """Every category of every banner item of the version, in questionnaire order. Options
+    marked ``missing`` ("prefer not to say") get no target."""
+    cells = []
+    for item in banners(version.definition):
+        dimension = str(item.get("dimension") or item["id"])
+        for option in item.get("options") or []:
+            if option.get("missing"):
+                continue
+            cells.append(TargetCell(dimension, item["id"], label_text(item.get("label"), language),
+                                    int(option["code"]), label_text(option.get("label"), language)))
+    return cells
+
+
+def set_targets(session: Session, campaign: Campaign, targets: Mapping[tuple[str, int], int | None],
+                actor: StaffUser | None = None) -> int:
+    """Replace the campaign's targets. ``targets`` maps (dimension, code) to a number of
+    completes; ``None`` or 0 removes the target. Returns how many targets are set.
+
+    Raises :class:`CampaignError` (nothing changed) for a category that is not a banner
+    category of the campaign's version, or a negative or absurd number."""
+    allowed = {(cell.dimension, cell.code) for cell in target_cells(campaign.version)}
+    clean: dict[tuple[str, int], int] = {}
+    for (dimension, code), value in targets.items():
+        if (dimension, code) not in allowed:
+            raise CampaignError(_("Không có nhóm «%(dimension)s = %(code)s» trong phiếu hỏi.",
+                                  dimension=dimension, code=code))
+        if value is None or value == 0:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_TARGET:
+            raise CampaignError(_("Chỉ tiêu phải là số nguyên từ 0 đến %(n)s.", n=MAX_TARGET))
+        clean[(dimension, code)] = value
+    session.execute(delete(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id))
+    session.add_all(CampaignTarget(campaign_id=campaign.id, dimension=dimension, code=code,
+                                   target=value) for (dimension, code), value in clean.items())
+    session.flush()
+    session.expire(campaign, ["targets"])
+    record(session, actor, "campaign.targets", f"campaign:{campaign.id}", {"cells": len(clean)})
+    return len(clean)
+
+
+def current_targets(session: Session, campaign: Campaign) -> dict[tuple[str, int], int]:
+    return {(t.dimension, t.code): t.target for t in session.scalars(
+        select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id))}
+
+
+# ----------------------------------------------------------------------------- reading
 
 def campaign_state(session: Session, campaign: Campaign, now: datetime | None = None) -> CampaignState:
     now = now or datetime.now(timezone.utc)
@@ -70,6 +273,24 @@ def campaign_state(session: Session, campaign: Campaign, now: datetime | None = 
         if completes >= campaign.max_responses:
             return CampaignState.FULL
     return CampaignState.OPEN
+
+
+def published_versions(session: Session) -> list[QuestionnaireVersion]:
+    """Every published version, newest questionnaire version first (for the campaign form)."""
+    return list(session.scalars(
+        select(QuestionnaireVersion).join(Questionnaire)
+        .order_by(Questionnaire.title, QuestionnaireVersion.number.desc())
+    ))
+
+
+def campaign_path(campaign: Campaign) -> str:
+    """The respondent link's path (``/s/<slug>``), independent of any request."""
+    return f"/s/{campaign.slug}"
+
+
+def campaign_link(campaign: Campaign, base_url: str) -> str:
+    """The full respondent link on ``base_url`` (``PUBLIC_BASE_URL`` or the request's host)."""
+    return base_url.rstrip("/") + campaign_path(campaign)
 
 
 def ensure_demo_campaign(session: Session) -> Campaign | None:

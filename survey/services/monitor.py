@@ -1,0 +1,275 @@
+"""Fieldwork monitor: how a campaign is doing, from counts computed inside the database.
+
+What it may look at, and why:
+
+* responses per calendar day (``Response.submitted_on`` is the only time kept about a respondent);
+* completes per category of each banner variable (one GROUP BY over the ``answer`` rows of that
+  variable), set against the campaign's targets;
+* how many respondents reached each page (``PageReach`` day counters): completion rate and
+  drop-off come from these counts. No individual path through the questionnaire is ever stored,
+  so none can be shown.
+
+Disclosure: per-category counts can be suppressed below a threshold (``suppress_below``); the
+caller decides for whom (the staff monitor suppresses for every role but admin). When exactly one
+cell of a dimension would be hidden, the next smallest non-zero cell is hidden too, so the hidden
+one cannot be recovered by subtracting the others from the total. Zero is shown: it says nobody
+answered, which points at no one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.models import Answer, Campaign, CampaignTarget, PageReach, Response, ResponseStatus
+from survey.questionnaire import banners, iter_pages, label_text
+
+__all__ = [
+    "CategoryProgress", "DayCount", "DimensionProgress", "MonitorReport", "PageStep",
+    "StatusCounts", "banner_progress", "monitor_report", "page_funnel", "responses_per_day",
+    "status_counts",
+]
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """Complete and partial responses of one campaign."""
+
+    complete: int = 0
+    partial: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.complete + self.partial
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    complete: int
+    partial: int
+
+
+@dataclass(frozen=True)
+class CategoryProgress:
+    """Completes of one banner category against its target.
+
+    ``completes`` is ``None`` when suppressed (fewer than the threshold, or hidden so that
+    another suppressed cell cannot be derived)."""
+
+    code: int | None  # None: the banner item was not answered
+    label: str
+    completes: int | None
+    target: int | None
+    suppressed: bool = False
+
+    @property
+    def share_of_target(self) -> float | None:
+        """Completes / target, ``None`` without a target or when suppressed."""
+        if self.completes is None or not self.target:
+            return None
+        return self.completes / self.target
+
+
+@dataclass(frozen=True)
+class DimensionProgress:
+    """One banner variable (e.g. ``level``, stored under item ``A2``) and its categories."""
+
+    dimension: str
+    variable: str
+    label: str
+    categories: list[CategoryProgress]
+
+    @property
+    def target_total(self) -> int | None:
+        targets = [c.target for c in self.categories if c.target is not None]
+        return sum(targets) if targets else None
+
+
+@dataclass(frozen=True)
+class PageStep:
+    """Respondents who reached one page, and the share lost before the next step.
+
+    ``drop_off`` is the share of those who reached this page and did not reach the next one
+    (for the last page: did not submit a complete response)."""
+
+    page: int
+    title: str
+    reached: int
+    share_of_start: float | None
+    drop_off: float | None
+
+
+@dataclass(frozen=True)
+class MonitorReport:
+    counts: StatusCounts
+    started: int
+    days: list[DayCount]
+    dimensions: list[DimensionProgress]
+    funnel: list[PageStep]
+    suppress_below: int | None = None
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Completes / respondents who reached the first page; ``None`` before anyone started."""
+        if not self.started:
+            return None
+        return min(1.0, self.counts.complete / self.started)
+
+
+def status_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, StatusCounts]:
+    """Complete/partial counts for several campaigns in one query (campaign list page)."""
+    ids = list(campaign_ids)
+    result = {campaign_id: StatusCounts() for campaign_id in ids}
+    if not ids:
+        return result
+    rows = session.execute(
+        select(Response.campaign_id, Response.status, func.count())
+        .where(Response.campaign_id.in_(ids))
+        .group_by(Response.campaign_id, Response.status)
+    ).all()
+    raw: dict[int, dict[ResponseStatus, int]] = {}
+    for campaign_id, status, n in rows:
+        raw.setdefault(campaign_id, {})[ResponseStatus(status)] = int(n)
+    for campaign_id, by_status in raw.items():
+        result[campaign_id] = StatusCounts(complete=by_status.get(ResponseStatus.COMPLETE, 0),
+                                           partial=by_status.get(ResponseStatus.PARTIAL, 0))
+    return result
+
+
+def responses_per_day(session: Session, campaign: Campaign, fill_gaps: bool = True) -> list[DayCount]:
+    """Completes and partials per submission day, oldest first. With ``fill_gaps`` every day
+    between the first and the last appears (zeros included), so a chart shows quiet days."""
+    rows = session.execute(
+        select(Response.submitted_on, Response.status, func.count())
+        .where(Response.campaign_id == campaign.id)
+        .group_by(Response.submitted_on, Response.status)
+    ).all()
+    per_day: dict[date, dict[ResponseStatus, int]] = {}
+    for day, status, n in rows:
+        per_day.setdefault(day, {})[ResponseStatus(status)] = int(n)
+    if not per_day:
+        return []
+    days = sorted(per_day)
+    if fill_gaps:
+        first, last = days[0], days[-1]
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [DayCount(day, per_day.get(day, {}).get(ResponseStatus.COMPLETE, 0),
+                     per_day.get(day, {}).get(ResponseStatus.PARTIAL, 0)) for day in days]
+
+
+def _dimension_key(item: dict[str, Any]) -> str:
+    return str(item.get("dimension") or item["id"])
+
+
+def _suppress(cells: list[CategoryProgress], threshold: int) -> list[CategoryProgress]:
+    hidden = {i for i, c in enumerate(cells) if c.completes and c.completes < threshold}
+    if len(hidden) == 1:
+        # Secondary suppression: one hidden cell would be total minus the others.
+        others = [(c.completes, i) for i, c in enumerate(cells)
+                  if i not in hidden and c.completes]
+        if others:
+            hidden.add(min(others)[1])
+    return [CategoryProgress(c.code, c.label, None, c.target, True) if i in hidden else c
+            for i, c in enumerate(cells)]
+
+
+def banner_progress(session: Session, campaign: Campaign, language: str = "vi",
+                    suppress_below: int | None = None,
+                    unanswered_label: str = "(không trả lời)") -> list[DimensionProgress]:
+    """Completes per category of every banner variable of the campaign's questionnaire version,
+    with the campaign's targets. Categories are listed in the questionnaire's option order;
+    complete responses without an answer to the banner item form a last ``code=None`` row
+    (only when there are any).
+
+    Counted in the database: one ``GROUP BY answer.code`` per banner variable, over the complete
+    responses of the campaign.
+    """
+    definition = campaign.version.definition
+    targets: dict[tuple[str, int], int] = {
+        (t.dimension, t.code): t.target
+        for t in session.scalars(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id))
+    }
+    complete_total = session.scalar(
+        select(func.count()).select_from(Response)
+        .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.COMPLETE)
+    ) or 0
+    result = []
+    for item in banners(definition):
+        dimension = _dimension_key(item)
+        rows = session.execute(
+            select(Answer.code, func.count(func.distinct(Answer.response_id)))
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.campaign_id == campaign.id,
+                   Response.status == ResponseStatus.COMPLETE,
+                   Answer.variable == item["id"], Answer.code.is_not(None))
+            .group_by(Answer.code)
+        ).all()
+        counts = {int(code): int(n) for code, n in rows}
+        cells = [CategoryProgress(option["code"], label_text(option.get("label"), language),
+                                  counts.pop(option["code"], 0),
+                                  targets.get((dimension, option["code"])))
+                 for option in item.get("options") or []]
+        # Codes no longer in the option list (should not happen for one version): keep them.
+        cells += [CategoryProgress(code, str(code), n, targets.get((dimension, code)))
+                  for code, n in sorted(counts.items())]
+        answered = sum(c.completes or 0 for c in cells)
+        if complete_total > answered:
+            cells.append(CategoryProgress(None, unanswered_label, complete_total - answered, None))
+        if suppress_below and suppress_below > 1:
+            cells = _suppress(cells, suppress_below)
+        result.append(DimensionProgress(dimension, item["id"],
+                                        label_text(item.get("label"), language), cells))
+    return result
+
+
+def page_funnel(session: Session, campaign: Campaign, complete: int | None = None,
+                language: str = "vi") -> list[PageStep]:
+    """Respondents reaching each page (summed over days) and the drop-off after it.
+
+    ``PageReach.page`` is the 0-based index of the questionnaire page. Pages nobody reached
+    are listed with 0, so the table always shows the whole questionnaire."""
+    rows = session.execute(
+        select(PageReach.page, func.sum(PageReach.count))
+        .where(PageReach.campaign_id == campaign.id)
+        .group_by(PageReach.page)
+    ).all()
+    reached = {int(page): int(n or 0) for page, n in rows}
+    pages = list(iter_pages(campaign.version.definition))
+    indexes = sorted(set(range(len(pages))) | set(reached))
+    if complete is None:
+        complete = status_counts(session, [campaign.id])[campaign.id].complete
+    start = reached.get(indexes[0], 0) if indexes else 0
+    steps = []
+    for position, index in enumerate(indexes):
+        n = reached.get(index, 0)
+        following = (reached.get(indexes[position + 1], 0) if position + 1 < len(indexes)
+                     else complete)
+        title = (label_text(pages[index].get("title"), language) or pages[index].get("id", "")
+                 if index < len(pages) else "")
+        steps.append(PageStep(
+            page=index, title=title, reached=n,
+            share_of_start=(n / start) if start else None,
+            drop_off=(max(0.0, 1 - following / n)) if n else None,
+        ))
+    return steps
+
+
+def monitor_report(session: Session, campaign: Campaign, language: str = "vi",
+                   suppress_below: int | None = None,
+                   unanswered_label: str = "(không trả lời)") -> MonitorReport:
+    """Everything the monitor page shows, for one campaign."""
+    counts = status_counts(session, [campaign.id])[campaign.id]
+    funnel = page_funnel(session, campaign, complete=counts.complete, language=language)
+    return MonitorReport(
+        counts=counts,
+        started=funnel[0].reached if funnel else 0,
+        days=responses_per_day(session, campaign),
+        dimensions=banner_progress(session, campaign, language, suppress_below,
+                                   unanswered_label),
+        funnel=funnel,
+        suppress_below=suppress_below,
+    )
