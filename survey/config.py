@@ -42,6 +42,14 @@ class Config:
     DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", 14))
     # Public base URL used when printing links and QR codes (e.g. https://khaosat.example.vn).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
+    # (0: none, the app is reached directly). Only then does ``X-Forwarded-Proto: https`` make a
+    # request secure (HSTS, Secure cookies); a client cannot claim https by sending the header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    # PostgreSQL connections per app process (a gunicorn worker). A sync worker serves one request
+    # at a time; keep workers x (pool + overflow) x app servers below the server's max_connections.
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", 5))
+    DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", 5))
     QUESTIONNAIRE_DIR = os.environ.get(
         "QUESTIONNAIRE_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
     )
