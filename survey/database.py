@@ -1,8 +1,15 @@
 """Database binding: engine options per backend and SQLite pragmas.
 
-SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` so that an acknowledged
-response survives a crash or power loss; ``busy_timeout`` lets concurrent writers queue instead
-of failing. PostgreSQL gets a connection pool that checks connections before use.
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``: every commit syncs the
+write-ahead log before the respondent sees "thank you", so an acknowledged response survives not
+only a killed process (``NORMAL`` would survive that too) but also a power cut or kernel crash,
+which ``NORMAL`` does not promise (the last commits may roll back). The brief says nothing
+acknowledged is ever lost, and the price is one fsync per commit (see ``docs/deploy.md``).
+``busy_timeout`` lets concurrent writers queue instead of failing.
+
+PostgreSQL gets a small connection pool per process that checks connections before use: a sync
+gunicorn worker serves one request at a time, so a handful of connections is plenty, and the
+total over workers and app servers must stay under the server's ``max_connections``.
 """
 from __future__ import annotations
 
@@ -15,10 +22,11 @@ from sqlalchemy.engine import Engine
 from survey.extensions import db, migrate
 
 
-def engine_options(uri: str) -> dict:
+def engine_options(uri: str, pool_size: int = 5, max_overflow: int = 5) -> dict:
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_recycle": 1800}
+    return {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": 10,
+            "pool_pre_ping": True, "pool_recycle": 1800}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -38,7 +46,8 @@ def configure_sqlite(engine: Engine) -> None:
 
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    options = engine_options(uri)
+    options = engine_options(uri, int(app.config.get("DB_POOL_SIZE", 5)),
+                             int(app.config.get("DB_MAX_OVERFLOW", 5)))
     options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)

@@ -1,7 +1,7 @@
 """Error pages, in Vietnamese first: a respondent never sees a stack trace or an English-only page."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -13,10 +13,20 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Không có quyền truy cập"), _("Bạn không có quyền xem trang này.")),
         404: (_("Không tìm thấy trang"), _("Địa chỉ này không tồn tại hoặc đã bị gỡ bỏ. Vui lòng kiểm tra lại đường dẫn.")),
         405: (_("Thao tác không được phép"), _("Trang này không nhận thao tác vừa gửi.")),
-        413: (_("Tệp quá lớn"), _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép.")),
+        413: (_("Tệp quá lớn"), _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép "
+                                 "(tối đa %(limit)s). Vui lòng chọn tệp nhỏ hơn hoặc rút gọn "
+                                 "nội dung rồi gửi lại.", limit=_upload_limit())),
         429: (_("Quá nhiều yêu cầu"), _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại.")),
         500: (_("Lỗi hệ thống"), _("Đã xảy ra lỗi ngoài ý muốn. Câu trả lời đã gửi trước đó không bị mất. Vui lòng thử lại sau.")),
     }
+
+
+def _upload_limit() -> str:
+    """The configured request size limit in words a respondent or designer understands."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return "—"
+    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def render_error(code: int, detail: str | None = None):
