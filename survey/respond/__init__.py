@@ -1,5 +1,18 @@
-from flask import Blueprint
+"""The respondent area: public pages, no login (see :mod:`survey.respond.routes`)."""
+from flask import Blueprint, request, url_for
 
 bp = Blueprint("respond", __name__)
 
+
+@bp.app_context_processor
+def _language_switch_target() -> dict[str, str | None]:
+    """Where the language switch points: pages answering a POST have no GET of their own."""
+    if request.blueprint == "respond" and request.method == "POST" and request.view_args:
+        slug = request.view_args.get("slug")
+        if slug and request.endpoint != "respond.page":
+            return {"lang_url": url_for("respond.start", slug=slug)}
+    return {"lang_url": None}
+
+
 from survey.respond import routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey.respond import commands  # noqa: E402,F401

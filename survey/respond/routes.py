@@ -1,23 +1,439 @@
-"""Respondent pages (public, no login). Placeholder introduction until the flow lands."""
+"""Respondent pages (public, no login): introduction → pages → review → thank-you.
+
+Views stay thin: campaign state from :mod:`survey.services.campaigns`, drafts from
+:mod:`survey.services.drafts`, storage from :mod:`survey.services.responses`, page rules from
+:mod:`survey.respond.logic` and rendering from :mod:`survey.respond.render`. Every state change
+is a POST (CSRF-protected) followed by a redirect, so Back, reload and retry are harmless.
+"""
 from __future__ import annotations
 
-from flask import abort, render_template
+import io
+import secrets
+from typing import Any
+
+from flask import (Response, abort, current_app, make_response, redirect, render_template,
+                   request, url_for)
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Campaign
-from survey.respond import bp
+from survey.i18n import current_locale
+from survey.models import AccessMode, Campaign, Draft
+from survey.questionnaire import iter_pages, label_text
+from survey.respond import bp, logic
+from survey.respond.limits import check_rate
+from survey.respond.render import render_page
+from survey.services import drafts, responses
+from survey.services.access_codes import burn
+from survey.services.campaigns import CampaignState, campaign_state
 
+COOKIE = "rt"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _retention() -> int:
+    return int(current_app.config.get("DRAFT_RETENTION_DAYS", 14))
+
+
+def _definition(campaign: Campaign) -> dict[str, Any]:
+    return campaign.version.definition
+
+
+def _lang() -> str:
+    return current_locale()
+
+
+def _text(value: Any) -> str:
+    return label_text(value, _lang())
+
+
+def _unavailable(campaign: Campaign | None, state: CampaignState | None = None):
+    """The clear page for a campaign that cannot take answers, with a fitting status."""
+    if campaign is None:
+        return render_template("respond/unavailable.html", campaign=None,
+                               title=_("Không tìm thấy đợt khảo sát"),
+                               message=_("Đường dẫn này không đúng hoặc đợt khảo sát đã bị gỡ bỏ. "
+                                         "Vui lòng kiểm tra lại đường dẫn cơ quan bạn đã gửi.")), 404
+    if state == CampaignState.NOT_YET_OPEN:
+        return render_template(
+            "respond/unavailable.html", campaign=campaign, title=_("Đợt khảo sát chưa mở"),
+            message=_("Đợt khảo sát sẽ mở từ ngày %(date)s. Vui lòng quay lại sau.",
+                      date=format_date(campaign.opens_at, "dd/MM/yyyy"))), 403
+    if state == CampaignState.FULL:
+        return render_template(
+            "respond/unavailable.html", campaign=campaign, title=_("Đợt khảo sát đã đủ số phiếu"),
+            message=_("Đợt khảo sát đã nhận đủ số phiếu cần thiết. Cảm ơn bạn đã quan tâm.")), 410
+    return render_template(
+        "respond/unavailable.html", campaign=campaign, title=_("Đợt khảo sát đã kết thúc"),
+        message=_("Đợt khảo sát này đã đóng, không nhận thêm câu trả lời. Cảm ơn bạn đã quan tâm.")), 410
+
+
+def _load(slug: str, allow_full: bool = True):
+    """(campaign, None) when the campaign takes answers, else (None, error response)."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        return None, _unavailable(None)
+    state = campaign_state(db.session, campaign)
+    if state == CampaignState.OPEN or (allow_full and state == CampaignState.FULL):
+        return campaign, None
+    return None, _unavailable(campaign, state)
+
+
+def _cookie_path(campaign: Campaign) -> str:
+    return f"/s/{campaign.slug}"
+
+
+def _set_cookie(response: Response, campaign: Campaign, token: str) -> Response:
+    response.set_cookie(COOKIE, token, max_age=_retention() * 86400, path=_cookie_path(campaign),
+                        httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def _clear_cookie(response: Response, campaign: Campaign) -> Response:
+    response.delete_cookie(COOKIE, path=_cookie_path(campaign), httponly=True, samesite="Lax",
+                           secure=request.is_secure)
+    return response
+
+
+def _draft(campaign: Campaign) -> Draft | None:
+    return drafts.find_draft(db.session, campaign, request.cookies.get(COOKIE))
+
+
+def _pages(campaign: Campaign) -> list[dict[str, Any]]:
+    return list(iter_pages(_definition(campaign)))
+
+
+def _step_url(campaign: Campaign, step: int) -> str:
+    """URL of step ``step``: 1…N are pages, N+1 the review."""
+    if step > len(_pages(campaign)):
+        return url_for("respond.review", slug=campaign.slug)
+    return url_for("respond.page", slug=campaign.slug, number=max(step, 1))
+
+
+def _next_step(definition: dict[str, Any], answers: dict[str, Any], after: int) -> int:
+    """1-based step of the first visible page after 0-based page ``after`` (N+1 = review)."""
+    pages = list(iter_pages(definition))
+    for index in logic.visible_pages(definition, answers):
+        if index > after:
+            return index + 1
+    return len(pages) + 1
+
+
+def _previous_step(definition: dict[str, Any], answers: dict[str, Any], before: int) -> int:
+    """1-based step of the last visible page before 0-based page ``before`` (0 = intro)."""
+    earlier = [i for i in logic.visible_pages(definition, answers) if i < before]
+    return earlier[-1] + 1 if earlier else 0
+
+
+def _advance(draft: Draft, step: int) -> None:
+    draft.page = step
+    if step > draft.furthest_page:
+        draft.furthest_page = step
+        responses.count_reach(db.session, draft.campaign_id, step)
+
+
+def _save(draft: Draft, answers: dict[str, Any]) -> None:
+    draft.answers = answers
+    draft.language = _lang()
+    drafts.touch(draft, _retention())
+
+
+def _progress(definition: dict[str, Any], answers: dict[str, Any], index: int) -> tuple[int, int]:
+    shown = logic.visible_pages(definition, answers)
+    position = sum(1 for i in shown if i <= index) if index in shown else len(shown)
+    return position, max(len(shown), 1)
+
+
+def _render_step(campaign: Campaign, draft: Draft, index: int, answers: dict[str, Any],
+                 errors: dict[str, str] | None = None, page_input: logic.PageInput | None = None,
+                 notice: str | None = None, status: int = 200):
+    definition = _definition(campaign)
+    page = _pages(campaign)[index]
+    errors = errors or {}
+    items_html = render_page(definition, index, answers, errors, _lang(), seed=draft.seed,
+                             raw=page_input.raw if page_input else None,
+                             ranks=page_input.ranks if page_input else None)
+    shown = sorted(logic.offer_tokens(page, answers))
+    labels = {item["id"]: _text(item.get("label")) for item in page.get("items") or []}
+    position, total = _progress(definition, answers, index)
+    html = render_template("respond/page.html", campaign=campaign, definition=definition,
+                           page=page, number=index + 1, items_html=items_html, errors=errors,
+                           labels=labels, shown=" ".join(shown), position=position, total=total,
+                           notice=notice, text=_text)
+    return html, status
+
+
+# --------------------------------------------------------------------------- rate limits
+
+@bp.before_request
+def _limit_posts():
+    if request.method == "POST":
+        check_rate("post", current_app.config.get("RESPOND_RATE_LIMIT", "120/minute"))
+        if request.endpoint in ("respond.start", "respond.resume"):
+            check_rate("code", current_app.config.get("RESPOND_CODE_RATE_LIMIT", "20/minute"))
+
+
+# --------------------------------------------------------------------------- pages
 
 @bp.route("/")
 def home():
     return render_template("respond/home.html")
 
 
+@bp.route("/privacy")
+@bp.route("/s/<slug>/privacy")
+def privacy(slug: str | None = None):
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug)) if slug else None
+    return render_template("respond/privacy.html", campaign=campaign,
+                           retention=_retention())
+
+
 @bp.route("/s/<slug>")
 def start(slug: str):
+    campaign, error = _load(slug, allow_full=False)
+    if error:
+        return error
+    draft = _draft(campaign)
+    definition = _definition(campaign)
+    return render_template("respond/intro.html", campaign=campaign, definition=definition,
+                           draft=draft, text=_text, code_error=None,
+                           pages=len(_pages(campaign)))
+
+
+@bp.route("/s/<slug>/start", methods=["POST"])
+def begin(slug: str):
+    campaign, error = _load(slug, allow_full=False)
+    if error:
+        return error
+    draft = _draft(campaign)
+    if draft is not None:
+        return redirect(_step_url(campaign, max(draft.page, 1)), 303)
+    batch_id = None
+    if campaign.access_mode == AccessMode.CODE:
+        result = burn(db.session, campaign, request.form.get("code", ""))
+        if not result.accepted:
+            db.session.rollback()
+            message = (_("Mã này đã được sử dụng. Mỗi mã chỉ dùng được một lần. Nếu bạn chưa trả "
+                         "lời, vui lòng liên hệ đơn vị đã phát mã cho bạn.") if result.used else
+                       _("Mã không đúng. Vui lòng kiểm tra lại mã (10 ký tự, ví dụ ABCDE-FGHJK) "
+                         "và nhập lại."))
+            return render_template("respond/intro.html", campaign=campaign,
+                                   definition=_definition(campaign), draft=None, text=_text,
+                                   code_error=message, pages=len(_pages(campaign))), \
+                409 if result.used else 400
+        batch_id = result.batch_id
+    draft, token = drafts.create_draft(db.session, campaign, _retention(), batch_id, _lang())
+    responses.count_reach(db.session, campaign.id, 0)
+    step = _next_step(_definition(campaign), {}, -1)
+    _advance(draft, step)
+    db.session.commit()
+    return _set_cookie(redirect(_step_url(campaign, step), 303), campaign, token)
+
+
+@bp.route("/s/<slug>/p/<int:number>", methods=["GET", "POST"])
+def page(slug: str, number: int):
+    campaign, error = _load(slug)
+    if error:
+        return error
+    draft = _draft(campaign)
+    if draft is None:
+        return redirect(url_for("respond.start", slug=slug), 303)
+    definition = _definition(campaign)
+    pages = _pages(campaign)
+    index = number - 1
+    if not 0 <= index < len(pages):
+        abort(404)
+    if number > draft.furthest_page:
+        return redirect(_step_url(campaign, draft.page), 303)
+    answers = dict(draft.answers or {})
+    if index not in logic.visible_pages(definition, answers):
+        return redirect(_step_url(campaign, _next_step(definition, answers, index)), 303)
+
+    if request.method == "GET":
+        draft.page = number
+        db.session.commit()
+        return _render_step(campaign, draft, index, answers)
+
+    page_def = pages[index]
+    page_input = logic.parse_page(page_def, request.form, answers)
+    answers = logic.prune(definition, logic.merge(answers, page_input))
+    action = request.form.get("action", "next")
+    if action == "back":
+        _save(draft, answers)
+        step = _previous_step(definition, answers, index)
+        draft.page = max(step, 1)
+        db.session.commit()
+        return redirect(url_for("respond.start", slug=slug) if step == 0
+                        else _step_url(campaign, step), 303)
+    if action == "save":
+        _save(draft, answers)
+        code = drafts.set_resume_code(draft)
+        db.session.commit()
+        response = make_response(render_template(
+            "respond/saved.html", campaign=campaign, definition=definition, code=code,
+            number=number, retention=_retention(), text=_text))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    errors = logic.validate_page(page_def, answers, page_input, _lang())
+    unseen = logic.offer_tokens(page_def, answers) - set(request.form.get("_shown", "").split())
+    _save(draft, answers)
+    db.session.commit()
+    if unseen:
+        new_items = {token.split(":")[0] for token in unseen}
+        errors = {key: value for key, value in errors.items() if key not in new_items}
+        return _render_step(campaign, draft, index, answers, errors, page_input,
+                            notice=_("Câu trả lời của bạn làm xuất hiện thêm câu hỏi hoặc lựa "
+                                     "chọn mới. Vui lòng xem lại rồi bấm “Tiếp tục”."))
+    if errors:
+        return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
+    step = _next_step(definition, answers, index)
+    _advance(draft, step)
+    db.session.commit()
+    return redirect(_step_url(campaign, step), 303)
+
+
+def _review_rows(campaign: Campaign, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the respondent answered, page by page, as text (for the review page)."""
+    definition = _definition(campaign)
+    sections = []
+    for index in logic.visible_pages(definition, answers):
+        page_def = _pages(campaign)[index]
+        lines = []
+        for item in logic.visible_items(page_def, answers):
+            if item.get("type") == "note":
+                continue
+            lines.append((item["id"], _text(item.get("label")), _answer_text(item, answers)))
+        sections.append({"number": index + 1, "title": _text(page_def.get("title")) or
+                         _("Trang %(n)s", n=index + 1), "lines": lines})
+    return sections
+
+
+def _answer_text(item: dict[str, Any], answers: dict[str, Any]) -> str:
+    from flask_babel import format_decimal
+
+    value = answers.get(item["id"])
+    if value is None or value == [] or value == {} or value == "":
+        return _("(chưa trả lời)")
+    labels = {o["code"]: _text(o["label"]) for o in item.get("options") or []}
+    other = answers.get(f"{item['id']}.other")
+
+    def with_other(code: int) -> str:
+        text = labels.get(code, str(code))
+        return f"{text}: {other}" if other and any(o.get("other") and o["code"] == code
+                                                    for o in item.get("options") or []) else text
+    kind = item.get("type")
+    if kind == "single":
+        return with_other(value)
+    if kind == "multiple":
+        return "; ".join(with_other(code) for code in value)
+    if kind == "ranking":
+        return "; ".join(f"{rank}. {labels.get(code, code)}" for rank, code in enumerate(value, 1))
+    if kind == "grid":
+        rows = {str(r["id"]): _text(r["label"]) for r in item.get("rows") or []}
+        return "; ".join(f"{rows.get(row, row)}: {labels.get(code, code)}"
+                         for row, code in value.items())
+    if kind == "numeric":
+        return format_decimal(value)
+    return str(value)
+
+
+@bp.route("/s/<slug>/review")
+def review(slug: str):
+    campaign, error = _load(slug)
+    if error:
+        return error
+    draft = _draft(campaign)
+    if draft is None:
+        return redirect(url_for("respond.start", slug=slug), 303)
+    pages = _pages(campaign)
+    if draft.furthest_page <= len(pages):
+        return redirect(_step_url(campaign, draft.page), 303)
+    answers = logic.prune(_definition(campaign), dict(draft.answers or {}))
+    draft.page = len(pages) + 1
+    db.session.commit()
+    response = make_response(render_template(
+        "respond/review.html", campaign=campaign, definition=_definition(campaign),
+        sections=_review_rows(campaign, answers), token=secrets.token_urlsafe(24), text=_text,
+        back_step=_previous_step(_definition(campaign), answers, len(pages))))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/s/<slug>/submit", methods=["POST"])
+def submit(slug: str):
+    campaign, error = _load(slug, allow_full=False)
+    token = request.form.get("st", "")
+    if error:
+        if campaign is None and token and responses.receipt_exists(db.session, token):
+            return redirect(url_for("respond.done", slug=slug), 303)
+        return error
+    if not 16 <= len(token) <= 64:
+        abort(400)
+    if responses.receipt_exists(db.session, token):
+        return redirect(url_for("respond.done", slug=slug), 303)
+    draft = _draft(campaign)
+    if draft is None:
+        return redirect(url_for("respond.start", slug=slug), 303)
+    definition = _definition(campaign)
+    if request.form.get("action") == "back":
+        step = _previous_step(definition, draft.answers or {}, len(_pages(campaign)))
+        return redirect(_step_url(campaign, step), 303)
+    answers = logic.prune(definition, dict(draft.answers or {}))
+    problem = logic.validate_all(definition, answers, _lang())
+    if problem is not None:
+        index, errors = problem
+        draft.page = index + 1
+        db.session.commit()
+        return _render_step(campaign, draft, index, answers, errors, status=422)
+    responses.submit(db.session, draft, definition, answers, token)
+    return _clear_cookie(redirect(url_for("respond.done", slug=slug), 303), campaign)
+
+
+@bp.route("/s/<slug>/done")
+def done(slug: str):
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        return _unavailable(None)
+    return render_template("respond/done.html", campaign=campaign,
+                           definition=_definition(campaign), text=_text)
+
+
+@bp.route("/s/<slug>/resume", methods=["GET", "POST"])
+def resume(slug: str):
+    campaign, error = _load(slug)
+    if error:
+        return error
+    message = None
+    if request.method == "POST":
+        found = drafts.resume(db.session, campaign, request.form.get("code", ""))
+        if found is not None:
+            draft, token = found
+            draft.language = _lang()
+            db.session.commit()
+            return _set_cookie(redirect(_step_url(campaign, max(draft.page, 1)), 303),
+                               campaign, token)
+        db.session.rollback()
+        message = _("Không tìm thấy phiếu đã lưu với mã này, hoặc phiếu đã hết hạn. Vui lòng "
+                    "kiểm tra lại mã (12 ký tự, ví dụ ABCD-EFGH-JKMN).")
+    return render_template("respond/resume.html", campaign=campaign,
+                           definition=_definition(campaign), text=_text, error=message), \
+        (400 if message else 200)
+
+
+@bp.route("/s/<slug>/qr.<any(svg, png):kind>")
+def qr(slug: str, kind: str):
+    """QR code of the campaign link, for printed notices (SVG or PNG)."""
+    import segno
+
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
         abort(404)
-    return render_template("respond/intro.html", campaign=campaign,
-                           definition=campaign.version.definition)
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    code = segno.make(f"{base}/s/{campaign.slug}", error="m")
+    buffer = io.BytesIO()
+    code.save(buffer, kind=kind, scale=10 if kind == "png" else 4, border=4)
+    mimetype = "image/svg+xml" if kind == "svg" else "image/png"
+    return Response(buffer.getvalue(), mimetype=mimetype)

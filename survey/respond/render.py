@@ -1,0 +1,128 @@
+"""Rendering one questionnaire page to HTML: shared by the respondent flow and the designer's
+live preview, so a designer sees exactly what a respondent will see.
+
+:func:`render_page` returns the page's questions as an HTML fragment (fieldsets and inputs,
+no ``<form>`` element, no buttons): callers wrap it in their own form. It needs an app and a
+request context (Flask-Babel, Jinja). The optional script ``static/respond.js`` reads the
+``data-rel`` attributes (conditions as JSON syntax trees) to show and hide items instantly;
+without it the server applies the same rules when the page is sent.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from flask import render_template
+from markupsafe import Markup
+
+from survey.questionnaire import iter_pages, label_text
+from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Literal, Node, Not,
+                                              Reference, parse, referenced_items)
+from survey.respond import logic
+
+__all__ = ["render_page", "condition_json", "page_plan", "ItemView"]
+
+
+def _tree(node: Node) -> Any:
+    if isinstance(node, Literal):
+        return ["v", node.value]
+    if isinstance(node, Reference):
+        return ["r", node.item, node.row]
+    if isinstance(node, Current):
+        return ["."]
+    if isinstance(node, Not):
+        return ["not", _tree(node.operand)]
+    if isinstance(node, BoolOp):
+        return [node.op, [_tree(op) for op in node.operands]]
+    if isinstance(node, Compare):
+        return ["c", node.op, _tree(node.left), _tree(node.right)]
+    if isinstance(node, Call):
+        return ["f", node.function, [_tree(arg) for arg in node.args]]
+    raise TypeError(node)  # pragma: no cover
+
+
+def condition_json(expr: str) -> str:
+    """A condition as a compact JSON syntax tree for ``respond.js``."""
+    return json.dumps(_tree(parse(expr)), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class ItemView:
+    """One item as the template sees it: the item, whether it is shown now, the condition the
+    script re-evaluates (``None`` when the server alone decides), options in display order."""
+
+    item: dict[str, Any]
+    shown: bool
+    rel: str | None
+    options: list[tuple[dict[str, Any], bool, str | None]]
+    rows: list[dict[str, Any]]
+    slots: int
+    error: str | None
+
+
+def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[str, Any],
+              errors: Mapping[str, str] | None = None, seed: int | None = None
+              ) -> tuple[list[ItemView], dict[str, Any]]:
+    """Items to render on the page and the earlier answers the script needs.
+
+    An item (or option) whose condition reads a question on this same page is rendered even
+    when hidden, so the script can reveal it; one whose condition reads only earlier pages is
+    decided here and left out when false.
+    """
+    page = list(iter_pages(definition))[page_index]
+    here = {item["id"] for item in page.get("items") or []}
+    context_ids: set[str] = set()
+    views: list[ItemView] = []
+    errors = errors or {}
+
+    def dynamic(expr: str | None) -> str | None:
+        if not expr:
+            return None
+        refs = referenced_items(expr)
+        if refs & here:
+            context_ids.update(refs - here)
+            return condition_json(expr)
+        return None
+
+    for item in page.get("items") or []:
+        shown = logic.is_true(item.get("relevant"), dict(answers))
+        rel = dynamic(item.get("relevant"))
+        if not shown and rel is None:
+            continue
+        options = []
+        for option in logic.arrange(item, item.get("options") or [], seed):
+            offered = logic.is_true(option.get("relevant"), dict(answers))
+            option_rel = dynamic(option.get("relevant"))
+            if offered or option_rel is not None:
+                options.append((option, offered, option_rel))
+        views.append(ItemView(item=item, shown=shown, rel=rel, options=options,
+                              rows=logic.ordered_rows(item, seed),
+                              slots=logic.ranking_slots(item, answers) if item.get("type") == "ranking" else 0,
+                              error=errors.get(item["id"])))
+    context = {key: answers[key] for key in sorted(context_ids) if key in answers}
+    return views, context
+
+
+def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping[str, Any],
+                errors: Mapping[str, str] | None = None, language: str = "vi",
+                preview: bool = False, seed: int | None = None,
+                raw: Mapping[str, str] | None = None, ranks: Mapping[str, list] | None = None
+                ) -> Markup:
+    """The questions of page ``page_index`` (0-based) as an HTML fragment.
+
+    ``answers`` fill the inputs; ``errors`` (item id → message) are shown beside their items;
+    ``raw`` is unparsable text typed into numeric boxes, shown back as typed; ``seed``
+    randomises option order (``None``: definition order, as in a preview). ``preview=True``
+    prefixes input names and ids with ``pv-`` so the fragment can sit inside a staff page
+    without clashing with its fields.
+    """
+    views, context = page_plan(definition, page_index, answers, errors, seed)
+    html = render_template(
+        "respond/_items.html", views=views, answers=answers, language=language,
+        raw=raw or {}, ranks=ranks or {}, prefix="pv-" if preview else "",
+        context=json.dumps(context, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+        if context else "",
+        label=lambda value: label_text(value, language),
+    )
+    return Markup(html)

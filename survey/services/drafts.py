@@ -1,0 +1,116 @@
+"""Drafts: the answers of a respondent who has not submitted yet, kept server-side.
+
+Why it is built this way:
+
+* The browser holds only a random token in an HttpOnly cookie; the database holds its SHA-256.
+  A copy of the database therefore cannot be used to take over someone's half-filled form.
+* Save-and-resume uses a second random code that the respondent writes down. Only its hash is
+  stored; resuming moves the draft to a fresh cookie token, so the first device loses access.
+* Nothing here records an IP address, a user agent or a time of day: a draft carries an expiry
+  *date* only, and drafts past it are deleted by :func:`purge_expired`.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from survey.models import Campaign, Draft, SubmissionReceipt
+from survey.models.base import today
+from survey.services.access_codes import ALPHABET, normalize_code
+
+RESUME_CODE_LENGTH = 12  # 31**12 ≈ 7.9·10^17: not guessable even without the rate limit
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_resume_code() -> str:
+    """``XXXX-XXXX-XXXX`` from the access-code alphabet (no 0/O, 1/I/L): copied by hand."""
+    code = "".join(secrets.choice(ALPHABET) for _ in range(RESUME_CODE_LENGTH))
+    return "-".join(code[i:i + 4] for i in range(0, RESUME_CODE_LENGTH, 4))
+
+
+def resume_hash(raw: str) -> str:
+    return hashlib.sha256(("resume:" + normalize_code(raw)).encode("ascii")).hexdigest()
+
+
+def expiry(retention_days: int, on: date | None = None) -> date:
+    return (on or today()) + timedelta(days=retention_days)
+
+
+def create_draft(session: Session, campaign: Campaign, retention_days: int,
+                 code_batch_id: int | None = None, language: str = "vi") -> tuple[Draft, str]:
+    """A new draft and the plain cookie token for it (never stored). The caller commits."""
+    token = new_token()
+    draft = Draft(token_hash=token_hash(token), campaign_id=campaign.id,
+                  version_id=campaign.version_id, code_batch_id=code_batch_id, answers={},
+                  page=0, furthest_page=0, seed=secrets.randbelow(2**31), language=language,
+                  expires_on=expiry(retention_days))
+    session.add(draft)
+    session.flush()
+    return draft, token
+
+
+def find_draft(session: Session, campaign: Campaign, token: str | None) -> Draft | None:
+    """The live draft for this cookie token and campaign, or ``None`` (unknown or expired)."""
+    if not token:
+        return None
+    draft = session.get(Draft, token_hash(token))
+    if draft is None or draft.campaign_id != campaign.id or draft.expires_on < today():
+        return None
+    return draft
+
+
+def touch(draft: Draft, retention_days: int) -> None:
+    """Push the expiry date forward: a draft expires ``retention_days`` after its last change."""
+    draft.expires_on = expiry(retention_days)
+
+
+def set_resume_code(draft: Draft) -> str:
+    """Give the draft a fresh resume code (replacing any earlier one) and return it once."""
+    code = new_resume_code()
+    draft.resume_hash = resume_hash(code)
+    return code
+
+
+def resume(session: Session, campaign: Campaign, raw_code: str) -> tuple[Draft, str] | None:
+    """Move the draft saved under ``raw_code`` to a new cookie token; ``None`` if not found.
+
+    The resume code stays valid (the respondent may switch device again) until submission or
+    expiry. The caller commits.
+    """
+    if len(normalize_code(raw_code)) != RESUME_CODE_LENGTH:
+        return None
+    draft = session.scalar(select(Draft).where(Draft.resume_hash == resume_hash(raw_code),
+                                               Draft.campaign_id == campaign.id))
+    if draft is None or draft.expires_on < today():
+        return None
+    token = new_token()
+    draft.token_hash = token_hash(token)
+    session.flush()
+    return draft, token
+
+
+def purge_expired(session: Session, on: date | None = None, receipt_days: int = 30) -> tuple[int, int]:
+    """Delete drafts past their expiry date and submission receipts older than ``receipt_days``.
+
+    Returns (drafts, receipts) deleted. The caller commits.
+    """
+    day = on or today()
+    drafts = session.execute(delete(Draft).where(Draft.expires_on < day)).rowcount
+    receipts = session.execute(delete(SubmissionReceipt).where(
+        SubmissionReceipt.used_on < day - timedelta(days=receipt_days))).rowcount
+    return int(drafts or 0), int(receipts or 0)
+
+
+__all__ = ["create_draft", "find_draft", "touch", "set_resume_code", "resume", "purge_expired",
+           "token_hash", "resume_hash", "new_resume_code"]

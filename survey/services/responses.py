@@ -1,0 +1,92 @@
+"""Storing a submitted response exactly once, and counting page reach.
+
+Exactly once: the submit form carries a random token minted when the form was rendered. In one
+transaction we insert the token's hash as a :class:`SubmissionReceipt` (primary key: a second
+insert of the same token fails), delete the draft (a second submit of the same draft, even with
+another token, deletes nothing and stops), then insert the response and its answers. Whichever
+of two racing requests commits first wins; the other finds the receipt or the missing draft and
+is shown the thank-you page. Nothing is half-written: any failure rolls the whole thing back.
+
+Anonymity: the response gets a random id and a date; it carries the code *batch* id at most. The
+receipt holds no reference to the response.
+"""
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from survey.models import Answer, Draft, PageReach, Response, ResponseStatus, SubmissionReceipt
+from survey.models.base import today
+from survey.questionnaire.storage import answer_rows
+from survey.services.drafts import token_hash
+
+
+class SubmitOutcome(str, enum.Enum):
+    STORED = "stored"              # a new response was committed
+    ALREADY_SUBMITTED = "already"  # this form (token) was submitted before: show thank-you
+    NO_DRAFT = "no_draft"          # the draft is gone (submitted from another tab, or expired)
+
+
+def submit(session: Session, draft: Draft, definition: dict[str, Any], answers: dict[str, Any],
+           submission_token: str) -> SubmitOutcome:
+    """Store ``answers`` (already validated and pruned) as a complete response; commits.
+
+    Raises :class:`survey.questionnaire.storage.StorageError` (after rolling back) if the answers
+    do not fit the definition: that means a validation step was skipped.
+    """
+    receipt_hash = token_hash("submit:" + submission_token)
+    campaign_id, version_id, batch_id = draft.campaign_id, draft.version_id, draft.code_batch_id
+    draft_key = draft.token_hash
+    try:
+        rows = answer_rows(definition, answers)
+        session.add(SubmissionReceipt(token_hash=receipt_hash, used_on=today()))
+        session.flush()
+        deleted = session.execute(
+            delete(Draft).where(Draft.token_hash == draft_key)
+            .execution_options(synchronize_session=False)).rowcount
+        if deleted != 1:
+            session.rollback()
+            return SubmitOutcome.NO_DRAFT
+        session.expunge(draft)
+        response = Response(campaign_id=campaign_id, version_id=version_id,
+                            status=ResponseStatus.COMPLETE, submitted_on=today(),
+                            code_batch_id=batch_id)
+        session.add(response)
+        session.flush()
+        session.add_all(Answer(response_id=response.id, **row.as_dict()) for row in rows)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return SubmitOutcome.ALREADY_SUBMITTED
+    except Exception:
+        session.rollback()
+        raise
+    return SubmitOutcome.STORED
+
+
+def receipt_exists(session: Session, submission_token: str) -> bool:
+    return session.get(SubmissionReceipt, token_hash("submit:" + submission_token)) is not None
+
+
+def count_reach(session: Session, campaign_id: int, page: int) -> None:
+    """Add one to today's count of respondents reaching ``page`` (0 = started, 1…N = pages,
+    N+1 = review). Counts only: nothing says who. The caller commits."""
+    day = today()
+    updated = session.execute(
+        update(PageReach).where(PageReach.campaign_id == campaign_id, PageReach.page == page,
+                                PageReach.day == day)
+        .values(count=PageReach.count + 1).execution_options(synchronize_session=False)).rowcount
+    if updated:
+        return
+    try:
+        with session.begin_nested():
+            session.add(PageReach(campaign_id=campaign_id, page=page, day=day, count=1))
+    except IntegrityError:  # another request inserted the row meanwhile
+        session.execute(
+            update(PageReach).where(PageReach.campaign_id == campaign_id, PageReach.page == page,
+                                    PageReach.day == day)
+            .values(count=PageReach.count + 1).execution_options(synchronize_session=False))

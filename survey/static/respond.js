@@ -1,0 +1,101 @@
+/* Optional: shows and hides questions instantly. The server applies the same rules when the
+   page is sent, so the form works the same without this file. No inline script (CSP). */
+(function () {
+  "use strict";
+  var f = document.getElementById("form");
+  if (!f) return;
+  var c = document.getElementById("ctx"), ctx = c ? JSON.parse(c.textContent) : {};
+  function live(name) {
+    return Array.prototype.filter.call(f.elements, function (e) { return e.name === name && !e.disabled; });
+  }
+  function num(v) { return typeof v === "number" ? v : (v !== "" && !isNaN(+v.replace(",", ".")) ? +v.replace(",", ".") : null); }
+  function val(name, item, row) {
+    var els = live(name), out, i;
+    if (!els.length) {
+      els = live(name + ".rank.1");
+      if (els.length) {
+        out = [];
+        for (i = 1; (els = live(name + ".rank." + i)).length; i++) if (els[0].value) out.push(+els[0].value);
+        return out;
+      }
+      if (f.querySelector('[name="' + name + '"]')) return undefined;
+      var v = ctx[item];
+      return row === null ? v : (v && typeof v === "object" ? v[row] : undefined);
+    }
+    var e = els[0];
+    if (e.type === "checkbox") return els.filter(function (x) { return x.checked; }).map(function (x) { return +x.value; });
+    if (e.type === "radio") { out = els.filter(function (x) { return x.checked; }); return out.length ? +out[0].value : undefined; }
+    if (e.tagName === "SELECT") return e.value ? +e.value : undefined;
+    if (e.classList.contains("num")) { out = num(e.value.trim()); return out === null ? (e.value.trim() || undefined) : out; }
+    return e.value;
+  }
+  function answered(v) {
+    if (v === undefined || v === null) return false;
+    if (typeof v === "string") return v.trim() !== "";
+    if (Array.isArray(v)) return v.length > 0;
+    if (typeof v === "object") return Object.keys(v).length > 0;
+    return true;
+  }
+  function codes(v) { return !answered(v) ? [] : Array.isArray(v) ? v : typeof v === "string" ? v.split(/\s+/) : [v]; }
+  function truthy(v) { return typeof v === "boolean" ? v : answered(v) && v !== 0; }
+  var ops = {
+    "=": function (a, b) { return a === b; }, "!=": function (a, b) { return a !== b; },
+    "<": function (a, b) { return a < b; }, "<=": function (a, b) { return a <= b; },
+    ">": function (a, b) { return a > b; }, ">=": function (a, b) { return a >= b; }
+  };
+  function cmp(op, a, b) {
+    if (!answered(a) || !answered(b)) return false;
+    if (typeof a === "string" && typeof b === "string") return ops[op](a, b);
+    var x = typeof a === "string" ? num(a) : a, y = typeof b === "string" ? num(b) : b;
+    if (typeof x === "number" && typeof y === "number") return ops[op](x, y);
+    return false;
+  }
+  function ev(n) {
+    switch (n[0]) {
+      case "v": return n[1];
+      case "r": return val(n[2] === null ? n[1] : n[1] + "." + n[2], n[1], n[2]);
+      case ".": return undefined;
+      case "not": return !truthy(ev(n[1]));
+      case "and": return n[1].every(function (x) { return truthy(ev(x)); });
+      case "or": return n[1].some(function (x) { return truthy(ev(x)); });
+      case "c": return cmp(n[1], ev(n[2]), ev(n[3]));
+      case "f":
+        var s = ev(n[2][0]);
+        if (n[1] === "answered") return answered(s);
+        if (n[1] === "empty") return !answered(s);
+        if (n[1] === "count-selected") return s && typeof s === "object" && !Array.isArray(s) ? Object.keys(s).length : codes(s).length;
+        if (n[1] === "selected") { var w = ev(n[2][1]); return codes(s).some(function (x) { return num(String(x)) === num(String(w)); }); }
+    }
+    return false;
+  }
+  function update() {
+    for (var round = 0; round < 3; round++) {
+      Array.prototype.forEach.call(f.querySelectorAll("[data-rel]"), function (el) {
+        var show = truthy(ev(JSON.parse(el.getAttribute("data-rel"))));
+        el.hidden = !show;
+        show = show && !el.parentNode.closest("[hidden]");
+        if (el.tagName === "OPTION") { el.disabled = !show; if (!show && el.selected) el.parentNode.value = ""; return; }
+        Array.prototype.forEach.call(el.querySelectorAll("input,select,textarea"), function (x) { x.disabled = !show; });
+      });
+    }
+    var ids = [];
+    Array.prototype.forEach.call(f.querySelectorAll(".q[id^='q-']"), function (q) {
+      if (!q.hidden && !q.classList.contains("note")) ids.push(q.id.slice(2));
+    });
+    Array.prototype.forEach.call(f.querySelectorAll("[data-o]"), function (o) {
+      if (!o.hidden && !o.closest("[hidden]")) ids.push(o.getAttribute("data-o"));
+    });
+    document.getElementById("shown").value = ids.join(" ");
+  }
+  f.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.type === "checkbox" && t.checked) {
+      live(t.name).forEach(function (x) {
+        if (x !== t && (t.hasAttribute("data-x") || x.hasAttribute("data-x"))) x.checked = false;
+      });
+    }
+    update();
+  });
+  f.addEventListener("input", update);
+  update();
+})();
