@@ -1,0 +1,74 @@
+"""Files an institute receives: row-level data (CSV, SPSS, Stata, codebook) and, built on the
+analysis results, tables (XLSX banner book, tidy CSV) and the Word report.
+
+Pure Python: no Flask. Row-level exports read the database through SQLAlchemy Core with an
+engine or connection passed in, a chunk at a time (:func:`analysis.exports.source.iter_frames`),
+so memory stays bounded however many responses a campaign has.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
+
+from analysis.exports.codebook import (Codebook, build_codebook, codebook_for,
+                                       render_codebook_html, write_codebook_xlsx)
+from analysis.exports.delimited import BOM, iter_csv, write_csv
+from analysis.exports.layout import CASE_ID, WEIGHT, Layout, Variable, build_layout
+from analysis.exports.source import DEFAULT_CHUNK, Selection, count_responses, iter_frames
+from analysis.exports.spss import write_sav
+from analysis.exports.stata import write_dta
+
+__all__ = [
+    "BOM", "CASE_ID", "WEIGHT", "Codebook", "Layout", "Selection", "Variable", "ROW_FORMATS",
+    "build_codebook", "build_layout", "codebook_for", "count_responses", "export_rows",
+    "iter_csv", "iter_frames", "render_codebook_html", "write_codebook_xlsx", "write_csv",
+    "write_dta", "write_sav",
+]
+
+# Formats holding one row per response: analyst role only, audit-logged, text opt-in.
+ROW_FORMATS = ("csv", "sav", "dta")
+CODEBOOK_FORMATS = ("codebook", "codebook-html")
+
+
+def export_rows(connectable: Engine | Connection, definition: Mapping[str, Any],
+                selection: Selection, fmt: str, path: str | os.PathLike[str], *,
+                include_text: bool = False, weights: pd.Series | None = None,
+                threshold: int = 5, chunk_size: int = DEFAULT_CHUNK,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Write the responses in ``selection`` as ``fmt`` (csv, sav, dta, codebook,
+    codebook-html) to ``path``; returns the number of responses.
+
+    ``progress`` receives the number of responses of each chunk written (a progress bar's
+    ``update``). Raises ``ValueError`` for an unknown format.
+    """
+    layout = build_layout(definition, include_text=include_text, weight=weights is not None)
+    if fmt in CODEBOOK_FORMATS:
+        book = codebook_for(connectable, layout, selection, threshold)
+        if fmt == "codebook":
+            write_codebook_xlsx(book, path)
+        else:
+            Path(path).write_text(render_codebook_html(book), encoding="utf-8")
+        if progress:
+            progress(book.responses)
+        return book.responses
+    if fmt not in ROW_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of "
+                         f"{', '.join(ROW_FORMATS + CODEBOOK_FORMATS)}")
+    frames = iter_frames(connectable, layout, selection, chunk_size=chunk_size, weights=weights)
+    if fmt == "csv":
+        target = Path(path)
+        partial = target.with_name(target.name + ".part")
+        try:
+            with open(partial, "wb") as out:
+                count = write_csv(frames, layout, out, progress)
+            os.replace(partial, target)
+        finally:
+            if partial.exists():
+                partial.unlink()
+        return count
+    writer = write_sav if fmt == "sav" else write_dta
+    return writer(frames, layout, path, progress)
