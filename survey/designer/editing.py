@@ -1,0 +1,340 @@
+"""Edits to a questionnaire draft, checked before anything is kept.
+
+Every edit works on a deep copy of the canonical draft and runs the questionnaire validator
+(:func:`survey.questionnaire.check`) over the result. Only a definition without problems comes
+back as :attr:`Outcome.definition`; otherwise the caller gets the problems and keeps the old
+draft, so an invalid edit changes nothing.
+
+To show a problem beside the form field that caused it, we hand ``check`` a *locations* map
+from the paths of the edited node (``("pages", 0, "items", 3, "options", 2)``) to field names.
+The validator reports the longest known prefix of each problem's path, which we read back here.
+Pure Python: no Flask, no database.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from survey.questionnaire import check
+from survey.questionnaire.model import CHOICE_TYPES
+
+__all__ = ["Outcome", "apply", "item_fields", "page_fields", "meta_fields", "locate_item",
+           "locate_page", "move_item", "move_page", "delete_item", "delete_page",
+           "replace_item", "insert_item", "new_definition", "starter_note"]
+
+_SOURCE = "\x00draft"
+_MARK = "@"
+_MESSAGE_RE = re.compile(r"^\x00draft(?:: @(?P<field>[\w.-]+))?:\s*(?P<message>.*)$", re.S)
+Path = tuple[Any, ...]
+
+
+@dataclass
+class Outcome:
+    """The result of an edit: the new canonical definition when it is valid, else problems.
+
+    ``by_field`` maps a form field name (``label_vi``, ``options-2``) to its messages;
+    ``general`` holds the problems that belong to no field of the form being edited.
+    """
+
+    definition: dict[str, Any] | None
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.definition is not None
+
+    def all_messages(self) -> list[str]:
+        return [*self.general, *(m for ms in self.by_field.values() for m in ms)]
+
+
+def apply(draft: Mapping[str, Any], change: Callable[[dict[str, Any]], None],
+          fields: Mapping[Path, str] | None = None) -> Outcome:
+    """Run ``change`` on a copy of ``draft`` and validate the result.
+
+    ``change`` mutates the copy in place and may raise :class:`EditError` (a refusal with a
+    plain message, e.g. moving the first page up). ``fields`` maps node paths to form field
+    names for inline messages.
+    """
+    candidate = copy.deepcopy(dict(draft))
+    try:
+        change(candidate)
+    except EditError as exc:
+        return Outcome(None, general=[str(exc)])
+    return validate_candidate(candidate, fields)
+
+
+def validate_candidate(candidate: Any, fields: Mapping[Path, str] | None = None) -> Outcome:
+    """Validate a whole (possibly shorthand) definition, routing messages to form fields."""
+    locations = {tuple(path): _MARK + name for path, name in (fields or {}).items()}
+    definition, messages = check(candidate, _SOURCE, locations)
+    if not messages:
+        return Outcome(definition)
+    outcome = Outcome(None)
+    for text in messages:
+        match = _MESSAGE_RE.match(text)
+        if match is None:
+            outcome.general.append(text)
+            continue
+        message = match.group("message").strip()
+        name = match.group("field")
+        if name:
+            outcome.by_field.setdefault(name, []).append(message)
+        else:
+            outcome.general.append(message)
+    return outcome
+
+
+class EditError(ValueError):
+    """An edit that cannot be made at all (the message says why, in the UI language)."""
+
+
+# --------------------------------------------------------------------------- field maps
+
+ITEM_SCALAR_FIELDS = ("id", "type", "required", "relevant", "constraint", "appearance",
+                      "dimension", "min_select", "max_select", "top", "min", "max",
+                      "decimals", "max_length", "multiline", "randomize")
+
+
+def item_fields(page_index: int, item_index: int, option_rows: list[int] | None = None,
+                grid_rows: list[int] | None = None) -> dict[Path, str]:
+    """Paths of an item's parts → item editor field names.
+
+    ``option_rows[k]`` is the form row that produced option ``k`` (blank form rows are skipped
+    when building the item, so the two numberings can differ); likewise ``grid_rows``.
+    """
+    base: Path = ("pages", page_index, "items", item_index)
+    fields: dict[Path, str] = {base: "item"}
+    for name in ITEM_SCALAR_FIELDS:
+        fields[base + (name,)] = name
+    fields[base + ("role",)] = "banner"
+    for key in ("label", "hint", "constraint_message"):
+        fields[base + (key,)] = f"{key}_vi"
+        fields[base + (key, "vi")] = f"{key}_vi"
+        fields[base + (key, "en")] = f"{key}_en"
+    fields[base + ("options",)] = "options"
+    fields[base + ("options_from",)] = "options"
+    for k, row in enumerate(option_rows or []):
+        fields[base + ("options", k)] = f"options-{row}"
+    fields[base + ("rows",)] = "rows"
+    for k, row in enumerate(grid_rows or []):
+        fields[base + ("rows", k)] = f"rows-{row}"
+    return fields
+
+
+def page_fields(page_index: int) -> dict[Path, str]:
+    base: Path = ("pages", page_index)
+    return {base: "page", base + ("id",): "id", base + ("title",): "title_vi",
+            base + ("title", "vi"): "title_vi", base + ("title", "en"): "title_en",
+            base + ("relevant",): "relevant"}
+
+
+def meta_fields() -> dict[Path, str]:
+    fields: dict[Path, str] = {("estimated_minutes",): "estimated_minutes", ("id",): "slug"}
+    for key in ("title", "introduction", "anonymity", "thank_you"):
+        fields[(key,)] = f"{key}_vi"
+        fields[(key, "vi")] = f"{key}_vi"
+        fields[(key, "en")] = f"{key}_en"
+    return fields
+
+
+# --------------------------------------------------------------------------- lookups
+
+def locate_item(definition: Mapping[str, Any], item_id: str) -> tuple[int, int] | None:
+    """(page index, item index) of the item, or None."""
+    for p, page in enumerate(definition.get("pages") or []):
+        for i, item in enumerate(page.get("items") or []):
+            if item.get("id") == item_id:
+                return p, i
+    return None
+
+
+def locate_page(definition: Mapping[str, Any], page_id: str) -> int | None:
+    for p, page in enumerate(definition.get("pages") or []):
+        if page.get("id") == page_id:
+            return p
+    return None
+
+
+# --------------------------------------------------------------------------- edits
+
+def new_definition(slug: str, title: dict[str, str]) -> dict[str, Any]:
+    """A minimal valid questionnaire: one page holding a note (a page cannot be empty)."""
+    return {"id": slug, "title": title,
+            "pages": [{"id": "P1", "title": {"vi": "Trang 1"},
+                       "items": [starter_note("N1", title.get("vi") or slug)]}]}
+
+
+def starter_note(item_id: str, text: str) -> dict[str, Any]:
+    return {"id": item_id, "type": "note", "label": {"vi": text}}
+
+
+def _with_languages(definition: dict[str, Any], node: Any) -> None:
+    """Declare English when the edited node carries English text (labels must be declared)."""
+    def has_en(value: Any) -> bool:
+        if isinstance(value, dict):
+            return ("en" in value and isinstance(value["en"], str)) or any(
+                has_en(v) for v in value.values())
+        if isinstance(value, list):
+            return any(has_en(v) for v in value)
+        return False
+
+    languages = list(definition.get("languages") or ["vi"])
+    if "en" not in languages and has_en(node):
+        languages.append("en")
+    definition["languages"] = languages
+
+
+def replace_item(item_id: str, item: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        where = locate_item(d, item_id)
+        if where is None:
+            raise EditError(item_id)
+        d["pages"][where[0]]["items"][where[1]] = item
+        _with_languages(d, item)
+    return change
+
+
+def insert_position(definition: Mapping[str, Any], page_id: str,
+                    after: str | None = None) -> tuple[int, int] | None:
+    """Where :func:`insert_item` puts a new item: (page index, item index), or None."""
+    p = locate_page(definition, page_id)
+    if p is None:
+        return None
+    position = len(definition["pages"][p].get("items") or [])
+    if after is not None:
+        where = locate_item(definition, after)
+        if where is not None and where[0] == p:
+            position = where[1] + 1
+    return p, position
+
+
+def insert_item(page_id: str, item: dict[str, Any],
+                after: str | None = None) -> Callable[[dict[str, Any]], None]:
+    """Add ``item`` at the end of page ``page_id`` (or right after item ``after``)."""
+    def change(d: dict[str, Any]) -> None:
+        where = insert_position(d, page_id, after)
+        if where is None:
+            raise EditError(page_id)
+        d["pages"][where[0]]["items"].insert(where[1], item)
+        _with_languages(d, item)
+    return change
+
+
+def move_item(item_id: str, step: int) -> Callable[[dict[str, Any]], None]:
+    """Move an item one place up (-1) or down (+1); across a page boundary it becomes the last
+    item of the previous page or the first of the next one."""
+    def change(d: dict[str, Any]) -> None:
+        where = locate_item(d, item_id)
+        if where is None:
+            raise EditError(item_id)
+        p, i = where
+        pages = d["pages"]
+        items = pages[p]["items"]
+        j = i + step
+        if 0 <= j < len(items):
+            items[i], items[j] = items[j], items[i]
+            return
+        q = p + step
+        if not 0 <= q < len(pages):
+            raise EditError("edge")
+        item = items.pop(i)
+        if step < 0:
+            pages[q]["items"].append(item)
+        else:
+            pages[q]["items"].insert(0, item)
+    return change
+
+
+def delete_item(item_id: str) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        where = locate_item(d, item_id)
+        if where is None:
+            raise EditError(item_id)
+        del d["pages"][where[0]]["items"][where[1]]
+    return change
+
+
+def replace_page(page_id: str, page: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """Replace a page's id/title/relevant, keeping its items."""
+    def change(d: dict[str, Any]) -> None:
+        p = locate_page(d, page_id)
+        if p is None:
+            raise EditError(page_id)
+        d["pages"][p] = {**page, "items": d["pages"][p]["items"]}
+        _with_languages(d, page)
+    return change
+
+
+def add_page(page: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        d["pages"].append(page)
+        _with_languages(d, page)
+    return change
+
+
+def move_page(page_id: str, step: int) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        p = locate_page(d, page_id)
+        if p is None:
+            raise EditError(page_id)
+        q = p + step
+        if not 0 <= q < len(d["pages"]):
+            raise EditError("edge")
+        d["pages"][p], d["pages"][q] = d["pages"][q], d["pages"][p]
+    return change
+
+
+def delete_page(page_id: str) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        p = locate_page(d, page_id)
+        if p is None:
+            raise EditError(page_id)
+        del d["pages"][p]
+    return change
+
+
+def replace_meta(meta: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """Set title, introduction, anonymity, thank-you text and estimated minutes (absent keys
+    are removed)."""
+    def change(d: dict[str, Any]) -> None:
+        for key in ("title", "introduction", "anonymity", "thank_you", "estimated_minutes"):
+            if meta.get(key) in (None, {}):
+                d.pop(key, None)
+            else:
+                d[key] = meta[key]
+        _with_languages(d, meta)
+    return change
+
+
+def next_item_id(definition: Mapping[str, Any], prefix: str = "Q") -> str:
+    """A free item id such as ``Q7`` for the new-item form."""
+    taken = {item.get("id") for page in definition.get("pages") or []
+             for item in page.get("items") or []}
+    n = len(taken) + 1
+    while f"{prefix}{n}" in taken:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def next_page_id(definition: Mapping[str, Any]) -> str:
+    taken = {page.get("id") for page in definition.get("pages") or []}
+    n = len(taken) + 1
+    while f"P{n}" in taken:
+        n += 1
+    return f"P{n}"
+
+
+def keeps_option_list(definition: Mapping[str, Any], original: Mapping[str, Any] | None,
+                      options: list[dict[str, Any]]) -> str | None:
+    """The shared option list an edited item may keep naming (``options_from``): only when its
+    options are still exactly that list; otherwise the item gets its own options."""
+    if not original or original.get("type") not in CHOICE_TYPES:
+        return None
+    name = original.get("options_from")
+    shared = (definition.get("option_lists") or {}).get(name) if name else None
+    if shared is not None and shared == options:
+        return name
+    return None

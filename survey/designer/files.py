@@ -1,0 +1,174 @@
+"""Questionnaire files in and out of the designer: YAML and XLSForm, and version comparison.
+
+The formats themselves live in :mod:`survey.questionnaire` (loader, ``xlsform``, ``versions``);
+this module adds what a web upload needs: a size limit, a file name fit for display, and every
+problem collected as a message instead of an exception.
+"""
+from __future__ import annotations
+
+import importlib
+import posixpath
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import yaml
+
+from survey.questionnaire import DefinitionError, load_text
+from survey.questionnaire.model import ITEM_ORDER, TOP_KEYS
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx",)
+
+
+@dataclass
+class UploadResult:
+    name: str
+    definition: dict[str, Any] | None = None
+    dropped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def display_name(filename: str) -> str:
+    """The last path component, at most 120 characters (browsers may send full paths)."""
+    name = posixpath.basename(filename.replace("\\", "/")).strip() or "?"
+    return name[:120]
+
+
+def _module(name: str):
+    """A questionnaire submodule that another part of the team may not have shipped yet."""
+    try:
+        return importlib.import_module(f"survey.questionnaire.{name}")
+    except ModuleNotFoundError:
+        return None
+
+
+def xlsform_available() -> bool:
+    return _module("xlsform") is not None
+
+
+def read_upload(filename: str, stream: IO[bytes]) -> UploadResult:
+    """Read and validate an uploaded definition. Never raises for bad content."""
+    from flask_babel import gettext as _
+
+    name = display_name(filename)
+    result = UploadResult(name)
+    data = stream.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        result.errors.append(_("Tệp %(name)s lớn hơn %(kb)s KB.", name=name,
+                               kb=MAX_UPLOAD_BYTES // 1024))
+        return result
+    lower = name.lower()
+    if lower.endswith(XLSX_SUFFIXES):
+        xlsform = _module("xlsform")
+        if xlsform is None:
+            result.errors.append(_("Chưa hỗ trợ nhập XLSForm trên máy chủ này."))
+            return result
+        try:
+            imported = xlsform.from_xlsx(data, name)
+        except DefinitionError as exc:
+            result.errors.extend(exc.errors)
+            return result
+        except Exception:  # a corrupt zip or workbook: say so, never a 500
+            result.errors.append(_("Không đọc được %(name)s như một bảng tính XLSForm.",
+                                   name=name))
+            return result
+        result.dropped = list(imported.dropped or [])
+        if imported.errors:
+            result.errors.extend(imported.errors)
+        else:
+            result.definition = imported.definition
+        return result
+    if not lower.endswith(YAML_SUFFIXES):
+        result.errors.append(_("Tệp %(name)s không phải YAML (.yaml, .yml) hay XLSForm (.xlsx).",
+                               name=name))
+        return result
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.errors.append(_("Tệp %(name)s không được lưu ở bảng mã UTF-8.", name=name))
+        return result
+    try:
+        result.definition = load_text(text, name)
+    except DefinitionError as exc:
+        result.errors.extend(exc.errors)
+    return result
+
+
+def to_yaml(definition: dict[str, Any]) -> str:
+    loader = _module("loader")
+    dump = getattr(loader, "dump_yaml", None) or getattr(_module("xlsform"), "dump_yaml", None)
+    if dump is not None:
+        return dump(definition)
+    return yaml.safe_dump(definition, allow_unicode=True, sort_keys=False, width=100)
+
+
+def to_xlsx(definition: dict[str, Any]) -> bytes:
+    """Raises ``LookupError`` when the XLSForm writer is not installed."""
+    xlsform = _module("xlsform")
+    if xlsform is None:
+        raise LookupError("XLSForm support is not available")
+    return xlsform.to_xlsx(definition)
+
+
+# --------------------------------------------------------------------------- comparison
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "added" | "removed" | "changed" | "moved"
+    where: str  # "item B3", "page A", "questionnaire"
+    detail: str = ""
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Any]:
+    """What changed from ``old`` to ``new``: :func:`survey.questionnaire.versions.diff` when
+    present, else a summary by item, page and top-level key."""
+    versions = _module("versions")
+    if versions is not None and hasattr(versions, "diff"):
+        return list(versions.diff(old, new))
+    return _summary(old, new)
+
+
+def _items(definition: dict[str, Any]) -> dict[str, tuple[int, str, dict[str, Any]]]:
+    out = {}
+    order = 0
+    for page in definition.get("pages") or []:
+        for item in page.get("items") or []:
+            out[item["id"]] = (order, page["id"], item)
+            order += 1
+    return out
+
+
+def _summary(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    changes: list[Change] = []
+    for key in TOP_KEYS:
+        if key in ("pages", "id"):
+            continue
+        if old.get(key) != new.get(key):
+            changes.append(Change("changed", "questionnaire", key))
+    old_pages = {p["id"]: p for p in old.get("pages") or []}
+    new_pages = {p["id"]: p for p in new.get("pages") or []}
+    for pid in old_pages.keys() - new_pages.keys():
+        changes.append(Change("removed", f"page {pid}"))
+    for pid, page in new_pages.items():
+        if pid not in old_pages:
+            changes.append(Change("added", f"page {pid}"))
+            continue
+        keys = [k for k in ("title", "relevant") if old_pages[pid].get(k) != page.get(k)]
+        if keys:
+            changes.append(Change("changed", f"page {pid}", ", ".join(keys)))
+    old_items, new_items = _items(old), _items(new)
+    for iid in sorted(old_items.keys() - new_items.keys(), key=lambda i: old_items[i][0]):
+        changes.append(Change("removed", f"item {iid}"))
+    for iid, (_order, page_id, item) in sorted(new_items.items(), key=lambda kv: kv[1][0]):
+        if iid not in old_items:
+            changes.append(Change("added", f"item {iid}", f"page {page_id}"))
+            continue
+        before = old_items[iid][2]
+        keys = [k for k in ITEM_ORDER if before.get(k) != item.get(k)]
+        if keys:
+            changes.append(Change("changed", f"item {iid}", ", ".join(keys)))
+        if old_items[iid][1] != page_id:
+            changes.append(Change("moved", f"item {iid}",
+                                  f"page {old_items[iid][1]} → page {page_id}"))
+    return changes
