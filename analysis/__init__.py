@@ -1,5 +1,69 @@
 """Survey analysis: frequencies, cross-tabulations, weighting, disclosure control, charts, exports.
 
-A pure package: pandas, scipy and plotly only. It never imports Flask or the ``survey`` app;
-database access, where used, goes through SQLAlchemy Core with an engine passed in.
+A pure package: pandas, scipy and plotly only. It never imports Flask or the app; database
+access goes through SQLAlchemy Core with an engine passed in (it reads the ``response``/``answer``
+table metadata of :mod:`survey.models.response` and the questionnaire helpers of
+:mod:`survey.questionnaire`, both free of Flask).
+
+Public API (everything importable from ``analysis``)
+====================================================
+
+Sources — where counts come from (:mod:`analysis.source`)
+    ``DatabaseSource(engine, version_id, definition)``: responses of one published version;
+    counting is pushed down as ``SELECT … GROUP BY`` on a materialised wide table
+    (:mod:`analysis.wide`, built and refreshed automatically). ``FrameSource(definition, frame,
+    weight_column=None)``: the same from a DataFrame in the wide layout (:mod:`analysis.layout`;
+    ``wide_frame(definition, answers_dicts)`` builds one). ``Filter(campaign_ids=(), values={var:
+    codes}, date_from=None, date_to=None, complete_only=True)`` selects responses.
+
+Tables (:mod:`analysis.tables`) — each returns a result object (:mod:`analysis.results`)
+    ``frequencies(source, variable, flt, weights, k)`` → :class:`Frequency`
+    ``crosstab(source, item, by, by2=None, flt, weights, k, alpha)`` → :class:`CrossTab`
+    ``multiple(source, item, by=None, …)`` → :class:`MultipleTable`
+    ``ranking(source, item, by=None, …)`` → :class:`RankingTable`
+    ``numeric(source, item, by=None, …)`` → :class:`NumericSummary`
+    ``likert(source, item, by=None, top_codes=None, …)`` → :class:`LikertTable`
+    ``banner_book(source, banners, items=None, …)`` → :class:`Book` (every item × every banner)
+    Variables are questionnaire names: ``A2``, a grid row ``B2.3``, an item id for multiple /
+    ranking. ``k`` is the disclosure threshold (default 5; ``None`` = internal, no control).
+
+Results (:mod:`analysis.results`) — frozen dataclasses: a tidy ``table`` DataFrame (one row per
+    cell; suppressed cells are NaN with ``suppressed=True``) plus labels, ``bases``, ``tests``
+    (:class:`TestResult`: name says which statistic and p), ``notes`` (:class:`Message` with
+    ``vi``/``en``), ``suppression`` (:class:`Suppression`: k and the blanked cells). Renderers
+    print ``SUPPRESSED_MARK`` ("x") for suppressed cells and show every note.
+
+Weighting (:mod:`analysis.weighting`)
+    ``read_margins(csv)``, ``rake(frame, margins, start_weights=None, trim=…)`` →
+    :class:`RakingResult` (weights, convergence report, diagnostics: Kish effective n, design
+    effect of weighting, min/max); ``cell_weights(source, margins, flt)`` rakes a source's
+    respondents by pushing the raking cells down and returns :class:`Weights` for any table.
+
+Design-based inference (:mod:`analysis.design`)
+    ``svy_crosstab(frame, row, column, weight, strata=None, psu=None, fpc=None)`` →
+    :class:`DesignTable`: Taylor-linearised SEs of cell proportions, Rao-Scott corrected
+    Pearson and likelihood-ratio tests (second-order F with Satterthwaite df — R ``svychisq``'s
+    default — and the first-order adjusted chi-square p).
+
+Disclosure control (:mod:`analysis.disclosure`)
+    ``DisclosureRefused`` (a ``ValueError``; ``.message`` has ``vi``/``en``) is raised when a
+    table's base is under k; cells under k and complementary cells are suppressed.
 """
+from __future__ import annotations
+
+from analysis.disclosure import DEFAULT_K, DisclosureRefused
+from analysis.layout import Layout, layout_for, wide_frame
+from analysis.results import (SUPPRESSED_MARK, Book, CrossTab, Frequency, LikertTable, Message,
+                              MultipleTable, NumericSummary, RankingTable, Suppression,
+                              TestResult)
+from analysis.source import Agg, DatabaseSource, FrameSource, Filter
+from analysis.tables import (Weights, banner_book, crosstab, frequencies, likert, multiple,
+                             numeric, ranking)
+
+__all__ = [
+    "DEFAULT_K", "DisclosureRefused", "Layout", "layout_for", "wide_frame", "SUPPRESSED_MARK",
+    "Book", "CrossTab", "Frequency", "LikertTable", "Message", "MultipleTable", "NumericSummary",
+    "RankingTable", "Suppression", "TestResult", "Agg", "DatabaseSource", "FrameSource", "Filter",
+    "Weights", "banner_book", "crosstab", "frequencies", "likert", "multiple", "numeric",
+    "ranking",
+]

@@ -1,0 +1,247 @@
+"""The analysis layout: one row per response, one small column per analysable value.
+
+Answers are stored one row per value (``answer``: variable, position, code, number, text), which
+suits writing and keeps published versions immutable, but makes every cross-tabulation a
+self-join. Analysis reads a *wide* layout instead — the same data, pivoted once:
+
+============= ============================== =================================================
+item type     columns                        value
+============= ============================== =================================================
+single        ``v_<id>``                     the option code
+grid          ``v_<id>_<row>`` per row       the option code
+multiple      ``a_<id>`` + ``m_<id>_<code>``  answered flag 1; per option 1 selected, 0 not
+                                             (both NULL when the item was not answered)
+ranking       ``a_<id>`` + ``r_<id>_<code>``  answered flag 1; per option its rank, NULL when
+                                             not ranked
+numeric       ``v_<id>``                     the number
+text, note    —                              not analysed here
+============= ============================== =================================================
+
+plus ``response_id``, ``campaign_id``, ``submitted_on`` and ``complete`` (1/0). The same layout is
+used for a pandas DataFrame (:class:`analysis.source.FrameSource`) and for the materialised table
+in the database (:mod:`analysis.wide`), so every table function works on either.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from survey.questionnaire.model import iter_items, label_text
+
+__all__ = ["Column", "Layout", "layout_for", "pivot_answer_rows", "wide_frame", "META_COLUMNS"]
+
+META_COLUMNS = ("response_id", "campaign_id", "submitted_on", "complete")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str               # column name in the wide table / DataFrame
+    variable: str           # answer variable (A1, B2.3)
+    item: str               # item id (B2)
+    kind: str               # code | number | flag | rank | answered
+    option: int | None = None
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+
+
+def _code(code: int) -> str:
+    return f"n{-code}" if code < 0 else str(code)
+
+
+@dataclass(frozen=True)
+class Layout:
+    definition: Mapping[str, Any]
+    columns: tuple[Column, ...]
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    def column(self, variable: str) -> str:
+        """Column of a single/grid-row/numeric variable (``A2``, ``B2.3``).
+
+        Raises ``KeyError`` naming the variable when it has no such column."""
+        for c in self.columns:
+            if c.variable == variable and c.kind in ("code", "number"):
+                return c.name
+        raise KeyError(f"no analysable single, grid row or numeric variable {variable!r}")
+
+    def option_columns(self, item_id: str) -> dict[int, str]:
+        return {c.option: c.name for c in self.columns
+                if c.item == item_id and c.kind in ("flag", "rank") and c.option is not None}
+
+    def answered_column(self, item_id: str) -> str:
+        return next(c.name for c in self.columns if c.item == item_id and c.kind == "answered")
+
+    @property
+    def hash(self) -> str:
+        payload = json.dumps([(c.name, c.kind) for c in self.columns])
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    # ------------------------------------------------------------------ definition helpers
+    def item(self, item_id: str) -> dict[str, Any]:
+        item_id = item_id.split(".", 1)[0]
+        for item in iter_items(self.definition):
+            if item.get("id") == item_id:
+                return item
+        raise KeyError(f"no item {item_id!r} in the questionnaire")
+
+    def variable_label(self, variable: str, language: str = "vi") -> str:
+        item = self.item(variable)
+        text = label_text(item.get("label"), language)
+        if "." in variable:
+            row_id = variable.split(".", 1)[1]
+            row = next((r for r in item.get("rows") or [] if r["id"] == row_id), None)
+            if row is not None:
+                text = f"{text} — {label_text(row.get('label'), language)}"
+        return text
+
+    def option_labels(self, variable: str, language: str = "vi") -> dict[int, str]:
+        return {o["code"]: label_text(o.get("label"), language)
+                for o in self.item(variable).get("options") or []}
+
+    def missing(self, variable: str) -> set[int]:
+        return {o["code"] for o in self.item(variable).get("options") or [] if o.get("missing")}
+
+    def analysable_variables(self) -> list[str]:
+        """Single, grid-row, multiple, ranking and numeric variables, in questionnaire order
+        (multiple and ranking by item id)."""
+        seen: list[str] = []
+        for c in self.columns:
+            name = c.variable if c.kind in ("code", "number") else c.item
+            if name not in seen:
+                seen.append(name)
+        return seen
+
+
+def layout_for(definition: Mapping[str, Any]) -> Layout:
+    """The wide layout of a questionnaire definition (canonical dict)."""
+    columns: list[Column] = []
+    used: set[str] = set(META_COLUMNS)
+
+    def add(name: str, variable: str, item: str, kind: str, option: int | None = None) -> None:
+        base, n = name, 2
+        while name in used:  # B2.3 and B2_3 would collide; keep both distinct
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        columns.append(Column(name, variable, item, kind, option))
+
+    for item in iter_items(definition):
+        kind, item_id = item.get("type"), item.get("id")
+        safe = _safe(item_id)
+        if kind == "single":
+            add(f"v_{safe}", item_id, item_id, "code")
+        elif kind == "numeric":
+            add(f"v_{safe}", item_id, item_id, "number")
+        elif kind == "grid":
+            for row in item.get("rows") or []:
+                add(f"v_{safe}_{_safe(row['id'])}", f"{item_id}.{row['id']}", item_id, "code")
+        elif kind in ("multiple", "ranking"):
+            add(f"a_{safe}", item_id, item_id, "answered")
+            prefix, sub = ("m", "flag") if kind == "multiple" else ("r", "rank")
+            for option in item.get("options") or []:
+                add(f"{prefix}_{safe}_{_code(option['code'])}", item_id, item_id, sub,
+                    option["code"])
+    return Layout(definition, tuple(columns))
+
+
+def pivot_answer_rows(layout: Layout, rows: pd.DataFrame) -> pd.DataFrame:
+    """Answer rows (``response_id``, ``variable``, ``code``, ``number``) → wide DataFrame indexed
+    by response id (float columns, NaN = not answered), vectorised with numpy.
+
+    Rows of variables the layout does not analyse (text, "other" boxes) are ignored."""
+    names = [c.name for c in layout.columns]
+    index = {name: i for i, name in enumerate(names)}
+    responses, codes_of = pd.factorize(rows["response_id"], sort=False)
+    matrix = np.full((len(codes_of), len(names)), np.nan)
+    if len(rows) == 0:
+        return pd.DataFrame(matrix, columns=names, index=pd.Index(codes_of, name="response_id"))
+    variable = rows["variable"].to_numpy(dtype=object)
+    code = rows["code"].to_numpy(dtype=float, na_value=np.nan)
+    number = rows["number"].to_numpy(dtype=float, na_value=np.nan)
+
+    plain = {c.variable: index[c.name] for c in layout.columns if c.kind in ("code", "number")}
+    numeric = {c.variable for c in layout.columns if c.kind == "number"}
+    per_option = {(c.variable, c.option): (index[c.name], c.kind)
+                  for c in layout.columns if c.kind in ("flag", "rank")}
+    answered = {c.variable: index[c.name] for c in layout.columns if c.kind == "answered"}
+
+    var_series = pd.Series(variable)
+    col = var_series.map(plain).to_numpy(dtype=float, na_value=np.nan)
+    has = ~np.isnan(col)
+    is_number = var_series.isin(numeric).to_numpy()
+    values = np.where(is_number, number, code)
+    matrix[responses[has], col[has].astype(int)] = values[has]
+
+    ans = var_series.map(answered).to_numpy(dtype=float, na_value=np.nan)
+    has_ans = ~np.isnan(ans)
+    if has_ans.any():
+        matrix[responses[has_ans], ans[has_ans].astype(int)] = 1.0
+        # every option column of an answered multiple item starts at 0 (not selected)
+        for item_var, ans_col in answered.items():
+            option_cols = [i for (v, _), (i, k) in per_option.items() if v == item_var
+                           and k == "flag"]
+            if option_cols:
+                answered_rows = np.unique(responses[has_ans & (var_series == item_var).to_numpy()])
+                if len(answered_rows):
+                    matrix[np.ix_(answered_rows, option_cols)] = 0.0
+        item_ids = {v: i for i, v in enumerate(answered)}
+        lookup_key = np.array([item_ids[v] * 2_000_003 + o + 1_000_000
+                               for v, o in per_option], dtype=np.int64)
+        lookup_col = np.array([i for i, _ in per_option.values()], dtype=np.int64)
+        lookup_rank = np.array([k == "rank" for _, k in per_option.values()])
+        order = np.argsort(lookup_key)
+        lookup_key, lookup_col, lookup_rank = (lookup_key[order], lookup_col[order],
+                                               lookup_rank[order])
+        item_num = var_series[has_ans].map(item_ids).to_numpy(dtype=np.int64)
+        codes = np.nan_to_num(code[has_ans], nan=-1_000_000).astype(np.int64)
+        keys = item_num * 2_000_003 + codes + 1_000_000
+        pos = np.clip(np.searchsorted(lookup_key, keys), 0, len(lookup_key) - 1)
+        found = lookup_key[pos] == keys
+        rows_ans = responses[has_ans][found]
+        cols = lookup_col[pos[found]]
+        ranked = lookup_rank[pos[found]]
+        matrix[rows_ans, cols] = np.where(ranked, number[has_ans][found], 1.0)
+    return pd.DataFrame(matrix, columns=names, index=pd.Index(codes_of, name="response_id"))
+
+
+def wide_frame(definition: Mapping[str, Any], responses: Iterable[Mapping[str, Any]],
+               campaign_id: int = 1) -> pd.DataFrame:
+    """A wide DataFrame from answers dicts (the respondent flow's format), one per response.
+
+    Each dict may carry ``_campaign_id``, ``_submitted_on`` and ``_complete`` keys; they are
+    taken out before the answers are checked against the definition. Used by tests and as the
+    in-memory fallback; it goes through :func:`survey.questionnaire.storage.answer_rows`, the
+    same mapping that stores real responses."""
+    from survey.questionnaire.storage import answer_rows
+
+    layout = layout_for(definition)
+    records, meta = [], []
+    for number, answers in enumerate(responses):
+        answers = dict(answers)
+        response_id = f"r{number:09d}"
+        meta.append({"response_id": response_id,
+                     "campaign_id": answers.pop("_campaign_id", campaign_id),
+                     "submitted_on": answers.pop("_submitted_on", None),
+                     "complete": int(answers.pop("_complete", True))})
+        for row in answer_rows(definition, answers):
+            records.append({"response_id": response_id, "variable": row.variable,
+                            "code": row.code, "number": row.number})
+    rows = pd.DataFrame(records, columns=["response_id", "variable", "code", "number"])
+    wide = pivot_answer_rows(layout, rows)
+    frame = pd.DataFrame(meta).set_index("response_id")
+    frame = frame.join(wide, how="left")
+    for name in (c.name for c in layout.columns):
+        if name not in frame:
+            frame[name] = np.nan
+    return frame.reset_index()

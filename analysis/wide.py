@@ -1,0 +1,182 @@
+"""The materialised wide table of one questionnaire version, built and kept up to date by analysis.
+
+Why: a cross-tab over answers stored one row per value is a self-join (measured 0.78 s on SQLite
+for 1M responses); the same GROUP BY over one row per response is several times faster, and a
+banner book runs one such GROUP BY per variable. So analysis keeps, per published version, a table
+``analysis_wide_<version id>`` in the layout of :mod:`analysis.layout` (one small-int column per
+single/grid variable, 0/1 per multiple-choice option, rank per ranking option, the value of a
+numeric item), indexed on campaign and on every banner column.
+
+It is a cache, never a source of truth: it holds nothing that is not in ``response``/``answer``
+and can be dropped at any time. A bookkeeping table ``analysis_wide_state`` records, per version,
+the layout hash and how many responses the table holds. :func:`ensure` compares that with a
+``count(*)`` of the version's responses (responses are immutable once stored, so the count is a
+sufficient change signal) and then only pivots the responses not yet in the table (an anti-join on
+the response id); responses that disappeared (purged) are deleted. A changed layout rebuilds.
+
+The tables are created with SQLAlchemy Core on their own ``MetaData``; they are not part of the
+application schema or its migration.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analysis.layout import Layout, layout_for, pivot_answer_rows
+from survey.models.response import Answer, Response
+
+__all__ = ["ensure", "table_for", "table_name", "drop", "STATE"]
+
+_metadata = sa.MetaData()
+
+STATE = sa.Table(
+    "analysis_wide_state", _metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("layout_hash", sa.String(32), nullable=False),
+    sa.Column("responses", sa.Integer, nullable=False),
+    sa.Column("refreshed_at", sa.DateTime, nullable=False),
+)
+
+#: Responses pivoted per round trip: bounds memory (~60 answer rows each) while keeping
+#: per-chunk overhead small.
+CHUNK_RESPONSES = 20_000
+
+
+def table_name(version_id: int) -> str:
+    return f"analysis_wide_{int(version_id)}"
+
+
+def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None = None) -> sa.Table:
+    """The Table object for a version's wide table (not created)."""
+    metadata = sa.MetaData()
+    columns: list[sa.Column[Any]] = [
+        sa.Column("rid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("response_id", sa.String(32), nullable=False, unique=True),
+        sa.Column("campaign_id", sa.Integer, nullable=False),
+        sa.Column("submitted_on", sa.Date),
+        sa.Column("complete", sa.SmallInteger, nullable=False),
+    ]
+    for column in layout.columns:
+        kind = sa.Float if column.kind == "number" else sa.SmallInteger
+        columns.append(sa.Column(column.name, kind))
+    name = table_name(version_id)
+    indexes = [sa.Index(f"ix_{name}_campaign", "campaign_id", "complete")]
+    for banner in banner_columns or []:
+        indexes.append(sa.Index(f"ix_{name}_{banner}", banner))
+    return sa.Table(name, metadata, *columns, *indexes)
+
+
+def _banner_columns(layout: Layout) -> list[str]:
+    from survey.questionnaire.model import banners
+
+    return [layout.column(item["id"]) for item in banners(layout.definition)]
+
+
+def drop(engine: sa.Engine, version_id: int) -> None:
+    """Forget the cached table of a version (it is rebuilt on next use)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table_name(version_id)}"))
+        if sa.inspect(conn).has_table(STATE.name):
+            conn.execute(STATE.delete().where(STATE.c.version_id == version_id))
+
+
+def _source_count(conn: sa.Connection, version_id: int) -> int:
+    response = Response.__table__
+    return conn.execute(sa.select(sa.func.count()).select_from(response)
+                        .where(response.c.version_id == version_id)).scalar_one()
+
+
+def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) -> sa.Table:
+    """Create or bring up to date the wide table of ``version_id``; return it.
+
+    Cheap when nothing changed (one ``count(*)`` and one primary-key lookup)."""
+    layout = layout_for(definition)
+    table = table_for(version_id, layout, _banner_columns(layout))
+    with engine.begin() as conn:
+        STATE.create(conn, checkfirst=True)
+        state = conn.execute(sa.select(STATE).where(STATE.c.version_id == version_id)).first()
+        count = _source_count(conn, version_id)
+        if state is not None and state.layout_hash == layout.hash and state.responses == count \
+                and sa.inspect(conn).has_table(table.name):
+            return table
+        if state is None or state.layout_hash != layout.hash:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
+        table.create(conn, checkfirst=True)
+    _delete_missing(engine, table, version_id)
+    _insert_new(engine, table, layout, version_id)
+    with engine.begin() as conn:
+        held = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        values = {"layout_hash": layout.hash, "responses": held,
+                  "refreshed_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+        if conn.execute(STATE.update().where(STATE.c.version_id == version_id)
+                        .values(**values)).rowcount == 0:
+            conn.execute(STATE.insert().values(version_id=version_id, **values))
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"ANALYZE {table.name}"))
+    return table
+
+
+def _delete_missing(engine: sa.Engine, table: sa.Table, version_id: int) -> None:
+    response = Response.__table__
+    gone = ~sa.exists().where(response.c.id == table.c.response_id)
+    with engine.begin() as conn:
+        conn.execute(table.delete().where(gone))
+
+
+def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: int) -> None:
+    response, answer = Response.__table__, Answer.__table__
+    missing = ~sa.exists().where(table.c.response_id == response.c.id)
+    new_responses = (sa.select(response.c.id, response.c.campaign_id, response.c.submitted_on,
+                               response.c.status)
+                     .where(response.c.version_id == version_id, missing)
+                     .order_by(response.c.id))
+    names = [c.name for c in layout.columns]
+    with engine.connect() as reader:
+        meta_rows = reader.execute(new_responses).all()
+    for start in range(0, len(meta_rows), CHUNK_RESPONSES):
+        chunk = meta_rows[start:start + CHUNK_RESPONSES]
+        first, last = chunk[0][0], chunk[-1][0]
+        query = (sa.select(answer.c.response_id, answer.c.variable, answer.c.code,
+                           answer.c.number)
+                 .join(response, response.c.id == answer.c.response_id)
+                 .where(response.c.version_id == version_id, answer.c.response_id >= first,
+                        answer.c.response_id <= last))
+        with engine.connect() as reader:
+            rows = pd.DataFrame(reader.execute(query).all(),
+                                columns=["response_id", "variable", "code", "number"])
+        ids = [row[0] for row in chunk]
+        rows = rows[rows["response_id"].isin(ids)]  # the id range may hold older responses
+        wide = pivot_answer_rows(layout, rows)
+        meta = pd.DataFrame(chunk, columns=["response_id", "campaign_id", "submitted_on",
+                                            "status"]).set_index("response_id")
+        meta["complete"] = (meta.pop("status").astype(str).str.lower()
+                            .str.endswith("complete")).astype(int)
+        frame = meta.join(wide, how="left").reset_index()
+        frame = frame[["response_id", "campaign_id", "submitted_on", "complete", *names]]
+        _write(engine, table, frame)
+
+
+def _write(engine: sa.Engine, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Bulk insert: COPY on PostgreSQL, one executemany in one transaction elsewhere."""
+    columns = list(frame.columns)
+    if engine.dialect.name == "postgresql":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, float_format="%.15g", na_rep="")
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with engine.begin() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
+        return
+    values = frame.astype(object).where(frame.notna(), None)
+    records = list(values.itertuples(index=False, name=None))
+    placeholders = ", ".join("?" for _ in columns)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with engine.begin() as conn:
+        conn.connection.driver_connection.cursor().executemany(
+            f"INSERT INTO {table.name} ({quoted}) VALUES ({placeholders})", records)
