@@ -1,0 +1,339 @@
+"""Load test: complete flagship responses through the real HTTP flow against gunicorn.
+
+Each simulated respondent does what a browser with JavaScript does (the page script keeps the
+``_shown`` field current; static files are cached): GET the introduction, POST start (CSRF), then
+for every page GET it and POST random valid answers (CSRF, ``_shown``), GET the review, POST the
+submission (CSRF + one-time submission token) and GET the thank-you page. Each respondent comes
+from its own address (``X-Forwarded-For`` behind ``TRUSTED_PROXIES=1``, as behind nginx), so the
+per-address rate limits apply as in production.
+
+Usage::
+
+    .venv/bin/python bench/load.py                       # both databases, 1/10/50 clients
+    .venv/bin/python bench/load.py --db sqlite --clients 50 --completes 300 --duration 60
+
+Prints, per database and client count: completes per second, requests per complete, and
+p50/p95/p99 latency per request type, plus the CPU the load generator itself used — it runs on
+the same machine as the server and competes with it for the cores.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._server import FLAGSHIP, Gunicorn, cpu_seconds, database, prepare  # noqa: E402
+from survey.questionnaire import load_file  # noqa: E402
+from survey.respond import logic  # noqa: E402
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SUBMIT_TOKEN = re.compile(r'name="st" value="([^"]+)"')
+PAGE_PATH = re.compile(r"/s/[^/]+/p/(\d+)$")
+
+
+class FlowError(Exception):
+    """The server answered something a browser following the flow would not expect."""
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    completes: int = 0
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.latencies.setdefault(kind, []).append(seconds)
+            self.requests += 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+class Browser:
+    """One respondent's browser: a cookie jar and one HTTP connection (reopened when the
+    server closes it, as a sync gunicorn worker does after every response)."""
+
+    def __init__(self, base: str, address: str, stats: Stats | None, timeout: float = 30):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.address, self.stats, self.timeout = address, stats, timeout
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def request(self, kind: str, method: str, path: str,
+                form: dict[str, Any] | list[tuple[str, Any]] | None = None):
+        headers = {"X-Forwarded-For": self.address, "X-Forwarded-Proto": "http",
+                   "Accept-Language": "vi"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form, doseq=True).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # A kept-alive connection the server had already closed: reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                if attempt == 2 or method == "POST":
+                    raise
+        elapsed = time.perf_counter() - started
+        if self.stats is not None:
+            self.stats.record(kind, elapsed)
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                cookie_value = rest.split(";", 1)[0]
+                if "max-age=0" in value.lower() or "expires=thu, 01 jan 1970" in value.lower():
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = cookie_value
+        if response.will_close:
+            self.conn.close()
+        return response.status, response.getheader("Location"), data.decode("utf-8", "replace")
+
+
+def page_form(page: dict[str, Any], answers: dict[str, Any], rng: random.Random) -> list[tuple[str, Any]]:
+    """Random valid answers for one page, as the form fields the page would send, choosing
+    items in order so that a later item sees the answers of earlier ones (skip logic, option
+    filters). Updates ``answers``."""
+    fields: list[tuple[str, Any]] = []
+    for item in page.get("items") or []:
+        if item.get("type") == "note" or not logic.page_visible(page, answers):
+            continue
+        if item not in logic.visible_items(page, answers):
+            continue
+        if not item.get("required") and rng.random() < 0.1:
+            continue  # some respondents skip optional questions
+        iid, kind = item["id"], item["type"]
+        options = [o for o in logic.visible_options(item, answers)
+                   if not o.get("other") and not o.get("exclusive")] or \
+            logic.visible_options(item, answers)
+        if kind == "single":
+            code = rng.choice(options)["code"]
+            fields.append((iid, code))
+            answers[iid] = code
+        elif kind == "multiple":
+            most = min(item.get("max_select") or len(options), len(options))
+            least = max(item.get("min_select") or 1, 1)
+            chosen = rng.sample(options, rng.randint(least, max(least, most)))
+            fields += [(iid, o["code"]) for o in chosen]
+            answers[iid] = [o["code"] for o in chosen]
+        elif kind == "grid":
+            grid = {}
+            for row in item.get("rows") or []:
+                code = rng.choice(options)["code"]
+                fields.append((f"{iid}.{row['id']}", code))
+                grid[str(row["id"])] = code
+            answers[iid] = grid
+        elif kind == "ranking":
+            ranked = [o for o in options if not o.get("missing")]
+            chosen = rng.sample(ranked, min(item.get("top") or len(ranked), len(ranked)))
+            fields += [(f"{iid}.rank.{r}", o["code"]) for r, o in enumerate(chosen, 1)]
+            answers[iid] = [o["code"] for o in chosen]
+        elif kind == "numeric":
+            low, high = item.get("min", 0), item.get("max", low + 10)
+            value = rng.randint(int(low), int(high))
+            fields.append((iid, value))
+            answers[iid] = value
+        elif kind == "text":
+            text = rng.choice(["Cần quy định rõ trách nhiệm người đứng đầu.",
+                               "Bảo vệ cán bộ dám nghĩ, dám làm.", ""])
+            if text:
+                fields.append((iid, text))
+                answers[iid] = text
+    return fields
+
+
+def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.Random,
+                 address: str, stats: Stats | None, double_submit: bool = False) -> str:
+    """Walk the whole flow once; return the submission token of the stored response.
+
+    Raises :class:`FlowError` on an unexpected answer from the server."""
+    browser = Browser(base, address, stats)
+    pages = definition["pages"]
+    answers: dict[str, Any] = {}
+    try:
+        status, _, html = browser.request("intro GET", "GET", f"/s/{slug}")
+        if status != 200:
+            raise FlowError(f"intro {status}")
+        csrf = CSRF.search(html).group(1)
+        status, location, _ = browser.request("start POST", "POST", f"/s/{slug}/start",
+                                              {"csrf_token": csrf})
+        if status != 303:
+            raise FlowError(f"start {status}")
+        for _hop in range(3 * len(pages) + 5):
+            path = urlsplit(location).path
+            match = PAGE_PATH.search(path)
+            if match:
+                number = int(match.group(1))
+                status, _, html = browser.request("page GET", "GET", path)
+                if status != 200:
+                    raise FlowError(f"page {number} GET {status}")
+                csrf = CSRF.search(html).group(1)
+                page = pages[number - 1]
+                form = page_form(page, answers, rng)
+                shown = " ".join(sorted(logic.offer_tokens(page, answers)))
+                status, location, html = browser.request(
+                    "page POST", "POST", path,
+                    [("csrf_token", csrf), ("_shown", shown), ("action", "next")] + form)
+                if status != 303:
+                    raise FlowError(f"page {number} POST {status}: "
+                                    + "; ".join(re.findall(r'<p class="err"[^>]*>([^<]+)', html))[:300])
+                continue
+            if path.endswith("/review"):
+                status, _, html = browser.request("review GET", "GET", path)
+                if status != 200:
+                    raise FlowError(f"review {status}")
+                csrf, token = CSRF.search(html).group(1), SUBMIT_TOKEN.search(html).group(1)
+                form = {"csrf_token": csrf, "st": token}
+                status, location, _ = browser.request("submit POST", "POST",
+                                                      f"/s/{slug}/submit", form)
+                if status != 303 or not location.endswith("/done"):
+                    raise FlowError(f"submit {status} {location}")
+                if double_submit:  # a double tap: the same form again
+                    again, again_location, _ = browser.request("submit POST", "POST",
+                                                               f"/s/{slug}/submit", form)
+                    if again != 303 or not again_location.endswith("/done"):
+                        raise FlowError(f"second submit {again} {again_location}")
+                status, _, _ = browser.request("done GET", "GET", urlsplit(location).path)
+                if status != 200:
+                    raise FlowError(f"done {status}")
+                return token
+            raise FlowError(f"unexpected redirect to {location}")
+        raise FlowError("flow did not reach the review page")
+    finally:
+        browser.close()
+
+
+def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, completes: int,
+             duration: float, seed: int = 1) -> tuple[Stats, float]:
+    """``clients`` threads complete responses until ``completes`` are done or ``duration`` s."""
+    stats = Stats()
+    counter = iter(range(10 ** 9))
+    counter_lock = threading.Lock()
+    deadline = time.monotonic() + duration
+
+    def worker(n: int) -> None:
+        rng = random.Random(seed * 1000 + n)
+        while time.monotonic() < deadline:
+            with counter_lock:
+                i = next(counter)
+                if i >= completes:
+                    return
+            address = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+            try:
+                complete_one(base, slug, definition, rng, address, stats)
+                with stats.lock:
+                    stats.completes += 1
+            except Exception as exc:  # report, keep going: one failure must not end the run
+                with stats.lock:
+                    stats.errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return stats, time.perf_counter() - started
+
+
+ORDER = ["intro GET", "start POST", "page GET", "page POST", "review GET", "submit POST", "done GET"]
+
+
+def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: float,
+           client_cpu: float) -> dict[str, Any]:
+    rate = stats.completes / elapsed if elapsed else 0
+    per = stats.requests / stats.completes if stats.completes else float("nan")
+    everything = [x for values in stats.latencies.values() for x in values]
+    print(f"\n== {db}, {clients} concurrent clients: {stats.completes} completes in {elapsed:.1f} s "
+          f"= {rate:.1f} completes/s; {stats.requests} requests ({stats.requests / elapsed:.0f}/s), "
+          f"{per:.1f} requests per complete; errors {len(stats.errors)}")
+    print(f"   CPU used: server {server_cpu:.1f} s, load generator {client_cpu:.1f} s "
+          f"(same 2-core machine: {100 * client_cpu / max(server_cpu + client_cpu, 1e-9):.0f}% "
+          f"of the CPU consumed went to the load generator)")
+    print(f"   {'request':<12} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for kind in ORDER + ["all"]:
+        values = everything if kind == "all" else stats.latencies.get(kind, [])
+        if values:
+            print(f"   {kind:<12} {len(values):>6} {1000 * percentile(values, 50):>8.1f} "
+                  f"{1000 * percentile(values, 95):>8.1f} {1000 * percentile(values, 99):>8.1f}")
+    for error in sorted(set(stats.errors))[:5]:
+        print(f"   error: {error} (x{stats.errors.count(error)})")
+    return {"db": db, "clients": clients, "completes": stats.completes, "seconds": elapsed,
+            "rate": rate, "per_complete": per, "errors": len(stats.errors),
+            "p50": percentile(everything, 50), "p95": percentile(everything, 95),
+            "p99": percentile(everything, 99)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--completes", type=int, default=300, help="per run (upper bound)")
+    parser.add_argument("--duration", type=float, default=60, help="seconds per run (upper bound)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker")
+    parser.add_argument("--warmup", type=int, default=10, help="completes before measuring")
+    args = parser.parse_args(argv)
+    definition = load_file(FLAGSHIP)
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    print(f"bench/load.py: flagship '{definition['id']}', {len(definition['pages'])} pages; "
+          f"cores: {os.cpu_count()}; load generator and server share this machine")
+    summary = []
+    for kind in kinds:
+        for clients in args.clients:
+            with database(kind) as url:
+                slug = prepare(url)
+                with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
+                    run_load(server.base, slug, definition, min(clients, 10), args.warmup, 60, seed=99)
+                    pids = server.pids()
+                    server_before, client_before = cpu_seconds(pids), sum(os.times()[:2])
+                    stats, elapsed = run_load(server.base, slug, definition, clients,
+                                              args.completes, args.duration)
+                    server_cpu = cpu_seconds(pids) - server_before
+                    client_cpu = sum(os.times()[:2]) - client_before
+                    summary.append(report(kind, clients, stats, elapsed, server_cpu, client_cpu))
+    print("\nSummary (request latencies over all request types)")
+    print(f"{'database':<11} {'clients':>7} {'completes/s':>12} {'req/complete':>13} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
+    for row in summary:
+        print(f"{row['db']:<11} {row['clients']:>7} {row['rate']:>12.1f} {row['per_complete']:>13.1f} "
+              f"{1000 * row['p50']:>7.1f} {1000 * row['p95']:>7.1f} {1000 * row['p99']:>7.1f} "
+              f"{row['errors']:>7}")
+    print("Targets: >= 50 completes/s at 50 clients, request p95 <= 150 ms (load generator on the "
+          "same 2 cores).")
+    return 0 if all(row["errors"] == 0 for row in summary) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
