@@ -20,7 +20,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from survey.questionnaire import is_true, iter_pages, label_text
-from survey.questionnaire.expressions import is_answered
+from survey.questionnaire.expressions import is_answered, referenced_items
 
 __all__ = ["page_visible", "visible_pages", "visible_items", "visible_options", "ordered_options",
            "ordered_rows", "arrange", "offer_tokens", "parse_page", "validate_page", "validate_all", "prune", "PageInput"]
@@ -99,6 +99,20 @@ def ranking_slots(item: Mapping[str, Any], answers: Mapping[str, Any]) -> int:
     return max(0, min(int(top), len(offered)))
 
 
+def option_displayed(option: Mapping[str, Any], page: Mapping[str, Any],
+                     answers: Mapping[str, Any]) -> bool:
+    """An option is displayed when its filter holds, or when the filter reads only questions of
+    this same page that are still unanswered: without JavaScript the respondent must see every
+    option that may apply (a công chức must see the công chức grades before answering the
+    category question); the script hides them at once, and the server checks on submit."""
+    expr = option.get("relevant")
+    if is_true(expr, dict(answers)):
+        return True
+    here = {item["id"] for item in page.get("items") or []}
+    on_page = referenced_items(expr) & here
+    return bool(on_page) and not any(is_answered(answers.get(ref)) for ref in on_page)
+
+
 def offer_tokens(page: Mapping[str, Any], answers: Mapping[str, Any]) -> set[str]:
     """What the page offers for these answers: visible question ids, plus ``ID:CODE`` for each
     offered option that has a filter. The form echoes the set it showed (``_shown``; the
@@ -110,8 +124,8 @@ def offer_tokens(page: Mapping[str, Any], answers: Mapping[str, Any]) -> set[str
         if item.get("type") == "note":
             continue
         tokens.add(item["id"])
-        tokens.update(f"{item['id']}:{o['code']}" for o in visible_options(item, answers)
-                      if o.get("relevant"))
+        tokens.update(f"{item['id']}:{o['code']}" for o in item.get("options") or []
+                      if o.get("relevant") and option_displayed(o, page, answers))
     return tokens
 
 

@@ -92,7 +92,7 @@ def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[s
             continue
         options = []
         for option in logic.arrange(item, item.get("options") or [], seed):
-            offered = logic.is_true(option.get("relevant"), dict(answers))
+            offered = logic.option_displayed(option, page, answers)
             option_rel = dynamic(option.get("relevant"))
             if offered or option_rel is not None:
                 options.append((option, offered, option_rel))
