@@ -1,12 +1,140 @@
+"""``flask campaign …``: create and list campaigns, generate access codes, open the demo.
+
+Dates on the command line are Vietnam time (``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM``), as on the
+staff pages; they are stored in UTC. Plain access codes go to the output file (or stdout) once
+and are never stored.
+"""
 from __future__ import annotations
 
+import csv
+import sys
+from datetime import datetime, time
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from survey.extensions import db
-from survey.services.campaigns import ensure_demo_campaign
+from survey.models import AccessMode, Campaign, Questionnaire, QuestionnaireVersion
+from survey.services.access_codes import AccessCodeError, generate_batch
+from survey.services.campaigns import (CampaignError, campaign_link, campaign_state,
+                                       create_campaign, ensure_demo_campaign, from_local, to_local)
+from survey.services.monitor import status_counts
+from survey.services.questionnaires import latest_version
 
 campaign_cli = AppGroup("campaign", help="Campaigns and access codes.")
+
+
+def _local_moment(value: str | None, end_of_day: bool = False) -> datetime | None:
+    if not value:
+        return None
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(value.strip(), pattern)
+        except ValueError:
+            continue
+        at = parsed.time() if pattern != "%Y-%m-%d" else (time(23, 59) if end_of_day else time(0))
+        return from_local(parsed.date(), at)
+    raise click.BadParameter(f"{value!r}: expected YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (Vietnam time)")
+
+
+def _find_campaign(slug_or_id: str) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug_or_id))
+    if campaign is None and slug_or_id.isdigit():
+        campaign = db.session.get(Campaign, int(slug_or_id))
+    if campaign is None:
+        raise click.ClickException(f"No campaign {slug_or_id!r} (give its link name or id).")
+    return campaign
+
+
+@campaign_cli.command("create")
+@click.option("--questionnaire", "questionnaire_slug", help="Questionnaire id; its latest version.")
+@click.option("--version", "version_id", type=int, help="Published version id (instead of --questionnaire).")
+@click.option("--slug", required=True, help="Link name: /s/<slug>.")
+@click.option("--title", required=True)
+@click.option("--access", type=click.Choice([m.value for m in AccessMode]), default="open",
+              show_default=True)
+@click.option("--opens", help="Opening time, Vietnam time.")
+@click.option("--closes", help="Closing time, Vietnam time (a bare date closes at 23:59).")
+@click.option("--max-responses", type=int)
+@click.option("--threshold", type=int, help="Disclosure threshold (default: DISCLOSURE_THRESHOLD).")
+def create_command(questionnaire_slug, version_id, slug, title, access, opens, closes,
+                   max_responses, threshold) -> None:
+    """Create a campaign on a published questionnaire version."""
+    if version_id is not None:
+        version = db.session.get(QuestionnaireVersion, version_id)
+    elif questionnaire_slug:
+        questionnaire = db.session.scalar(
+            select(Questionnaire).where(Questionnaire.slug == questionnaire_slug))
+        version = latest_version(db.session, questionnaire) if questionnaire else None
+    else:
+        raise click.UsageError("Give --questionnaire or --version.")
+    if version is None:
+        raise click.ClickException("No published version found.")
+    try:
+        campaign = create_campaign(db.session, version, slug, title, AccessMode(access),
+                                   _local_moment(opens), _local_moment(closes, end_of_day=True),
+                                   max_responses, threshold)
+    except CampaignError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Campaign {campaign.id}: {campaign_link(campaign, current_app.config['PUBLIC_BASE_URL'])}")
+
+
+@campaign_cli.command("list")
+def list_command() -> None:
+    """One line per campaign: id, link name, state, completes/partials, dates (Vietnam time)."""
+    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.id)))
+    counts = status_counts(db.session, [c.id for c in campaigns])
+    if not campaigns:
+        click.echo("No campaigns.")
+    for c in campaigns:
+        opens, closes = to_local(c.opens_at), to_local(c.closes_at)
+        click.echo("\t".join([
+            str(c.id), c.slug, campaign_state(db.session, c).value, c.access_mode.value,
+            f"{counts[c.id].complete} complete", f"{counts[c.id].partial} partial",
+            opens.strftime("%Y-%m-%d %H:%M") if opens else "-",
+            closes.strftime("%Y-%m-%d %H:%M") if closes else "-", c.title,
+        ]))
+
+
+@campaign_cli.command("codes")
+@click.argument("campaign_ref")
+@click.option("--size", type=int, required=True, help="Number of codes (≥ the disclosure threshold).")
+@click.option("--label", default="", help="Batch label (e.g. the receiving unit).")
+@click.option("--attr", "attrs", multiple=True, metavar="DIMENSION=CODE",
+              help="Batch attribute from a banner dimension, e.g. --attr level=2 (repeatable).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="CSV file to write (default: stdout).")
+def codes_command(campaign_ref, size, label, attrs, output) -> None:
+    """Generate a batch of one-time access codes; the plain codes are written once, here."""
+    campaign = _find_campaign(campaign_ref)
+    attributes: dict[str, int | str] = {}
+    for attr in attrs:
+        key, sep, value = attr.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{attr!r}: expected DIMENSION=CODE", param_hint="--attr")
+        attributes[key.strip()] = int(value) if value.strip().lstrip("-").isdigit() else value.strip()
+    try:
+        batch, codes = generate_batch(db.session, campaign, size, label, attributes or None)
+    except AccessCodeError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    link = campaign_link(campaign, current_app.config["PUBLIC_BASE_URL"])
+    handle = open(output, "w", newline="", encoding="utf-8-sig") if output else sys.stdout
+    try:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(["ma_truy_cap", "duong_dan", "lo", "nhan_lo"])
+        for code in codes:
+            writer.writerow([code, link, batch.id, batch.label])
+    finally:
+        if output:
+            handle.close()
+    if output:
+        click.echo(f"Batch {batch.id}: {len(codes)} codes written to {output}", err=True)
 
 
 @campaign_cli.command("demo")
