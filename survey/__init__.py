@@ -48,10 +48,12 @@ def create_app(config: Any = None) -> Flask:
     from survey.designer import bp as designer_bp
     from survey.analyst import bp as analyst_bp
     from survey.admin import bp as admin_bp
+    from survey.campaigns import bp as campaigns_bp
 
     app.register_blueprint(respond_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(designer_bp, url_prefix="/staff/designer")
     app.register_blueprint(analyst_bp, url_prefix="/staff/analyst")
     app.register_blueprint(admin_bp, url_prefix="/staff/admin")
+    app.register_blueprint(campaigns_bp, url_prefix="/staff/campaigns")
     return app
