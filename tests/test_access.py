@@ -12,6 +12,8 @@ AREA_ROLES = {
     "analyst": {Role.ADMIN, Role.ANALYST},
     "admin": {Role.ADMIN},
     "auth.account": set(Role),  # one's own account: every signed-in role
+    "campaigns.manage": {Role.ADMIN, Role.DESIGNER},
+    "campaigns.monitor": {Role.ADMIN, Role.DESIGNER, Role.ANALYST},  # read-only monitor
 }
 
 
