@@ -14,5 +14,16 @@ def _language_switch_target() -> dict[str, str | None]:
     return {"lang_url": None}
 
 
+@bp.after_request
+def _same_origin_referrer(response):
+    """Send the Referer to our own server only. ``no-referrer`` would leak nothing more, but
+    Flask-WTF's CSRF check refuses https POSTs that carry no Referer, so every answer sent over
+    https would be refused; ``same-origin`` still sends nothing to any other site."""
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.method == "GET" and request.endpoint not in ("respond.qr",):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 from survey.respond import routes  # noqa: E402,F401  (routes register themselves on bp)
 from survey.respond import commands  # noqa: E402,F401

@@ -1,0 +1,184 @@
+"""Privacy made checkable: what the database holds after real submissions, cookies, external
+requests; plus language, rate limits, purge, QR codes and the preview renderer."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import DateTime, inspect, select
+
+from survey.extensions import db
+from survey.models import Draft, Response, SubmissionReceipt
+from tests.respond.support import Respondent, make_rich_campaign, rich_definition
+from tests.respond.test_flow import PAGE1, PAGE2, PAGE3, complete
+
+RESPONDENT_TABLES = ("response", "answer", "draft", "submission_receipt", "page_reach")
+FORBIDDEN = re.compile(r"ip|addr|agent|referr|ua$|host|device|time|_at$|token$|code$", re.I)
+
+
+@pytest.fixture
+def rich(any_app):
+    with any_app.app_context():
+        make_rich_campaign()
+    return any_app
+
+
+def test_respondent_tables_have_no_identifying_or_time_of_day_columns(rich):
+    with rich.app_context():
+        inspector = inspect(db.engine)
+        for table in RESPONDENT_TABLES:
+            for column in inspector.get_columns(table):
+                name = column["name"]
+                allowed = name in ("token_hash", "code_batch_id", "code", "resume_hash")
+                assert allowed or not FORBIDDEN.search(name), f"{table}.{name}"
+                assert not isinstance(column["type"], DateTime), f"{table}.{name} holds a time"
+
+
+def test_database_after_submissions_holds_nothing_that_points_at_a_respondent(rich):
+    tokens, cookies = [], []
+    for _i in range(3):
+        client = rich.test_client()
+        r = Respondent(client, "thu")
+        r.start()
+        cookies.append(client.get_cookie("rt", path="/s/thu").value)
+        r.answer(1, PAGE1)
+        r.answer(2, PAGE2)
+        r.answer(3, PAGE3)
+        _response, token, _csrf = r.submit()
+        tokens.append(token)
+        # The draft cookie is cleared after submission.
+        assert client.get_cookie("rt", path="/s/thu") is None
+    with rich.app_context():
+        ids = [row.id for row in db.session.scalars(select(Response))]
+        assert len(ids) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+        assert len({i[:6] for i in ids}) == 3  # random, not a counter or a time stamp
+        for response in db.session.scalars(select(Response)):
+            assert response.submitted_on == date.today() or \
+                abs((response.submitted_on - date.today()).days) <= 1
+            assert response.code_batch_id is None
+        assert db.session.scalars(select(Draft)).all() == []
+        assert len(db.session.scalars(select(SubmissionReceipt)).all()) == 3
+        dump = "\n".join(str(row) for table in db.metadata.sorted_tables
+                         for row in db.session.execute(table.select()))
+    for secret in tokens + cookies:
+        assert secret not in dump
+    for forbidden in ("127.0.0.1", "Werkzeug", "localhost"):
+        assert forbidden not in dump
+
+
+def test_draft_cookie_is_httponly_lax_scoped_and_secure_under_https(rich):
+    client = rich.test_client()
+    Respondent(client, "thu").start()
+    cookie = client.get_cookie("rt", path="/s/thu")
+    assert cookie.http_only and cookie.same_site == "Lax" and cookie.path == "/s/thu"
+    assert not cookie.secure
+    secure = rich.test_client()
+    page = secure.get("/s/thu", base_url="https://localhost")
+    from tests.helpers import csrf_from
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    # What a browser sends under Referrer-Policy: same-origin (CSRF over https needs it).
+    response = secure.post("/s/thu/start", base_url="https://localhost",
+                           headers={"Referer": "https://localhost/s/thu"},
+                           data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    header = response.headers["Set-Cookie"]
+    assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
+
+
+def test_pages_request_nothing_from_other_servers(rich):
+    r = Respondent(rich.test_client(), "thu")
+    pages = [r.get("/s/thu").get_data(as_text=True), r.get("/s/thu/privacy").get_data(as_text=True)]
+    r.start()
+    pages.append(r.follow().get_data(as_text=True))
+    for html in pages:
+        for url in re.findall(r'(?:src|href|action)="([^"]+)"', html):
+            assert url.startswith(("/", "#")), url
+        assert "<script>" not in html and " style=" not in html  # no inline script or style
+
+
+def test_privacy_page_in_vietnamese_and_english(rich):
+    client = rich.test_client()
+    html = client.get("/s/thu/privacy").get_data(as_text=True)
+    assert "Không được lưu" in html and "Địa chỉ IP" in html and "14 ngày" in html
+    html = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert "Not stored" in html and "IP address" in html and '<html lang="en">' in html
+
+
+def test_english_switch_translates_the_flow(rich):
+    client = rich.test_client()
+    html = client.get("/s/thu?lang=en").get_data(as_text=True)
+    assert "Our anonymity promise" in html and "Full test form" in html
+    r = Respondent(client, "thu")
+    r.start()
+    html = r.follow().get_data(as_text=True)
+    assert "Continue" in html and "EN Công chức" in html and "Page 1 of 2" in html
+    r.answer(1, dict(PAGE1, age="17"))
+    assert "Please enter a number from 18 to 70." in r.html()
+    html = client.get("/s/thu/p/1?lang=vi").get_data(as_text=True)
+    assert "Tiếp tục" in html
+
+
+def test_rate_limit_is_in_memory_and_answers_429(rich):
+    rich.config["RESPOND_RATE_LIMIT"] = "4/minute"
+    r = Respondent(rich.test_client(), "thu")
+    r.start()
+    statuses = [r.answer(1, PAGE1).status_code for _i in range(4)]
+    assert statuses[:3] != [429] * 3 and statuses[-1] == 429
+    assert "Quá nhiều yêu cầu" in r.html()
+
+
+def test_purge_drafts_removes_expired_ones(rich):
+    Respondent(rich.test_client(), "thu").start()
+    Respondent(rich.test_client(), "thu").start()
+    with rich.app_context():
+        first = db.session.scalars(select(Draft)).first()
+        first.expires_on = date.today() - timedelta(days=1)
+        db.session.add(SubmissionReceipt(token_hash="a" * 64, used_on=date.today() - timedelta(days=90)))
+        db.session.commit()
+    result = rich.test_cli_runner().invoke(args=["respond", "purge-drafts"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 expired drafts and 1 old submission receipts" in result.output
+    with rich.app_context():
+        assert len(db.session.scalars(select(Draft)).all()) == 1
+        assert db.session.scalars(select(SubmissionReceipt)).all() == []
+
+
+def test_expired_draft_no_longer_opens(rich):
+    client = rich.test_client()
+    r = Respondent(client, "thu")
+    r.start()
+    with rich.app_context():
+        draft = db.session.scalars(select(Draft)).one()
+        draft.expires_on = date.today() - timedelta(days=1)
+        db.session.commit()
+    assert r.get("/s/thu/p/1").headers["Location"].endswith("/s/thu")
+
+
+def test_qr_codes(rich):
+    client = rich.test_client()
+    svg = client.get("/s/thu/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert b"<svg" in svg.data
+    png = client.get("/s/thu/qr.png")
+    assert png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
+    assert client.get("/s/khong-co/qr.svg").status_code == 404
+
+
+def test_not_yet_open_date_in_vietnamese_format(any_app):
+    from datetime import datetime, timezone
+    with any_app.app_context():
+        make_rich_campaign(opens_at=datetime(2031, 3, 5, 2, 0, tzinfo=timezone.utc))
+    html = any_app.test_client().get("/s/thu").get_data(as_text=True)
+    assert "05/03/2031" in html
+
+
+def test_render_page_for_the_designer_preview(app):
+    from survey.respond.render import render_page
+    definition = rich_definition()
+    with app.test_request_context("/"):
+        html = render_page(definition, 0, {"cat": 2}, {"age": "Lỗi thử"}, "vi", preview=True)
+        assert 'name="pv-cat"' in html and 'id="pv-f-cat-2" name="pv-cat" value="2" checked' in html
+        assert '<p class="err" id="pv-e-age">Lỗi thử</p>' in html
+        assert "<form" not in html
+        english = render_page(definition, 0, {}, {}, "en")
+        assert "EN Công chức" in english and 'name="cat"' in english
