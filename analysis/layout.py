@@ -176,23 +176,30 @@ def pivot_answer_rows(layout: Layout, rows: pd.DataFrame) -> pd.DataFrame:
                   for c in layout.columns if c.kind in ("flag", "rank")}
     answered = {c.variable: index[c.name] for c in layout.columns if c.kind == "answered"}
 
-    var_series = pd.Series(variable)
-    col = var_series.map(plain).to_numpy(dtype=float, na_value=np.nan)
-    has = ~np.isnan(col)
-    is_number = var_series.isin(numeric).to_numpy()
-    values = np.where(is_number, number, code)
-    matrix[responses[has], col[has].astype(int)] = values[has]
+    # Few distinct variable names: look them up once, then work on integer codes.
+    var_codes, uniques = pd.factorize(pd.Series(variable))
+    uniques = list(uniques)
 
-    ans = var_series.map(answered).to_numpy(dtype=float, na_value=np.nan)
-    has_ans = ~np.isnan(ans)
+    def lookup(mapping: Mapping[str, int]) -> np.ndarray:
+        table = np.array([mapping.get(v, -1) for v in uniques] + [-1], dtype=np.int64)
+        return table[var_codes]  # var_codes is -1 for a missing name: the final -1
+
+    col = lookup(plain)
+    has = col >= 0
+    is_number = lookup({v: 1 for v in numeric}) == 1
+    values = np.where(is_number, number, code)
+    matrix[responses[has], col[has]] = values[has]
+
+    ans = lookup(answered)
+    has_ans = ans >= 0
     if has_ans.any():
-        matrix[responses[has_ans], ans[has_ans].astype(int)] = 1.0
+        matrix[responses[has_ans], ans[has_ans]] = 1.0
         # every option column of an answered multiple item starts at 0 (not selected)
         for item_var, ans_col in answered.items():
             option_cols = [i for (v, _), (i, k) in per_option.items() if v == item_var
                            and k == "flag"]
             if option_cols:
-                answered_rows = np.unique(responses[has_ans & (var_series == item_var).to_numpy()])
+                answered_rows = np.unique(responses[ans == ans_col])
                 if len(answered_rows):
                     matrix[np.ix_(answered_rows, option_cols)] = 0.0
         item_ids = {v: i for i, v in enumerate(answered)}
@@ -203,7 +210,7 @@ def pivot_answer_rows(layout: Layout, rows: pd.DataFrame) -> pd.DataFrame:
         order = np.argsort(lookup_key)
         lookup_key, lookup_col, lookup_rank = (lookup_key[order], lookup_col[order],
                                                lookup_rank[order])
-        item_num = var_series[has_ans].map(item_ids).to_numpy(dtype=np.int64)
+        item_num = lookup(item_ids)[has_ans]
         codes = np.nan_to_num(code[has_ans], nan=-1_000_000).astype(np.int64)
         keys = item_num * 2_000_003 + codes + 1_000_000
         pos = np.clip(np.searchsorted(lookup_key, keys), 0, len(lookup_key) - 1)

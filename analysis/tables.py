@@ -551,7 +551,7 @@ def banner_book(source, banners: Sequence[str], items: Iterable[str] | None = No
         try:
             if kind in ("single", "grid"):
                 col = layout.column(variable)
-                agg = _aggregate(source, [col, *dict.fromkeys(banner_cols)], [], flt, None,
+                agg = _aggregate(source, list(dict.fromkeys([col, *banner_cols])), [], flt, None,
                                  weights)
                 built = [(b, lambda b=b: build_crosstab(layout, agg, variable, (b,), weights, k,
                                                         alpha, False, language))

@@ -82,71 +82,76 @@ def count_responses(connectable: Engine | Connection, selection: Selection) -> i
 
 
 class _Pivot:
-    """Turns batches of answer rows (sorted by response) into wide numeric/text blocks."""
+    """Turns batches of answer rows (sorted by response) into wide numeric/text blocks.
+
+    Every lookup is an array operation: stored variable → source index (a hash index), then
+    either the column of that variable or, for per-option columns, a code → column table.
+    """
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self.numeric = [v for v in layout if not v.is_text and v.name not in (CASE_ID, WEIGHT)]
         self.text = [v for v in layout if v.is_text]
-        self.by_code_items = {v.source for v in self.numeric if v.kind in ("flag", "rank")}
-        self.by_var = {v.source: i for i, v in enumerate(self.numeric) if v.code is None}
-        self.by_code = {f"{v.source}#{v.code}": i for i, v in enumerate(self.numeric)
-                        if v.code is not None}
-        self.value_from = np.array([{"code": 0, "flag": 1, "rank": 2}.get(v.kind, 2)
-                                    for v in self.numeric] or [0])
-        self.flag_groups: dict[str, np.ndarray] = {}
+        sources = sorted({v.source for v in layout if v.source})
+        self.sources = pd.Index(sources)
+        position = {name: i for i, name in enumerate(sources)}
+        self.direct = np.full(len(sources) + 1, -1, dtype=np.intp)  # last: unknown variable
+        self.by_code: dict[int, np.ndarray] = {}
+        codes = [v.code for v in layout if v.code is not None]
+        size = max(codes, default=0) + 1
+        self.flag_groups: dict[int, list[int]] = {}
         for i, v in enumerate(self.numeric):
-            if v.kind == "flag":
-                self.flag_groups.setdefault(v.source, [])  # type: ignore[arg-type]
-                self.flag_groups[v.source].append(i)  # type: ignore[union-attr]
-        self.flag_groups = {k: np.array(cols) for k, cols in self.flag_groups.items()}
-        self.text_item = {v.source: j for j, v in enumerate(self.text) if v.code is None}
-        self.text_other = {f"{v.source}#{v.code}": j for j, v in enumerate(self.text)
+            s = position[v.source]
+            if v.code is None:
+                self.direct[s] = i
+            else:
+                self.by_code.setdefault(s, np.full(size, -1, dtype=np.intp))[v.code] = i
+                if v.kind == "flag":
+                    self.flag_groups.setdefault(s, []).append(i)
+        self.value_from = np.array([{"code": 0, "flag": 1}.get(v.kind, 2)
+                                    for v in self.numeric] or [0])
+        self.text_item = {position[v.source]: j for j, v in enumerate(self.text)
+                          if v.code is None}
+        self.text_other = {(position[v.source], v.code): j for j, v in enumerate(self.text)
                            if v.code is not None}
 
-    def block(self, batch: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-        """Wide values for the responses in ``batch``: (response ids, numeric matrix, text
+    def block(self, rid: np.ndarray, var: np.ndarray, code: np.ndarray, number: np.ndarray,
+              text: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """Wide values for the responses in the batch: (response ids, numeric matrix, text
         columns). A response with no answer rows (a LEFT JOIN null) gives an empty row."""
-        rids, rows = pd.factorize(batch["response_id"], sort=False)
-        rids = np.asarray(rids)
-        n = len(rows)
+        rows_of, responses = pd.factorize(rid, sort=False)
+        n = len(responses)
         matrix = np.full((n, len(self.numeric)), np.nan)
         texts = [np.full(n, None, dtype=object) for _ in self.text]
-        variable = batch["variable"]
-        present = variable.notna().to_numpy()
-        if not present.any():
-            return np.asarray(rows, dtype=object), matrix, texts
-        var = variable.to_numpy(dtype=object)
-        code = batch["code"].to_numpy(dtype=float)
-        number = batch["number"].to_numpy(dtype=float)
-        is_by_code = variable.isin(self.by_code_items).to_numpy()
-        keys = variable.where(~is_by_code, variable + "#" + batch["code"].astype("Int64")
-                              .astype(str))
-        column = np.where(is_by_code, keys.map(self.by_code), variable.map(self.by_var))
-        column = pd.to_numeric(pd.Series(column), errors="coerce").to_numpy()
-        # A multiple choice the respondent answered: every option 0 unless selected.
-        for item, cols in self.flag_groups.items():
-            answered = np.unique(rids[var == item])
-            if answered.size:
-                matrix[np.ix_(answered, cols)] = 0.0
-        hit = ~np.isnan(column)
-        cols = column[hit].astype(np.intp)
-        source = self.value_from[cols]
-        values = np.select([source == 0, source == 1], [code[hit], 1.0], number[hit])
-        matrix[rids[hit], cols] = values
-        if self.text:
-            text = batch["text"]
-            has_text = text.notna().to_numpy()
-            if has_text.any():
-                other_key = (variable + "#" + batch["code"].astype("Int64").astype(str))
-                item_col = variable.map(self.text_item).to_numpy(dtype=float)
-                other_col = other_key.map(self.text_other).to_numpy(dtype=float)
-                target = np.where(np.isnan(item_col), other_col, item_col)
-                ok = has_text & ~np.isnan(target)
-                for r, j, value in zip(rids[ok], target[ok].astype(int),
-                                       text.to_numpy(dtype=object)[ok]):
-                    texts[j][r] = value
-        return np.asarray(rows, dtype=object), matrix, texts
+        source = self.sources.get_indexer(var)  # -1: not exported (or a LEFT JOIN null)
+        column = self.direct[source]
+        usable_code = np.where(np.isnan(code), -1, code).astype(np.intp)
+        for s, table in self.by_code.items():
+            at = source == s
+            if not at.any():
+                continue
+            c = usable_code[at]
+            column[at] = np.where((c >= 0) & (c < len(table)), table[np.clip(c, 0, None)
+                                                                     .clip(max=len(table) - 1)],
+                                  -1)
+            if s in self.flag_groups:
+                # A multiple choice the respondent answered: every option 0 unless selected.
+                answered = np.unique(rows_of[at])
+                matrix[np.ix_(answered, self.flag_groups[s])] = 0.0
+        hit = column >= 0
+        cols = column[hit]
+        kind = self.value_from[cols]
+        values = np.select([kind == 0, kind == 1], [code[hit], 1.0], number[hit])
+        matrix[rows_of[hit], cols] = values
+        if self.text and text is not None:
+            for i in np.flatnonzero(pd.notna(text)):
+                s = source[i]
+                j = self.text_item.get(s)
+                if j is None and not np.isnan(code[i]):
+                    j = self.text_other.get((s, int(code[i])))
+                if j is not None:
+                    texts[j][rows_of[i]] = text[i]
+        return np.asarray(responses, dtype=object), matrix, texts
 
 
 def _frame(layout: Layout, pivot: _Pivot, start: int, rows: np.ndarray, matrix: np.ndarray,
@@ -180,17 +185,14 @@ def iter_frames(connectable: Engine | Connection, layout: Layout, selection: Sel
             yield from iter_frames(conn, layout, selection, chunk_size, weights, fetch_rows)
         return
     r, a = response_table.c, answer_table.c
-    wanted = sorted({v.source for v in layout if v.source})
-    join = response_table.outerjoin(
-        answer_table, sa.and_(a.response_id == r.id, a.variable.in_(wanted)))
+    # Join on the response only: a variable list in the join would make SQLite seek the
+    # primary key once per variable; unexported variables are dropped by the pivot instead.
+    join = response_table.outerjoin(answer_table, a.response_id == r.id)
     columns = [r.id.label("response_id"), a.variable, a.code, a.number]
     columns.append(a.text if layout.has_text else sa.null().label("text"))
     statement = (sa.select(*columns).select_from(join).where(*selection.where())
                  .order_by(r.id))
-    result = connectable.execution_options(stream_results=True, yield_per=fetch_rows) \
-        .execute(statement)
     pivot = _Pivot(layout)
-    names = ["response_id", "variable", "code", "number", "text"]
     pending: list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]] = []
     pending_rows = 0
     written = 0
@@ -205,10 +207,11 @@ def iter_frames(connectable: Engine | Connection, layout: Layout, selection: Sel
         pending, pending_rows = [], 0
         return frame
 
+    cursor = _raw_cursor(connectable, statement, fetch_rows)
     try:
         carry: list = []
         while True:
-            fetched = result.fetchmany(fetch_rows)
+            fetched = cursor.fetchmany(fetch_rows)
             batch = carry + list(fetched)
             carry = []
             if fetched:
@@ -218,7 +221,10 @@ def iter_frames(connectable: Engine | Connection, layout: Layout, selection: Sel
                     cut -= 1
                 batch, carry = batch[:cut], batch[cut:]
             if batch:
-                block = pivot.block(pd.DataFrame(batch, columns=names))
+                rid, var, code, number, text = zip(*batch)
+                block = pivot.block(np.array(rid, dtype=object), np.array(var, dtype=object),
+                                    np.array(code, dtype=float), np.array(number, dtype=float),
+                                    np.array(text, dtype=object) if layout.has_text else None)
                 pending.append(block)
                 pending_rows += len(block[0])
             if pending_rows >= chunk_size or (not fetched and pending_rows):
@@ -226,4 +232,24 @@ def iter_frames(connectable: Engine | Connection, layout: Layout, selection: Sel
             if not fetched:
                 break
     finally:
-        result.close()
+        cursor.close()
+
+
+def _raw_cursor(conn: Connection, statement: sa.Select, fetch_rows: int):
+    """A DB-API cursor on ``statement`` yielding plain tuples: building SQLAlchemy Row objects
+    for tens of millions of answers costs more than the database does. On PostgreSQL the
+    cursor is server-side (named), so rows arrive as fetched instead of all at once."""
+    compiled = statement.compile(dialect=conn.dialect,
+                                 compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        cursor = dbapi.cursor(name="analysis_export")
+        cursor.itersize = fetch_rows
+    else:
+        cursor = dbapi.cursor()
+    if compiled.positiontup is not None:
+        cursor.execute(str(compiled), [params[name] for name in compiled.positiontup])
+    else:
+        cursor.execute(str(compiled), params)
+    return cursor
