@@ -300,7 +300,8 @@ def replace_meta(meta: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     """Set title, introduction, anonymity, thank-you text and estimated minutes (absent keys
     are removed)."""
     def change(d: dict[str, Any]) -> None:
-        for key in ("title", "introduction", "anonymity", "thank_you", "estimated_minutes"):
+        d["title"] = meta.get("title") or {}  # required: an empty one gets its message
+        for key in ("introduction", "anonymity", "thank_you", "estimated_minutes"):
             if meta.get(key) in (None, {}):
                 d.pop(key, None)
             else:

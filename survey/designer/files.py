@@ -47,16 +47,18 @@ def xlsform_available() -> bool:
     return _module("xlsform") is not None
 
 
-def read_upload(filename: str, stream: IO[bytes]) -> UploadResult:
-    """Read and validate an uploaded definition. Never raises for bad content."""
+def read_upload(filename: str, stream: IO[bytes],
+                limit: int = MAX_UPLOAD_BYTES) -> UploadResult:
+    """Read and validate an uploaded definition of at most ``limit`` bytes. Never raises for
+    bad content."""
     from flask_babel import gettext as _
 
     name = display_name(filename)
     result = UploadResult(name)
-    data = stream.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
         result.errors.append(_("Tệp %(name)s lớn hơn %(kb)s KB.", name=name,
-                               kb=MAX_UPLOAD_BYTES // 1024))
+                               kb=max(1, limit // 1024)))
         return result
     lower = name.lower()
     if lower.endswith(XLSX_SUFFIXES):

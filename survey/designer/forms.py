@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
                      StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from survey.questionnaire.model import CHOICE_TYPES, ITEM_TYPES
@@ -112,7 +113,8 @@ class ItemForm(FlaskForm):
                                                    Length(max=40)],
                      description=_l("Chữ cái, chữ số và dấu gạch dưới; bắt đầu bằng chữ cái. "
                                     "Dùng trong điều kiện và trong tệp số liệu."))
-    type = SelectField(_l("Loại câu hỏi"), choices=[(t, ITEM_TYPE_LABELS[t]) for t in ITEM_TYPES])
+    type = SelectField(_l("Loại câu hỏi"),
+                       choices=[SelectChoice(t, ITEM_TYPE_LABELS[t]) for t in ITEM_TYPES])
     label_vi = TextAreaField(_l("Nội dung câu hỏi (tiếng Việt)"),
                              validators=[Length(max=4000)])
     label_en = TextAreaField(_l("Nội dung câu hỏi (tiếng Anh)"), validators=[Length(max=4000)])
@@ -130,7 +132,8 @@ class ItemForm(FlaskForm):
                                         validators=[Length(max=500)])
     # single
     appearance = SelectField(_l("Cách hiển thị"), choices=[
-        ("radio", _l("Nút chọn")), ("dropdown", _l("Danh sách thả xuống"))], default="radio")
+        SelectChoice("radio", _l("Nút chọn")),
+        SelectChoice("dropdown", _l("Danh sách thả xuống"))], default="radio")
     banner = BooleanField(_l("Là biến phân tổ (banner)"))
     dimension = StringField(_l("Chiều phân tổ"), validators=[Length(max=40)],
                             description=_l("Ví dụ: level, field, rank, category"))
@@ -328,9 +331,6 @@ class NewQuestionnaireForm(FlaskForm):
 
     def title(self) -> dict[str, str]:
         return _label(self.title_vi.data, self.title_en.data)
-
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
 class UploadForm(FlaskForm):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -126,7 +126,11 @@ def upload():
     if not form.validate_on_submit():
         return _index_page(NewQuestionnaireForm(formdata=None), form, status=400)
     storage = form.file.data
-    result = files.read_upload(storage.filename or "", storage.stream)
+    try:
+        result = files.read_upload(storage.filename or "", storage.stream, current_app.config.get(
+            "DESIGNER_MAX_UPLOAD_BYTES", files.MAX_UPLOAD_BYTES))
+    finally:
+        storage.close()  # large uploads are spooled to a temporary file
     if result.errors:
         return _index_page(NewQuestionnaireForm(formdata=None), form,
                            upload_errors=result.errors, status=400)
