@@ -11,6 +11,7 @@ respondents' answers, so they are parsed by our own code into frozen dataclasses
     comparison  := operand (("=" | "!=" | "<" | "<=" | ">" | ">=") operand)?
     operand     := number | string | reference | "." | call | "(" expression ")"
     call        := function "(" [expression ("," expression)*] ")"
+    function    := "selected" | "count-selected" | "answered" | "empty" | "string-length"
     reference   := ITEM | ITEM "." ROW
 
 Comparisons do not chain (``1 < A1 < 3`` is a syntax error: write ``A1 > 1 and A1 < 3``).
@@ -100,6 +101,8 @@ FUNCTIONS: dict[str, tuple[str, int, bool]] = {
     "count_selected": ("count-selected", 1, True),
     "answered": ("answered", 1, True),
     "empty": ("empty", 1, True),
+    "string-length": ("string-length", 1, True),
+    "string_length": ("string-length", 1, True),
 }
 KEYWORDS = {"and", "or", "not"}
 COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
@@ -143,6 +146,8 @@ def tokenize(text: str) -> list[Token]:
             name, end = match.group(), match.end()
             if name == "count" and text.startswith("-selected", end):
                 name, end = "count-selected", end + len("-selected")
+            elif name == "string" and text.startswith("-length", end):
+                name, end = "string-length", end + len("-length")
             row = None
             if end < n and text[end] == "." and name not in KEYWORDS:
                 row_match = _ROW.match(text, end + 1)
@@ -537,6 +542,8 @@ def _value(node: Node, answers: dict[str, Any], current: Any) -> Any:
             return is_answered(subject)
         if node.function == "empty":
             return not is_answered(subject)
+        if node.function == "string-length":
+            return len(str(subject)) if is_answered(subject) else 0
         if node.function == "count-selected":
             if isinstance(subject, dict):
                 return sum(1 for v in subject.values() if is_answered(v))

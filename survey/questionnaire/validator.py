@@ -342,6 +342,10 @@ class _Checker:
             return
         is_row = isinstance(subject, ex.Reference) and subject.row is not None
         kind = "single" if is_row else item["type"]
+        if call.function == "string-length" and kind not in ("text", "numeric"):
+            self.add(path, where, f"{key}: string-length() needs a text item, "
+                                  f"{item['id']} is {item['type']}")
+            return
         if call.function in ("selected", "count-selected") and kind not in CHOICE_TYPES:
             self.add(path, where, f"{key}: {call.function}() needs a choice item, "
                                   f"{item['id']} is {item['type']}")

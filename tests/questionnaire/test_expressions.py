@@ -164,3 +164,11 @@ def test_evaluate_never_calls_python_eval():
     # Something that would run under eval() is a syntax error here.
     with pytest.raises(ExpressionError):
         evaluate("__import__('os').system('true')", {})
+
+
+def test_string_length_counts_characters_of_text():
+    assert parse("string-length(.) <= 5") == parse("string_length(.) <= 5")
+    assert evaluate("string-length(.)", {}, current="Hà Nội") == 6
+    assert is_true("string-length(.) <= 5", {}, current="Huế")
+    assert not is_true("string-length(E5) > 0", {})
+    assert evaluate("string-length(E5)", {"E5": "ab"}) == 2
