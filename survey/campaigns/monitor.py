@@ -47,7 +47,7 @@ def chart_data(report: MonitorReport) -> dict:
             "names": {"completes": _("Phiếu hoàn thành"), "targets": _("Chỉ tiêu")},
         } for dim in report.dimensions],
         "funnel": {
-            "x": [step.title or _("Trang %(n)s", n=step.page + 1) for step in report.funnel],
+            "x": [step.title for step in report.funnel],
             "reached": [step.reached for step in report.funnel],
             "name": _("Số người đến trang"),
         },
@@ -72,7 +72,9 @@ def view(campaign_id: int):
     campaign = get_campaign(campaign_id)
     suppress = suppression_for(campaign)
     report = monitor_report(db.session, campaign, language=current_locale(),
-                            suppress_below=suppress, unanswered_label=_("(không trả lời)"))
+                            suppress_below=suppress, unanswered_label=_("(không trả lời)"),
+                            start_label=_("Bắt đầu trả lời"),
+                            review_label=_("Xem lại trước khi gửi"))
     return render_template("campaigns/monitor.html", campaign=campaign, report=report,
                            state=campaign_state(db.session, campaign),
                            state_labels=state_labels(), suppress=suppress,

@@ -91,12 +91,14 @@ class DimensionProgress:
 
 @dataclass(frozen=True)
 class PageStep:
-    """Respondents who reached one page, and the share lost before the next step.
+    """Respondents who reached one step of the flow, and the share lost before the next step.
 
-    ``drop_off`` is the share of those who reached this page and did not reach the next one
-    (for the last page: did not submit a complete response)."""
+    ``step`` follows the respondent flow's counters: 0 = started (passed the introduction or the
+    access code), 1…N = questionnaire pages, N+1 = the review page; after the last step comes a
+    complete response. ``drop_off`` is ``1 - next / reached`` (never below 0): with skip logic a
+    page some respondents skip shows a dip that is routing, not loss."""
 
-    page: int
+    step: int
     title: str
     reached: int
     share_of_start: float | None
@@ -227,11 +229,12 @@ def banner_progress(session: Session, campaign: Campaign, language: str = "vi",
 
 
 def page_funnel(session: Session, campaign: Campaign, complete: int | None = None,
-                language: str = "vi") -> list[PageStep]:
-    """Respondents reaching each page (summed over days) and the drop-off after it.
+                language: str = "vi", start_label: str = "Bắt đầu",
+                review_label: str = "Xem lại trước khi gửi") -> list[PageStep]:
+    """Respondents reaching each step (``PageReach`` summed over days) and the drop-off after it.
 
-    ``PageReach.page`` is the 0-based index of the questionnaire page. Pages nobody reached
-    are listed with 0, so the table always shows the whole questionnaire."""
+    Every step of the questionnaire is listed, with 0 when nobody reached it, so the table always
+    shows the whole flow. Titles are numbered ("2. Trang B") so chart categories stay distinct."""
     rows = session.execute(
         select(PageReach.page, func.sum(PageReach.count))
         .where(PageReach.campaign_id == campaign.id)
@@ -239,19 +242,29 @@ def page_funnel(session: Session, campaign: Campaign, complete: int | None = Non
     ).all()
     reached = {int(page): int(n or 0) for page, n in rows}
     pages = list(iter_pages(campaign.version.definition))
-    indexes = sorted(set(range(len(pages))) | set(reached))
+    steps_known = set(range(len(pages) + 2))
+    indexes = sorted(steps_known | set(reached))
     if complete is None:
         complete = status_counts(session, [campaign.id])[campaign.id].complete
-    start = reached.get(indexes[0], 0) if indexes else 0
+    start = reached.get(0, 0)
+
+    def title(step: int) -> str:
+        if step == 0:
+            return start_label
+        if step == len(pages) + 1:
+            return review_label
+        if 1 <= step <= len(pages):
+            page = pages[step - 1]
+            return label_text(page.get("title"), language) or str(page.get("id", ""))
+        return ""
+
     steps = []
     for position, index in enumerate(indexes):
         n = reached.get(index, 0)
         following = (reached.get(indexes[position + 1], 0) if position + 1 < len(indexes)
                      else complete)
-        title = (label_text(pages[index].get("title"), language) or pages[index].get("id", "")
-                 if index < len(pages) else "")
         steps.append(PageStep(
-            page=index, title=title, reached=n,
+            step=index, title=f"{position + 1}. {title(index)}".rstrip(". "), reached=n,
             share_of_start=(n / start) if start else None,
             drop_off=(max(0.0, 1 - following / n)) if n else None,
         ))
@@ -260,13 +273,17 @@ def page_funnel(session: Session, campaign: Campaign, complete: int | None = Non
 
 def monitor_report(session: Session, campaign: Campaign, language: str = "vi",
                    suppress_below: int | None = None,
-                   unanswered_label: str = "(không trả lời)") -> MonitorReport:
-    """Everything the monitor page shows, for one campaign."""
+                   unanswered_label: str = "(không trả lời)",
+                   start_label: str = "Bắt đầu",
+                   review_label: str = "Xem lại trước khi gửi") -> MonitorReport:
+    """Everything the monitor page shows, for one campaign. Labels are passed in so the caller
+    can translate them (this module stays free of request state)."""
     counts = status_counts(session, [campaign.id])[campaign.id]
-    funnel = page_funnel(session, campaign, complete=counts.complete, language=language)
+    funnel = page_funnel(session, campaign, complete=counts.complete, language=language,
+                         start_label=start_label, review_label=review_label)
     return MonitorReport(
         counts=counts,
-        started=funnel[0].reached if funnel else 0,
+        started=funnel[0].reached if funnel and funnel[0].step == 0 else 0,
         days=responses_per_day(session, campaign),
         dimensions=banner_progress(session, campaign, language, suppress_below,
                                    unanswered_label),
