@@ -174,11 +174,17 @@ def page_form(page: dict[str, Any], answers: dict[str, Any], rng: random.Random)
 
 
 def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.Random,
-                 address: str, stats: Stats | None, double_submit: bool = False) -> str:
+                 address: str, stats: Stats | None, double_submit: bool = False,
+                 state: dict[str, Any] | None = None) -> str:
     """Walk the whole flow once; return the submission token of the stored response.
+
+    ``state``, when given, is told the browser and, just before the submission is sent, the
+    submission form (``state["submit"]``), so that a caller can retry it after a crash.
 
     Raises :class:`FlowError` on an unexpected answer from the server."""
     browser = Browser(base, address, stats)
+    if state is not None:
+        state["browser"] = browser
     pages = definition["pages"]
     answers: dict[str, Any] = {}
     try:
@@ -215,6 +221,8 @@ def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.R
                     raise FlowError(f"review {status}")
                 csrf, token = CSRF.search(html).group(1), SUBMIT_TOKEN.search(html).group(1)
                 form = {"csrf_token": csrf, "st": token}
+                if state is not None:
+                    state["submit"] = form
                 status, location, _ = browser.request("submit POST", "POST",
                                                       f"/s/{slug}/submit", form)
                 if status != 303 or not location.endswith("/done"):
