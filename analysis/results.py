@@ -136,9 +136,11 @@ class CrossTab:
 
     def pivot(self, value: str = "count") -> pd.DataFrame:
         """Rows × columns DataFrame of one value column (``count``, ``col_pct``, …)."""
-        wide = self.table.pivot_table(index=["row", "row_label"], columns="column",
-                                      values=value, aggfunc="first", dropna=False, sort=False)
-        return wide
+        wide = self.table.pivot(index=["row", "row_label"], columns="column", values=value)
+        order = list(dict.fromkeys(self.table["column"]))
+        rows = list(dict.fromkeys(zip(self.table["row"], self.table["row_label"])))
+        return wide.reindex(index=pd.MultiIndex.from_tuples(rows, names=["row", "row_label"]),
+                            columns=order)
 
     def test(self, name_start: str) -> TestResult | None:
         return next((t for t in self.tests if t.name.startswith(name_start)), None)

@@ -159,7 +159,7 @@ def column_proportion_letters(counts: np.ndarray, bases: np.ndarray | None = Non
             if se == 0:
                 continue
             z = (props[a] - props[b]) / se
-            p = min(1.0, 2 * stats.norm.sf(abs(z)) * factor)
+            p = min(1.0, math.erfc(abs(z) / math.sqrt(2)) * factor)  # two-sided normal p
             if p < alpha:
                 big, small = (a, b) if props[a] > props[b] else (b, a)
                 found[big].append(letters[small])

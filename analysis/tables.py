@@ -212,24 +212,24 @@ def build_crosstab(layout, agg: pd.DataFrame, item: str, by: tuple[str, ...],
     body = mask[:-1, :-1]
     letter_names = stats.column_letters(len(columns))
 
+    row_pct = _percent(count, row_base[:, None])
+    col_pct = _percent(count, col_base[None, :])
+    total_pct = _percent(count, np.array(total))
+    expected = result.expected * (total / total_n if weights is not None and total_n else 1)
     records = []
     for i, row in enumerate(row_codes):
         for j, col in enumerate(column_keys):
             hidden = bool(body[i, j])
-            value = (lambda x: np.nan if hidden else x)
             records.append({
                 "row": row, "row_label": row_labels[row], "column": col,
-                "column_label": column_labels[j], "n": value(n[i, j]),
-                "count": value(count[i, j]),
-                "row_pct": value(_percent(count[i, j], row_base[i]).item()),
-                "col_pct": value(_percent(count[i, j], col_base[j]).item()),
-                "total_pct": value(_percent(count[i, j], total).item()),
-                "expected": value(result.expected[i, j] * (total / total_n if weights is not None
-                                                           and total_n else 1)),
-                "adj_residual": value(result.residuals[i, j]),
-                "letters": "" if hidden else letters[i][j],
-                "suppressed": hidden})
+                "column_label": column_labels[j], "n": n[i, j], "count": count[i, j],
+                "row_pct": row_pct[i, j], "col_pct": col_pct[i, j],
+                "total_pct": total_pct[i, j], "expected": expected[i, j],
+                "adj_residual": result.residuals[i, j],
+                "letters": "" if hidden else letters[i][j], "suppressed": hidden})
     table = pd.DataFrame(records)
+    numbers = ["n", "count", "row_pct", "col_pct", "total_pct", "expected", "adj_residual"]
+    table.loc[table["suppressed"], numbers] = np.nan
     base_hidden = mask[-1, :-1]
     bases = pd.DataFrame({"column": column_keys, "column_label": column_labels,
                           "n": np.where(base_hidden, np.nan, col_base_n),
