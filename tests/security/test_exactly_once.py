@@ -1,0 +1,160 @@
+"""Nothing doubled: one one-time code opens one questionnaire, and one questionnaire is stored
+once however often or however fast "Gửi" is pressed — on SQLite and on PostgreSQL, through a
+real threaded HTTP server, with requests released together by a barrier."""
+from __future__ import annotations
+
+import random
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.load import CSRF, SUBMIT_TOKEN, Browser, page_form
+from survey.extensions import db
+from survey.models import AccessCode, AccessMode, Draft, Response, SubmissionReceipt
+from survey.respond import logic
+from survey.services.access_codes import generate_batch
+from tests.conftest import LiveServer
+from tests.helpers import make_campaign, small_definition
+
+CONCURRENCY = 20
+
+
+@pytest.fixture
+def server(any_app):
+    # Every client of the test comes from 127.0.0.1; the per-address limits are for the public.
+    any_app.config.update(RESPOND_RATE_LIMIT="10000/minute", RESPOND_CODE_RATE_LIMIT="10000/minute")
+    live = LiveServer(any_app).start()
+    yield live
+    live.stop()
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        n = db.session.scalar(select(func.count()).select_from(model))
+        db.session.remove()
+        return n
+
+
+def _together(calls):
+    """Run the callables in threads released at the same instant; return their results."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _reach_review(browser: Browser, slug: str, location: str | None = None) -> dict:
+    """Start (unless ``location``, the first page, says it has started), answer every page,
+    load the review; return the submit form."""
+    if location is None:
+        status, _, html = browser.request("intro", "GET", f"/s/{slug}")
+        assert status == 200
+        status, location, _ = browser.request("start", "POST", f"/s/{slug}/start",
+                                              {"csrf_token": CSRF.search(html).group(1)})
+        assert status == 303, status
+    definition = small_definition()
+    answers: dict = {}
+    rng = random.Random(3)
+    while "/p/" in location:
+        path = location[location.index("/s/"):]
+        status, _, html = browser.request("page", "GET", path)
+        page = definition["pages"][int(path.rsplit("/", 1)[1]) - 1]
+        form = page_form(page, answers, rng)
+        shown = " ".join(sorted(logic.offer_tokens(page, answers)))
+        status, location, _ = browser.request(
+            "page", "POST", path,
+            [("csrf_token", CSRF.search(html).group(1)), ("_shown", shown), ("action", "next")] + form)
+        assert status == 303, status
+    status, _, html = browser.request("review", "GET", f"/s/{slug}/review")
+    assert status == 200
+    return {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
+
+
+def test_one_code_twenty_concurrent_starts_one_accepted(any_app, server):
+    with any_app.app_context():
+        campaign = make_campaign("kod", access_mode=AccessMode.CODE)
+        _batch, codes = generate_batch(db.session, campaign, 5, "Lô thử")
+        db.session.commit()
+    code = codes[0]
+    browsers = [Browser(server.url, "-", None) for _ in range(CONCURRENCY)]
+    forms = []
+    for browser in browsers:
+        status, _, html = browser.request("intro", "GET", "/s/kod")
+        assert status == 200
+        forms.append({"csrf_token": CSRF.search(html).group(1), "code": code})
+    results = _together([lambda b=b, f=f: b.request("start", "POST", "/s/kod/start", f)
+                         for b, f in zip(browsers, forms)])
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses.count(303) == 1, statuses
+    assert statuses.count(409) == CONCURRENCY - 1, statuses  # "this code was used"
+    assert _count(any_app, Draft) == 1
+    with any_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AccessCode)
+                                 .where(AccessCode.used.is_(True))) == 1
+    # The winner answers and submits; the code cannot be used again afterwards either.
+    index = [s for s, _, _ in results].index(303)
+    winner = browsers[index]
+    form = _reach_review(winner, "kod", results[index][1])
+    status, location, _ = winner.request("submit", "POST", "/s/kod/submit", form)
+    assert status == 303 and location.endswith("/s/kod/done")
+    assert _count(any_app, Response) == 1
+    late = Browser(server.url, "-", None)
+    status, _, html = late.request("intro", "GET", "/s/kod")
+    status, _, html = late.request("start", "POST", "/s/kod/start",
+                                   {"csrf_token": CSRF.search(html).group(1), "code": code})
+    assert status == 409 and "đã được sử dụng" in html
+    assert _count(any_app, Response) == 1
+
+
+def test_twenty_simultaneous_taps_on_submit_store_one_response(any_app, server):
+    with any_app.app_context():
+        make_campaign("thu")
+    browser = Browser(server.url, "-", None)
+    form = _reach_review(browser, "thu")
+    cookies = dict(browser.cookies)
+
+    def tap():
+        clone = Browser(server.url, "-", None)
+        clone.cookies = dict(cookies)
+        return clone.request("submit", "POST", "/s/thu/submit", form)
+
+    results = _together([tap] * CONCURRENCY)
+    assert all(status == 303 for status, _, _ in results), [s for s, _, _ in results]
+    landing = [re.sub(r"^https?://[^/]+", "", location) for _, location, _ in results]
+    assert set(landing) <= {"/s/thu/done", "/s/thu"}, set(landing)
+    assert landing.count("/s/thu/done") >= 1
+    assert _count(any_app, Response) == 1
+    assert _count(any_app, SubmissionReceipt) == 1
+    assert _count(any_app, Draft) == 0
+    # A retry long after (reload of the spinning page, a flaky network) is still one response.
+    status, location, _ = browser.request("submit", "POST", "/s/thu/submit", form)
+    assert status == 303 and location.endswith("/s/thu/done")
+    assert _count(any_app, Response) == 1
+
+
+def test_two_tabs_with_two_submission_tokens_store_one_response(any_app, server):
+    """The review page opened twice mints two tokens for one draft: still one response."""
+    with any_app.app_context():
+        make_campaign("thu")
+    browser = Browser(server.url, "-", None)
+    first = _reach_review(browser, "thu")
+    status, _, html = browser.request("review", "GET", "/s/thu/review")
+    second = {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
+    assert first["st"] != second["st"]
+    cookies = dict(browser.cookies)
+
+    def submit(form):
+        clone = Browser(server.url, "-", None)
+        clone.cookies = dict(cookies)
+        return clone.request("submit", "POST", "/s/thu/submit", form)
+
+    results = _together([lambda f=f: submit(f) for f in [first, second] * (CONCURRENCY // 2)])
+    assert all(status == 303 for status, _, _ in results)
+    assert _count(any_app, Response) == 1
