@@ -26,6 +26,7 @@ class UploadResult:
     name: str
     definition: dict[str, Any] | None = None
     dropped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -76,6 +77,7 @@ def read_upload(filename: str, stream: IO[bytes],
                                    name=name))
             return result
         result.dropped = list(imported.dropped or [])
+        result.notes = list(getattr(imported, "notes", None) or [])
         if imported.errors:
             result.errors.extend(imported.errors)
         else:
@@ -122,13 +124,35 @@ class Change:
     detail: str = ""
 
 
-def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Any]:
-    """What changed from ``old`` to ``new``: :func:`survey.questionnaire.versions.diff` when
-    present, else a summary by item, page and top-level key."""
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What changed from ``old`` to ``new``, as rows for the diff page.
+
+    Uses :func:`survey.questionnaire.versions.diff` (worded changes, options recoded…) when it
+    is installed; otherwise a coarser summary naming the keys that differ per item and page.
+    """
     versions = _module("versions")
-    if versions is not None and hasattr(versions, "diff"):
-        return list(versions.diff(old, new))
-    return _summary(old, new)
+    if versions is None or not hasattr(versions, "diff"):
+        return _summary(old, new)
+    rows = []
+    for change in versions.diff(old, new):
+        item = getattr(change, "item", None)
+        scope = getattr(change, "scope", "item")
+        where = _where("item", item) if item else _where(scope, None)
+        rows.append(Change(change.kind, where, getattr(change, "what", "")))
+    return rows
+
+
+def _where(scope: str, ident: str | None) -> str:
+    """Where a change happened, in the staff page's language."""
+    from flask_babel import gettext as _
+
+    if scope == "item":
+        return _("Câu %(id)s", id=ident)
+    if scope == "page":
+        return _("Trang %(id)s", id=ident) if ident else _("Trang")
+    if scope == "option_list":
+        return _("Danh sách phương án dùng chung")
+    return _("Thông tin chung của phiếu")
 
 
 def _items(definition: dict[str, Any]) -> dict[str, tuple[int, str, dict[str, Any]]]:
@@ -147,30 +171,31 @@ def _summary(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         if key in ("pages", "id"):
             continue
         if old.get(key) != new.get(key):
-            changes.append(Change("changed", "questionnaire", key))
+            changes.append(Change("changed", _where("questionnaire", None), key))
     old_pages = {p["id"]: p for p in old.get("pages") or []}
     new_pages = {p["id"]: p for p in new.get("pages") or []}
     for pid in old_pages.keys() - new_pages.keys():
-        changes.append(Change("removed", f"page {pid}"))
+        changes.append(Change("removed", _where("page", pid)))
     for pid, page in new_pages.items():
         if pid not in old_pages:
-            changes.append(Change("added", f"page {pid}"))
+            changes.append(Change("added", _where("page", pid)))
             continue
         keys = [k for k in ("title", "relevant") if old_pages[pid].get(k) != page.get(k)]
         if keys:
-            changes.append(Change("changed", f"page {pid}", ", ".join(keys)))
+            changes.append(Change("changed", _where("page", pid), ", ".join(keys)))
     old_items, new_items = _items(old), _items(new)
     for iid in sorted(old_items.keys() - new_items.keys(), key=lambda i: old_items[i][0]):
-        changes.append(Change("removed", f"item {iid}"))
+        changes.append(Change("removed", _where("item", iid)))
     for iid, (_order, page_id, item) in sorted(new_items.items(), key=lambda kv: kv[1][0]):
         if iid not in old_items:
-            changes.append(Change("added", f"item {iid}", f"page {page_id}"))
+            changes.append(Change("added", _where("item", iid), _where("page", page_id)))
             continue
         before = old_items[iid][2]
         keys = [k for k in ITEM_ORDER if before.get(k) != item.get(k)]
         if keys:
-            changes.append(Change("changed", f"item {iid}", ", ".join(keys)))
+            changes.append(Change("changed", _where("item", iid), ", ".join(keys)))
         if old_items[iid][1] != page_id:
-            changes.append(Change("moved", f"item {iid}",
-                                  f"page {old_items[iid][1]} → page {page_id}"))
+            changes.append(Change("moved", _where("item", iid),
+                                  f"{_where('page', old_items[iid][1])} → "
+                                  f"{_where('page', page_id)}"))
     return changes

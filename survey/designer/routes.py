@@ -142,6 +142,8 @@ def upload():
             slug=questionnaire.slug), "info")
     for note in result.dropped:
         flash(_("Không chuyển được: %(note)s", note=note), "error")
+    for note in result.notes:
+        flash(note, "info")
     return redirect(url_for(".edit", qid=questionnaire.id))
 
 

@@ -498,3 +498,34 @@ def test_analyst_cannot_design(app, client):
         make_user("an", Role.ANALYST)
     login(client, "an")
     assert client.get(f"{BASE}/").status_code == 403
+
+
+def test_upload_and_download_xlsform(any_app, designer):
+    """An XLSForm written by the designer's download comes back as the same definition."""
+    from openpyxl import load_workbook
+
+    qid = _create(designer)
+    _add(designer, qid, id="A1", type="single", label_vi="Cấp", label_en="Level",
+         **_options((1, "Trung ương"), (2, "Tỉnh")))
+    _add(designer, qid, id="A2", type="text", label_vi="Vì sao?", relevant="A1 = 2")
+    response = designer.get(f"{BASE}/q/{qid}/download.xlsx")
+    assert response.status_code == 200
+    assert 'filename="thu-draft.xlsx"' in response.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert {"survey", "choices"} <= set(workbook.sheetnames)
+    cells = [str(c.value) for row in workbook["survey"].iter_rows() for c in row if c.value]
+    assert "Cấp" in cells and "A2" in cells
+    # upload it as another questionnaire id: edit the settings sheet's id if present
+    draft = _draft(any_app)
+    response = _upload(designer, response.data, "thu.xlsx")
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    assert _items(_draft(any_app)) .keys() == _items(draft).keys()
+    assert _items(_draft(any_app))["A2"]["relevant"] == "A1 = 2"
+
+
+def test_bad_xlsform_is_refused_inline(app, local_designer):
+    response = _upload(local_designer, b"PK\x03\x04 not really a zip", "hỏng.xlsx")
+    assert response.status_code == 400
+    assert "hỏng.xlsx" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 0
