@@ -15,17 +15,20 @@ from typing import Any
 
 from survey.questionnaire.errors import DefinitionError
 from survey.questionnaire.expressions import ExpressionError, evaluate, is_true, parse, references
-from survey.questionnaire.loader import load_file, load_text, read_file
+from survey.questionnaire.loader import dump_yaml, load_file, load_text, read_file
 from survey.questionnaire.model import (banners, find_item, item_variables, iter_items,
                                         iter_pages, label_text, missing_codes, normalize,
                                         option_codes, variables)
 from survey.questionnaire.validator import check, validate
+from survey.questionnaire.versions import Change, diff
+from survey.questionnaire.xlsform import ImportResult, from_xlsx, to_xlsx
 
 __all__ = [
     "DefinitionError", "ExpressionError", "content_hash", "load_file", "load_text", "read_file",
     "normalize", "validate", "check", "parse", "evaluate", "is_true", "references", "iter_items",
     "iter_pages", "find_item", "item_variables", "variables", "option_codes", "missing_codes",
-    "banners", "label_text",
+    "banners", "label_text", "dump_yaml", "diff", "Change", "to_xlsx", "from_xlsx",
+    "ImportResult",
 ]
 
 

@@ -14,7 +14,7 @@ import yaml
 from survey.questionnaire.errors import DefinitionError
 from survey.questionnaire.model import Path as NodePath
 
-__all__ = ["yaml_locations", "parse_yaml", "load_text", "load_file", "read_file"]
+__all__ = ["yaml_locations", "parse_yaml", "load_text", "load_file", "read_file", "dump_yaml"]
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # guards against alias ("billion laughs") blow-ups and absurd files
@@ -124,3 +124,41 @@ def load_file(path: str | Path) -> dict[str, Any]:
     """
     definition, _notes = read_file(path)
     return definition
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, no anchors/aliases (shared option lists are copies, not references), and
+    long text folded at a readable width."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _short_flow(dumper: _Dumper, data: dict[Any, Any]) -> yaml.Node:
+    # An option ({code, label}) or a row reads best on one line, as in the shipped files.
+    flow = set(data) <= {"code", "id", "label", "other", "missing", "exclusive"} and \
+        all(not isinstance(v, (dict, list)) or (isinstance(v, dict) and
+            all(isinstance(t, str) and len(t) < 90 for t in v.values())) for v in data.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
+
+
+_Dumper.add_representer(dict, _short_flow)
+
+
+def dump_yaml(definition: dict[str, Any]) -> str:
+    """The definition as YAML text, in the layout of the shipped files.
+
+    Shared option lists are written once: an item with ``options_from`` does not repeat its
+    options. ``load_text(dump_yaml(d)) == normalize(d)`` for every valid definition, and dumping
+    the result again gives the same text. Raises :class:`DefinitionError` if ``definition`` cannot
+    be normalised.
+    """
+    from survey.questionnaire.model import normalize
+
+    data = normalize(definition)
+    for page in data.get("pages") or []:
+        for item in page.get("items") or []:
+            if "options_from" in item:
+                item.pop("options", None)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
+                     default_flow_style=False)

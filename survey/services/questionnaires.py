@@ -1,6 +1,14 @@
-"""Importing questionnaires and publishing immutable versions."""
+"""Importing questionnaires and publishing immutable versions.
+
+A questionnaire has one editable draft and any number of published versions. Publishing
+validates the draft and freezes a copy of its canonical form with its content hash; a draft
+whose hash equals the latest version's is not published again, so "publish" is idempotent.
+Editing after publishing only ever changes the draft: versions are never updated, and each
+response points at the version it answered.
+"""
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Questionnaire, QuestionnaireVersion, StaffUser
-from survey.questionnaire import content_hash, load_file
+from survey.questionnaire import DefinitionError, check, content_hash, load_file
 from survey.services.audit import record
 
 
@@ -45,10 +53,17 @@ def latest_version(session: Session, questionnaire: Questionnaire) -> Questionna
 
 def publish(session: Session, questionnaire: Questionnaire,
             actor: StaffUser | None = None) -> QuestionnaireVersion:
-    """Freeze the draft as a new version; returns the latest version if nothing changed."""
+    """Freeze the draft as a new version; returns the latest version if nothing changed.
+
+    Raises :class:`ValueError` without a draft and :class:`DefinitionError` (a ``ValueError``)
+    when the draft is not valid — an invalid draft is never published.
+    """
     if questionnaire.draft is None:
         raise ValueError("Questionnaire has no draft to publish.")
-    digest = content_hash(questionnaire.draft)
+    definition, errors = check(copy.deepcopy(questionnaire.draft), questionnaire.slug)
+    if errors:
+        raise DefinitionError(errors)
+    digest = content_hash(definition)
     latest = latest_version(session, questionnaire)
     if latest is not None and latest.content_hash == digest:
         return latest
@@ -57,7 +72,7 @@ def publish(session: Session, questionnaire: Questionnaire,
         .where(QuestionnaireVersion.questionnaire_id == questionnaire.id)
     ) or 0) + 1
     version = QuestionnaireVersion(
-        questionnaire=questionnaire, number=number, definition=questionnaire.draft,
+        questionnaire=questionnaire, number=number, definition=definition,
         content_hash=digest, published_by_id=actor.id if actor else None,
     )
     session.add(version)
@@ -65,6 +80,21 @@ def publish(session: Session, questionnaire: Questionnaire,
     record(session, actor, "questionnaire.publish", f"questionnaire:{questionnaire.id}",
            {"version": number, "hash": digest})
     return version
+
+
+def has_unpublished_changes(session: Session, questionnaire: Questionnaire) -> bool:
+    """The draft differs from the latest published version (or nothing is published yet)."""
+    if questionnaire.draft is None:
+        return False
+    latest = latest_version(session, questionnaire)
+    if latest is None:
+        return True
+    definition, errors = check(copy.deepcopy(questionnaire.draft))
+    return bool(errors) or content_hash(definition) != latest.content_hash
+
+
+def by_slug(session: Session, slug: str) -> Questionnaire | None:
+    return session.scalar(select(Questionnaire).where(Questionnaire.slug == slug))
 
 
 def load_shipped(session: Session, directory: str | Path) -> list[QuestionnaireVersion]:
