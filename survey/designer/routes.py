@@ -465,7 +465,7 @@ def diff(qid: int):
 
     changes = files.compare(definition(form.old.data), definition(form.new.data))
     labels = dict(choices)
-    kind_labels = {"added": _("Thêm"), "removed": _("Bỏ"), "changed": _("Sửa"),
+    kind_labels = {"added": _("Thêm mới"), "removed": _("Bỏ đi"), "changed": _("Sửa đổi"),
                    "moved": _("Chuyển chỗ")}
     return render_template("designer/diff.html", q=questionnaire, form=form, changes=changes,
                            kind_labels=kind_labels,

@@ -529,3 +529,15 @@ def test_bad_xlsform_is_refused_inline(app, local_designer):
     assert "hỏng.xlsx" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 0
+
+
+def test_designer_pages_in_english(app, local_designer):
+    qid = _create(local_designer)
+    body = local_designer.get(f"{BASE}/?lang=en").get_data(as_text=True)
+    assert "New questionnaire" in body and "Upload a questionnaire file" in body
+    editor = local_designer.get(f"{BASE}/q/{qid}/pages/P1/items/new?type=grid")
+    text = editor.get_data(as_text=True)
+    assert "Question type" in text and "Grid rows" in text and "Answer options" in text
+    # inline problems from the validator, under English field labels
+    bad = _add(local_designer, qid, id="X1", type="numeric", label_vi="Tuổi", min="abc")
+    assert "Enter a number, for example 10 or 2.5." in bad.get_data(as_text=True)
