@@ -11,9 +11,9 @@ What it may look at, and why:
 
 Disclosure: per-category counts can be suppressed below a threshold (``suppress_below``); the
 caller decides for whom (the staff monitor suppresses for every role but admin). When exactly one
-cell of a dimension would be hidden, the next smallest non-zero cell is hidden too, so the hidden
-one cannot be recovered by subtracting the others from the total. Zero is shown: it says nobody
-answered, which points at no one.
+cell of a dimension would be hidden, the next smallest non-zero cell (or, if there is none, a zero
+cell) is hidden too, so the hidden one cannot be recovered by subtracting the others from the
+total. Otherwise zero is shown: it says nobody answered, which points at no one.
 """
 from __future__ import annotations
 
@@ -170,11 +170,13 @@ def _dimension_key(item: dict[str, Any]) -> str:
 def _suppress(cells: list[CategoryProgress], threshold: int) -> list[CategoryProgress]:
     hidden = {i for i, c in enumerate(cells) if c.completes and c.completes < threshold}
     if len(hidden) == 1:
-        # Secondary suppression: one hidden cell would be total minus the others.
-        others = [(c.completes, i) for i, c in enumerate(cells)
-                  if i not in hidden and c.completes]
-        if others:
-            hidden.add(min(others)[1])
+        # Secondary suppression: one hidden cell would be total minus the others. Hide the
+        # smallest non-zero other cell, or, when every other cell is zero, a zero cell (the
+        # hidden pair then sums to the total without saying which one holds it).
+        others = [(c.completes or 0, i) for i, c in enumerate(cells) if i not in hidden]
+        nonzero = [pair for pair in others if pair[0]]
+        if nonzero or others:
+            hidden.add(min(nonzero or others)[1])
     return [CategoryProgress(c.code, c.label, None, c.target, True) if i in hidden else c
             for i, c in enumerate(cells)]
 

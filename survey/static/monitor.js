@@ -29,7 +29,8 @@
          marker: {color: "#12355b"}},
         {type: "bar", name: data.days.names.partial, x: data.days.x, y: data.days.partial,
          marker: {color: "#9db4cf"}}
-      ], {barmode: "stack", xaxis: {type: "date"}});
+      ], {barmode: "stack",
+          xaxis: {type: "date", tickformat: "%d/%m/%Y", dtick: 86400000}});
     }
 
     data.dimensions.forEach(function (dim, i) {

@@ -104,6 +104,20 @@ def test_banner_progress_suppresses_small_cells_and_their_complement(any_app):
         assert [c.completes for c in level1.categories] == [1, 6, 0, 1]
 
 
+def test_a_lone_small_cell_is_not_left_derivable_from_zeros(any_app):
+    with any_app.app_context():
+        campaign = make_campaign("mot")
+        add_response(campaign.id, campaign.version_id, D1, level=2)
+        db.session.commit()
+        level, gender = banner_progress(db.session, campaign, suppress_below=5)
+        # Shown as "0, <5, 0" the single response would be 1 - 0 - 0 = level 2: a zero cell is
+        # hidden with it (the first of the smallest), so it could be level 1 or level 2.
+        assert [c.completes for c in level.categories] == [None, None, 0]
+        # Gender unanswered: only the "(not answered)" row holds it; Nam is hidden with it.
+        assert [(c.code, c.completes) for c in gender.categories] == [
+            (1, None), (2, 0), (9, 0), (None, None)]
+
+
 def test_page_funnel_and_completion_rate(any_app):
     with any_app.app_context():
         campaign, _other = fieldwork()
