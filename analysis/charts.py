@@ -1,0 +1,263 @@
+"""Charts of analysis results as plotly figures, and their PNG/SVG images rendered offline.
+
+Figures are built from result objects (:mod:`analysis.results`) and never recompute anything:
+a suppressed cell stays blank and is labelled with the suppression mark, so a chart cannot show
+what the table hides. Images are rendered by kaleido driving the local Chromium (Debian's
+``chromium``), with plotly.js from the installed plotly package and MathJax disabled, so
+rendering makes no network request.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from analysis.results import (SUPPRESSED_MARK, CrossTab, Frequency, LikertTable, MultipleTable,
+                              NumericSummary, RankingTable)
+
+__all__ = ["crosstab_figure", "multiple_figure", "ranking_figure", "likert_figure",
+           "likert_diverging", "figure_for", "render_images", "CHROMIUM", "WIDTH", "HEIGHT"]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+WIDTH, HEIGHT = 900, 500
+FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
+# Diverging scale: disagree (warm) → agree (cool), the neutral middle grey.
+DIVERGING = ["#b2182b", "#ef8a62", "#fddbc7", "#d9d9d9", "#d1e5f0", "#67a9cf", "#2166ac"]
+
+
+def _wrap(text: Any, width: int = 28) -> str:
+    """Break a long Vietnamese label into lines (plotly does not wrap)."""
+    words, lines, line = str(text).split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _t(vi: str, en: str, language: str) -> str:
+    return en if language == "en" else vi
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, note: str = "") -> go.Figure:
+    fig.update_layout(
+        title=dict(text=_wrap(title, 95), x=0, xanchor="left", font=dict(size=14)), font=FONT,
+        yaxis_title=y_title, legend=dict(orientation="h", yanchor="top", y=-0.25),
+        template="plotly_white", margin=dict(l=60, r=20, t=90, b=160), width=WIDTH,
+        height=HEIGHT + 60)
+    if note:
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=1, y=1.02,
+                           showarrow=False, xanchor="right", yanchor="bottom",
+                           font=dict(size=11, color="#555"))
+    return fig
+
+
+def _values(frame, column: str) -> tuple[list[float | None], list[str]]:
+    """Values with blanks for suppressed cells, and bar labels (the mark where suppressed)."""
+    values: list[float | None] = []
+    labels: list[str] = []
+    for value, hidden in zip(frame[column], frame["suppressed"]):
+        if hidden or value is None or (isinstance(value, float) and np.isnan(value)):
+            values.append(None)
+            labels.append(SUPPRESSED_MARK if hidden else "")
+        else:
+            values.append(float(value))
+            labels.append(f"{value:.1f}" if column != "count" else f"{value:.0f}")
+    return values, labels
+
+
+def _suppression_note(result: Any, language: str) -> str:
+    suppression = getattr(result, "suppression", None)
+    if suppression:
+        return _t(f"{SUPPRESSED_MARK}: ô bị ẩn (dưới ngưỡng {suppression.k} người trả lời)",
+                  f"{SUPPRESSED_MARK}: cell suppressed (fewer than {suppression.k} respondents)",
+                  language)
+    return ""
+
+
+def crosstab_figure(table: CrossTab, mode: str = "percent", barmode: str = "group",
+                    language: str = "vi") -> go.Figure:
+    """Bars of an item by a banner: x = banner columns, one trace per answer (column % or
+    counts); ``barmode`` ``group`` or ``stack``."""
+    column = "col_pct" if mode == "percent" else "count"
+    fig = go.Figure()
+    # Many banner columns (13 fields of work) do not fit side by side: lay the bars across.
+    across = table.table["column"].nunique() > 5
+    for (row, row_label), cells in table.table.groupby(["row", "row_label"], sort=False):
+        values, labels = _values(cells, column)
+        categories = [_wrap(c, 40 if across else 18) for c in cells["column_label"]]
+        fig.add_trace(go.Bar(name=_wrap(row_label, 40), x=values if across else categories,
+                             y=categories if across else values, text=labels,
+                             orientation="h" if across else "v", textposition="auto"))
+    fig.update_layout(barmode="stack" if barmode == "stack" else "group")
+    y_title = _t("% theo cột", "column %", language) if mode == "percent" else \
+        _t("Số lượng", "count", language)
+    fig = _layout(fig, f"{table.item_label} — {' × '.join(table.by_labels)}",
+                  "" if across else y_title, _suppression_note(table, language))
+    if across:
+        fig.update_layout(xaxis_title=y_title, yaxis=dict(autorange="reversed"),
+                          height=max(HEIGHT, table.table["column"].nunique()
+                                     * (28 if barmode == "stack" else 14 * len(fig.data))
+                                     + 260))
+    return fig
+
+
+def multiple_figure(table: MultipleTable, mode: str = "percent",
+                    language: str = "vi") -> go.Figure:
+    """Horizontal bars per option (% of cases), one trace per banner column."""
+    column = "pct_cases" if mode == "percent" else "count"
+    fig = go.Figure()
+    label_column = "column_label" if "column_label" in table.table else "column"
+    for col_label, cells in table.table.groupby(label_column, sort=False):
+        values, labels = _values(cells, column)
+        fig.add_trace(go.Bar(name=_wrap(col_label, 40),
+                             y=[_wrap(o, 40) for o in cells["option_label"]], x=values,
+                             text=labels, orientation="h", textposition="auto"))
+    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
+    title = _t("% số người trả lời", "% of cases", language) if mode == "percent" else \
+        _t("Số lượng", "count", language)
+    fig = _layout(fig, table.item_label, "", _suppression_note(table, language))
+    fig.update_layout(xaxis_title=title, height=max(HEIGHT, 40 * table.table["option"].nunique()
+                                                    + 200))
+    return fig
+
+
+def ranking_figure(table: RankingTable, language: str = "vi") -> go.Figure:
+    """Horizontal bars of the share ranking each option first, one trace per column."""
+    fig = go.Figure()
+    label_column = "column_label" if "column_label" in table.table else "column"
+    for col_label, cells in table.table.groupby(label_column, sort=False):
+        values, labels = _values(cells, "pct_first")
+        fig.add_trace(go.Bar(name=_wrap(col_label, 40),
+                             y=[_wrap(o, 40) for o in cells["option_label"]], x=values,
+                             text=labels, orientation="h", textposition="auto"))
+    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
+    fig = _layout(fig, table.item_label, "", _suppression_note(table, language))
+    fig.update_layout(xaxis_title=_t("% xếp thứ nhất", "% ranked first", language),
+                      height=max(HEIGHT, 40 * table.table["option"].nunique() + 200))
+    return fig
+
+
+def likert_figure(table: LikertTable, language: str = "vi") -> go.Figure:
+    """Top-2-box share per grid row (and per banner column)."""
+    fig = go.Figure()
+    for col, cells in table.table.groupby("column", sort=False):
+        values, labels = _values(cells.assign(top2=cells["top2"]), "top2")
+        fig.add_trace(go.Bar(name=str(col),
+                             y=[_wrap(str(v).split(" — ")[-1], 40) for v in cells["variable_label"]],
+                             x=values,
+                             text=labels, orientation="h"))
+    fig.update_layout(yaxis=dict(autorange="reversed"), showlegend=len(fig.data) > 1)
+    fig = _layout(fig, table.item_label, "", _suppression_note(table, language))
+    fig.update_layout(xaxis_title=_t("% hai mức cao nhất (top-2)", "top-2 box %", language))
+    return fig
+
+
+def likert_diverging(rows: Sequence[Frequency], title: str, language: str = "vi") -> go.Figure:
+    """Diverging stacked bars for a Likert grid: one bar per row (its :class:`Frequency`),
+    the lower half of the scale to the left of zero, the upper half to the right, the middle
+    code (odd scales) split across zero. Valid percentages: missing codes are left out."""
+    first = rows[0].table
+    scale = first[~first["missing"]]
+    codes, names = list(scale["code"]), list(scale["label"])
+    m = len(codes)
+    colours = DIVERGING[(7 - m) // 2:(7 - m) // 2 + m] if m <= 7 else [None] * m
+    row_labels = [_wrap(r.label.split(" — ")[-1], 40) for r in rows]
+    fig = go.Figure()
+    hidden_any = False
+    for position, (code, name) in enumerate(zip(codes, names)):
+        xs, texts = [], []
+        for r in rows:
+            cell = r.table[r.table["code"] == code].iloc[0]
+            value = cell["valid_percent"]
+            if cell["suppressed"] or value is None or np.isnan(value):
+                hidden_any = hidden_any or bool(cell["suppressed"])
+                xs.append(None)
+                texts.append(SUPPRESSED_MARK if cell["suppressed"] else "")
+                continue
+            share = float(value)
+            if m % 2 == 1 and position == m // 2:
+                share /= 2
+            xs.append(-share if position < m / 2 and not (m % 2 == 1 and position == m // 2)
+                      else share)
+            texts.append(f"{float(value):.0f}")
+        fig.add_trace(go.Bar(name=str(name), y=row_labels, x=xs, orientation="h",
+                             marker_color=colours[position], text=texts,
+                             textposition="inside", legendrank=position))
+        if m % 2 == 1 and position == m // 2:  # the other half of the neutral middle
+            fig.add_trace(go.Bar(name=str(name), y=row_labels,
+                                 x=[-x if x is not None else None for x in xs],
+                                 orientation="h", marker_color=colours[position],
+                                 showlegend=False, hoverinfo="skip"))
+    fig.update_layout(barmode="relative", yaxis=dict(autorange="reversed"))
+    note = _t(f"{SUPPRESSED_MARK}: ô bị ẩn (dưới ngưỡng)", f"{SUPPRESSED_MARK}: suppressed",
+              language) if hidden_any else ""
+    fig = _layout(fig, title, "", note)
+    fig.update_layout(xaxis_title=_t("% hợp lệ (trái: mức thấp, phải: mức cao)",
+                                     "valid % (left: low, right: high)", language),
+                      height=max(HEIGHT, 45 * len(rows) + 220))
+    return fig
+
+
+def figure_for(result: Any, mode: str = "percent", barmode: str = "group",
+               language: str = "vi") -> go.Figure | None:
+    """The usual chart of a result, or None when it has none (a numeric summary)."""
+    if isinstance(result, CrossTab):
+        return crosstab_figure(result, mode, barmode, language)
+    if isinstance(result, MultipleTable):
+        return multiple_figure(result, mode, language)
+    if isinstance(result, RankingTable):
+        return ranking_figure(result, language)
+    if isinstance(result, LikertTable):
+        return likert_figure(result, language)
+    if isinstance(result, NumericSummary):
+        return None
+    raise TypeError(f"no chart for {type(result).__name__}")
+
+
+def _kaleido_options() -> dict[str, Any]:
+    import plotly
+
+    options: dict[str, Any] = {
+        "mathjax": False,  # its default is a CDN URL
+        "plotlyjs": str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js"),
+    }
+    browser = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if not browser:
+        raise RuntimeError("Chromium is not installed (Debian package `chromium`); chart "
+                           "images need it")
+    os.environ.setdefault("BROWSER_PATH", browser)
+    return options
+
+
+async def _render(figures: list[go.Figure], fmt: str, scale: float) -> list[bytes]:
+    import kaleido
+
+    images = []
+    async with kaleido.Kaleido(n=1, **_kaleido_options()) as k:
+        for fig in figures:
+            opts = {"format": fmt, "width": fig.layout.width or WIDTH,
+                    "height": fig.layout.height or HEIGHT, "scale": scale}
+            images.append(await k.calc_fig(fig, opts=opts))
+    return images
+
+
+def render_images(figures: Iterable[go.Figure], fmt: str = "png",
+                  scale: float = 1.0) -> list[bytes]:
+    """PNG or SVG bytes of each figure, rendered in one Chromium session (starting the browser
+    is most of the cost). Raises ``ValueError`` for another format and ``RuntimeError`` when
+    Chromium is missing."""
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"chart format must be png or svg, not {fmt!r}")
+    figures = list(figures)
+    if not figures:
+        return []
+    return asyncio.run(_render(figures, fmt, scale))

@@ -1,0 +1,152 @@
+"""Published tables: XLSX banner book, tidy CSV, charts (PNG/SVG via kaleido and the local
+Chromium) and the Word report, opened with openpyxl / python-docx and checked against the
+analysis results they were made from."""
+from __future__ import annotations
+
+import io
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import docx
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis import FrameSource, crosstab, frequencies, likert, multiple, ranking
+from analysis.charts import crosstab_figure, likert_diverging, render_images
+from analysis.exports.report import plan_report, report_figures, write_report
+from analysis.exports.workbook import tables_csv, write_book_xlsx
+from analysis.results import SUPPRESSED_MARK
+from analysis.synthetic import synthetic_wide
+from survey.questionnaire import load_file
+
+FLAGSHIP = Path(__file__).resolve().parents[2] / "questionnaires" / "ne-tranh-trach-nhiem.yaml"
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return load_file(FLAGSHIP)
+
+
+@pytest.fixture(scope="module")
+def source(definition):
+    # 400 synthetic responses: enough for tests, few enough that some cells are suppressed.
+    return FrameSource(definition, synthetic_wide(definition, 400, seed=3))
+
+
+def _sheet_rows(sheet):
+    return [tuple(c.value for c in row) for row in sheet.iter_rows()]
+
+
+def test_banner_book_sheets_match_the_results(source, tmp_path):
+    by_level = crosstab(source, "B1", "A2")
+    by_field = crosstab(source, "B1", "A3")
+    fields = multiple(source, "B3", "A2")
+    assert by_field.suppression.count > 0  # the fixture exercises suppression
+    path = tmp_path / "book.xlsx"
+    names = write_book_xlsx([by_level, by_field, fields], path, title="Sách bảng thử",
+                            notes=["Số liệu không gia quyền."],
+                            refused=[("B9", "A3", "Cơ sở dưới ngưỡng")])
+    assert names == ["Mục lục", "B1×A2", "B1×A3", "B3×A2"]
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == names
+    contents = book["Mục lục"]
+    assert contents["A1"].value == "Sách bảng thử"
+    links = [c.hyperlink.location for row in contents.iter_rows() for c in row if c.hyperlink]
+    assert "'B1×A2'!A1" in links and "'B3×A2'!A1" in links
+    assert any(row[0] == "B9" for row in _sheet_rows(contents))
+
+    sheet = book["B1×A2"]
+    rows = _sheet_rows(sheet)
+    assert rows[0][0] == by_level.item_label
+    header = rows[3]
+    assert list(header[1:4]) == list(by_level.bases["column_label"])
+    assert list(rows[4][1:4]) == [f"({x})" for x in by_level.bases["letter"]]
+    first = by_level.table[by_level.table["row"] == by_level.table["row"].iloc[0]]
+    for col, cell in enumerate(first.itertuples(), start=1):
+        value = rows[5][col]
+        if cell.letters:
+            assert value.startswith(f"{cell.col_pct:.1f}") and value.endswith(cell.letters)
+        else:
+            assert value == pytest.approx(cell.col_pct)
+    base_row = next(r for r in rows if r[0] and str(r[0]).startswith("Cơ sở"))
+    assert list(base_row[1:4]) == list(by_level.bases["n"])
+    assert any(r[0] and "Pearson chi-square" in str(r[0]) for r in rows)
+    assert sheet.page_setup.orientation == "landscape"
+
+    hidden = _sheet_rows(book["B1×A3"])
+    marks = sum(1 for r in hidden for v in r if v == SUPPRESSED_MARK)
+    assert marks == int(by_field.table["suppressed"].sum())
+    assert any(r[0] and "ô bị ẩn" in str(r[0]) for r in hidden)
+
+
+def test_tidy_csv_keeps_suppressed_cells_blank(source):
+    by_field = crosstab(source, "B1", "A3")
+    data = tables_csv([by_field, frequencies(source, "A2")])
+    assert data.startswith(b"\xef\xbb\xbf")
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert len(frame) == len(by_field.table) + 3
+    cells = frame[frame["kind"] == "CrossTab"]
+    assert cells.loc[cells["suppressed"], "count"].isna().all()
+    assert cells.loc[~cells["suppressed"], "count"].tolist() == \
+        by_field.table.loc[~by_field.table["suppressed"], "count"].tolist()
+    assert "Xã, phường, đặc khu" in set(frame["label"].dropna())
+
+
+def test_charts_hide_suppressed_cells_and_render_png_and_svg(source):
+    by_field = crosstab(source, "B1", "A3")
+    figure = crosstab_figure(by_field)
+    shown = [v for trace in figure.data for v in (trace.x if trace.orientation == "h"
+                                                   else trace.y)]
+    assert sum(v is None for v in shown) >= int(by_field.table["suppressed"].sum())
+    texts = [t for trace in figure.data for t in trace.text]
+    assert texts.count(SUPPRESSED_MARK) == int(by_field.table["suppressed"].sum())
+    grid = [frequencies(source, f"B2.{i}") for i in range(1, 11)]
+    diverging = likert_diverging(grid, "B2")
+    negative = [x for trace in diverging.data for x in trace.x if x is not None and x < 0]
+    assert negative  # the low end of the scale is drawn left of zero
+    png, = render_images([figure], "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    svg, = render_images([diverging], "svg")
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "Rất thường xuyên" in svg.decode("utf-8")
+
+
+def test_render_refuses_other_formats():
+    with pytest.raises(ValueError, match="png or svg"):
+        render_images([], "gif")
+
+
+def test_word_report_follows_the_outline(source, definition, tmp_path):
+    plan = plan_report(source, definition)
+    figures = report_figures(plan)
+    images = render_images(figures, "png")
+    path = tmp_path / "report.docx"
+    write_report(plan, path, images=images, campaign="Đợt thử")
+    document = docx.Document(path)
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "Phần 1. Mẫu khảo sát và phương pháp"
+    assert headings[2:] == ["Phần 2. Thực trạng", "Phần 3. Hậu quả", "Phần 4. Nguyên nhân",
+                            "Phần 5. Giải pháp"]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Số phiếu hợp lệ (hoàn thành): 400." in text
+    assert "Kiểm soát công bố" in text and "không gia quyền" in text
+    assert len(document.inline_shapes) == len(figures) > 5
+    # The first sample table is the frequency of the first banner (category), as computed.
+    expected = frequencies(source, "A1")
+    first = document.tables[0]
+    for row, record in zip(first.rows[1:], expected.table.to_dict("records")):
+        assert row.cells[0].text == record["label"]
+        if record["suppressed"]:
+            assert row.cells[1].text == SUPPRESSED_MARK
+        else:
+            assert float(row.cells[1].text.replace(" ", "")) == record["count"]
+            assert row.cells[2].text == f"{record['percent']:.1f}"
+    assert len(document.tables) == len(plan.sample.results) + sum(
+        len(s.results) for s in plan.sections)
+    # A cross-tab by level is in part 2 with its test line.
+    assert "Kiểm định: Pearson chi-square" in "\n".join(
+        p.text for p in document.paragraphs)
+    assert math.isfinite(plan.responses)
