@@ -160,7 +160,8 @@ def page_form(page: dict[str, Any], answers: dict[str, Any], rng: random.Random)
             fields += [(f"{iid}.rank.{r}", o["code"]) for r, o in enumerate(chosen, 1)]
             answers[iid] = [o["code"] for o in chosen]
         elif kind == "numeric":
-            low, high = item.get("min", 0), item.get("max", low + 10)
+            low = item.get("min") if item.get("min") is not None else 0
+            high = item.get("max") if item.get("max") is not None else low + 10
             value = rng.randint(int(low), int(high))
             fields.append((iid, value))
             answers[iid] = value
