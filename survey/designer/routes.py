@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -32,7 +33,29 @@ def _questionnaire_or_404(qid: int) -> Questionnaire:
     questionnaire = db.session.get(Questionnaire, qid)
     if questionnaire is None or questionnaire.draft is None:
         abort(404)
+    g.designer_questionnaire = questionnaire
     return questionnaire
+
+
+STALE = _l("Bản nháp vừa được thay đổi ở nơi khác (người khác hoặc một thẻ khác) nên chưa lưu "
+           "gì. Hãy mở lại trang để thấy bản mới nhất rồi làm lại.")
+
+
+def _stale(questionnaire: Questionnaire) -> bool:
+    """Was the draft changed since the page that posted this form was shown?
+
+    Every edit form carries the content hash of the draft it was built from (``base``); saving
+    over a newer draft would silently drop someone else's work, so such a post is refused."""
+    base = request.form.get("base")
+    return bool(base) and base != content_hash(questionnaire.draft)
+
+
+@bp.context_processor
+def _draft_base() -> dict[str, Any]:
+    questionnaire = g.get("designer_questionnaire")
+    if questionnaire is None or questionnaire.draft is None:
+        return {}
+    return {"base_hash": request.form.get("base") or content_hash(questionnaire.draft)}
 
 
 def _version_or_404(questionnaire: Questionnaire, number: int) -> QuestionnaireVersion:
@@ -178,7 +201,9 @@ def meta(qid: int):
     form = MetaForm(data=meta_form_data(questionnaire.draft)) if request.method == "GET" \
         else MetaForm()
     general: list[str] = []
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _stale(questionnaire):
+        general = [str(STALE)]
+    elif form.validate_on_submit():
         outcome = editing.apply(questionnaire.draft, editing.replace_meta(form.to_meta()),
                                 editing.meta_fields())
         if outcome.ok:
@@ -225,6 +250,8 @@ def _item_submit(questionnaire: Questionnaire, form: ItemForm, page_id: str,
         if form.csrf_token.errors:
             abort(400)
         return None, [], {}
+    if _stale(questionnaire):
+        return None, [str(STALE)], {}
     item, option_rows, grid_rows = form.to_item()
     draft = questionnaire.draft
     if item_id is None:
@@ -303,6 +330,9 @@ def _structural(qid: int, change, done: str, anchor: str | None = None) -> Respo
     questionnaire = _questionnaire_or_404(qid)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if _stale(questionnaire):
+        flash(str(STALE), "error")
+        return redirect(url_for(".edit", qid=qid, _anchor=anchor))
     outcome = editing.apply(questionnaire.draft, change)
     if outcome.ok:
         _save(questionnaire, outcome.definition)
@@ -345,7 +375,9 @@ def new_page(qid: int):
     """Add a page. A page may not be empty, so it starts with a note the designer can edit."""
     questionnaire = _questionnaire_or_404(qid)
     form = PageForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _stale(questionnaire):
+        general = [str(STALE)]
+    elif form.validate_on_submit():
         page = form.to_page()
         page["items"] = [editing.starter_note(
             editing.next_item_id(questionnaire.draft, prefix=f"{page['id']}_N"),
@@ -379,7 +411,9 @@ def page(qid: int, page_id: str):
                                page_id=page_id, general=[])
     form = PageForm()
     general: list[str] = []
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _stale(questionnaire):
+        general = [str(STALE)]
+    elif form.validate_on_submit():
         outcome = editing.apply(questionnaire.draft,
                                 editing.replace_page(page_id, form.to_page()),
                                 editing.page_fields(index))
@@ -417,6 +451,9 @@ def publish(qid: int):
     questionnaire = _questionnaire_or_404(qid)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if _stale(questionnaire):
+        flash(str(STALE), "error")
+        return redirect(url_for(".edit", qid=qid))
     outcome = editing.validate_candidate(questionnaire.draft)
     if not outcome.ok:  # an old draft stored before a stricter validator: never publish it
         flash(_("Bản nháp chưa hợp lệ nên chưa phát hành:"), "error")

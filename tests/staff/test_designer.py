@@ -541,3 +541,30 @@ def test_designer_pages_in_english(app, local_designer):
     # inline problems from the validator, under English field labels
     bad = _add(local_designer, qid, id="X1", type="numeric", label_vi="Tuổi", min="abc")
     assert "Enter a number, for example 10 or 2.5." in bad.get_data(as_text=True)
+
+
+def test_an_edit_made_on_an_old_page_does_not_overwrite_newer_work(app, local_designer):
+    qid = _create(local_designer)
+    stale_page = local_designer.get(f"{BASE}/q/{qid}/pages/P1/items/new").get_data(as_text=True)
+    old_base = re.search(r'name="base" value="([0-9a-f]{64})"', stale_page).group(1)
+    assert old_base == content_hash(_draft(app))
+    # someone else adds a question meanwhile
+    assert _add(local_designer, qid, id="A1", type="text", label_vi="Của người khác",
+                base=old_base).status_code == 302
+    newer = _draft(app)
+    # the old page's form is refused, typed values kept, nothing changed
+    response = _add(local_designer, qid, id="A2", type="text", label_vi="Của tôi",
+                    base=old_base)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "vừa được thay đổi ở nơi khác" in body and "Của tôi</textarea>" in body
+    moved = local_designer.post(f"{BASE}/q/{qid}/items/A1/move", data={
+        "csrf_token": _token(local_designer), "base": old_base, "direction": "up"},
+        follow_redirects=True)
+    assert "vừa được thay đổi ở nơi khác" in moved.get_data(as_text=True)
+    published = local_designer.post(f"{BASE}/q/{qid}/publish", data={
+        "csrf_token": _token(local_designer), "base": old_base}, follow_redirects=True)
+    assert "vừa được thay đổi ở nơi khác" in published.get_data(as_text=True)
+    assert _draft(app) == newer
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 0
