@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,35 @@ from survey.services.questionnaires import publish, save_draft
 from tests.helpers import PASSWORD, make_user, small_definition
 
 pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+class Axe:
+    """axe-core on staff pages, in a CSP-bypassing copy of the signed-in context (injecting axe
+    is an inline script, which the real page rightly refuses)."""
+
+    def __init__(self, browser, staff_context):
+        self.context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900},
+                                           storage_state=staff_context.storage_state())
+        self.page = self.context.new_page()
+        self.violations: dict[str, list] = {}
+
+    def check(self, name: str, url: str | None = None, html: str | None = None) -> None:
+        if url:
+            self.page.goto(url)
+        else:
+            self.page.set_content(html)
+        self.page.wait_for_load_state("networkidle")
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+                                           nodes: v.nodes.map(n => n.target.join(' '))}));
+        }""")
+        bad = [v for v in result if v["impact"] in ("serious", "critical")]
+        if bad:
+            self.violations[name] = bad
 
 
 class Watcher:
@@ -70,6 +100,11 @@ def test_designer_opens_campaign_with_codes_and_monitor_shows_response(
     assert link == base + "/s/dot-trinh-duyet"
     assert staff.locator("figure.qr img").evaluate("img => img.naturalWidth") > 0
     staff.screenshot(path=str(artifacts_dir / "01-detail.png"), full_page=True)
+    axe = Axe(browser, staff_context)
+    axe.check("list", base + "/staff/campaigns/")
+    axe.check("new", base + "/staff/campaigns/new")
+    axe.check("detail", staff.url)
+    axe.check("edit", staff.url + "/edit")
 
     # Targets for level (Trung ương, Tỉnh, Xã).
     staff.fill("#t0", "10")
@@ -94,6 +129,8 @@ def test_designer_opens_campaign_with_codes_and_monitor_shows_response(
     assert len(codes) == 6 and all(re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}", c) for c in codes)
     assert staff.locator(".slip img").first.evaluate("img => img.complete && img.naturalWidth") > 0
     staff.screenshot(path=str(artifacts_dir / "02-slips.png"), full_page=True)
+    axe.page.goto(base + "/staff/campaigns/")
+    axe.check("slips", html=staff.content())
     staff.emulate_media(media="print")
     assert staff.locator(".staff-header").is_hidden()
     staff.emulate_media(media="screen")
@@ -141,11 +178,14 @@ def test_designer_opens_campaign_with_codes_and_monitor_shows_response(
     assert level.nth(1).inner_text().split("\t")[:3] == ["Tỉnh", "< 5", "20"]
     assert staff.locator("#funnel-table tbody tr").count() == 3
     staff.screenshot(path=str(artifacts_dir / "04-monitor.png"), full_page=True)
+    axe.check("monitor", staff.url)
+    axe.context.close()
     staff_context.close()
 
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "dot-trinh-duyet"))
         assert campaign.code_batches[0].size == 6
+    assert axe.violations == {}
     assert watcher.outside == []
     assert not [e for e in watcher.errors if "Content Security Policy" in e], "\n".join(watcher.errors)
     assert [url for url in watcher.missing if not url.endswith("/favicon.ico")] == []
