@@ -447,3 +447,24 @@ def test_cli_create_list_and_codes(app, tmp_path):
     listing = runner.invoke(args=["campaign", "list"])
     assert "dot-cli\tnot_yet_open\tcode\t0 complete" in listing.output
     assert "2026-12-01 08:00" in listing.output
+
+
+# ----------------------------------------------------------------------------- flagship
+
+def test_flagship_campaign_pages(app, client):
+    from survey.questionnaire import banners, load_file
+    from tests.respond.support import FLAGSHIP
+
+    definition = load_file(FLAGSHIP)
+    expected_cells = sum(1 for item in banners(definition) for option in item["options"]
+                         if not option.get("missing"))
+    _designer(app, client, Role.ADMIN)
+    with app.app_context():
+        campaign_id = make_campaign("co-ma", definition, access_mode=AccessMode.CODE).id
+    page = client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
+    assert len(re.findall(r'name="t\d+"', page)) == expected_cells
+    assert len(re.findall(r'<select [^>]*name="a\d+"', page)) == len(banners(definition)) == 9
+    monitor = client.get(f"{BASE}/{campaign_id}/monitor").get_data(as_text=True)
+    assert monitor.count('class="list banner-table"') == 9
+    funnel = re.search(r'id="funnel-table">(.*?)</table>', monitor, re.S).group(1)
+    assert funnel.count("<tr>") == len(definition["pages"]) + 2 + 1  # start, pages, review; head
