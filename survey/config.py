@@ -35,6 +35,12 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a long questionnaire must not expire mid-page
+    # Flask-WTF by default refuses an https POST without a same-origin Referer. Our pages send
+    # ``Referrer-Policy: no-referrer`` (staff) and in-app browsers and proxies strip Referer too,
+    # so that check would refuse real users. The token check stays; cross-site posts are also
+    # stopped by SameSite=Lax cookies, and cookie injection from a plain-http subdomain by HSTS
+    # with includeSubDomains — the attack the Referer check exists for.
+    WTF_CSRF_SSL_STRICT = False
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
     # Disclosure control: no published cell or base smaller than this (per campaign override).
     DISCLOSURE_THRESHOLD = int(os.environ.get("DISCLOSURE_THRESHOLD", 5))

@@ -13,7 +13,8 @@ import pytest
 
 from survey.extensions import db
 from tests.conftest import make_app
-from tests.helpers import make_campaign
+from tests.helpers import csrf_from, make_campaign
+from tests.security.browser_flow import answer_everything
 
 
 def _directives(csp: str) -> dict[str, list[str]]:
@@ -26,23 +27,43 @@ def _directives(csp: str) -> dict[str, list[str]]:
 
 
 def respondent_pages(app, client) -> list[str]:
-    """The public pages a respondent sees: home, a campaign's start page and whatever the start
-    page links to or redirects to within the campaign (the flow's first pages)."""
+    """Every page a respondent sees, in flow order, for a one-page campaign: home, privacy,
+    introduction, resume, the question page, the review and the thank-you page. (The client
+    walks the flow, so the pages that need a draft are reachable with its cookie.)"""
     with app.app_context():
         make_campaign("thu")
-    urls = ["/", "/s/thu"]
-    first = client.get("/s/thu", follow_redirects=True)
-    assert first.status_code == 200
-    for href in re.findall(r'(?:href|action)="(/s/thu[^"#?]*)"', first.get_data(as_text=True)):
-        if href not in urls:
-            urls.append(href)
+    urls = ["/", "/privacy", "/s/thu", "/s/thu/privacy", "/s/thu/resume"]
+    intro = client.get("/s/thu")
+    started = client.post("/s/thu/start", data={"csrf_token": csrf_from(intro.get_data(as_text=True))})
+    assert started.status_code == 303
+    first = urlsplit(started.headers["Location"]).path
+    page = client.get(first)
+    urls.append(first)
+    answered = client.post(first, data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                         "_shown": "gender level q1", "level": "1",
+                                         "action": "next"})
+    assert answered.status_code == 303, answered.status_code
+    review = urlsplit(answered.headers["Location"]).path
+    urls.append(review)
     return urls
 
 
+def _flow_end(client, urls) -> str:
+    """Submit from the review page; return the thank-you page's path."""
+    html = client.get(urls[-1]).get_data(as_text=True)
+    token = re.search(r'name="st" value="([^"]+)"', html).group(1)
+    done = client.post("/s/thu/submit", data={"csrf_token": csrf_from(html), "st": token})
+    assert done.status_code == 303
+    return urlsplit(done.headers["Location"]).path
+
+
 def test_respondent_pages_send_a_strict_policy_and_inline_nothing(app, client):
-    for url in respondent_pages(app, client):
-        response = client.get(url, follow_redirects=True)
+    urls = respondent_pages(app, client)
+    responses = [(url, client.get(url)) for url in urls]
+    done = _flow_end(client, urls)
+    for url, response in responses + [(done, client.get(done))]:
         assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
         csp = _directives(response.headers["Content-Security-Policy"])
         scripts = csp.get("script-src", csp.get("default-src"))
         assert scripts and "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, url
@@ -52,13 +73,16 @@ def test_respondent_pages_send_a_strict_policy_and_inline_nothing(app, client):
         assert "'unsafe-inline'" not in csp.get("style-src", []), url
         for source in csp.get("default-src", []) + csp.get("img-src", []) + csp.get("connect-src", []):
             assert source in {"'self'", "'none'", "data:"}, (url, source)  # nothing off-site
-        assert response.headers["Referrer-Policy"] == "no-referrer", url
+        # Nothing goes to another site: the campaign link must not leak to any page linked from
+        # it. (The respondent area chose same-origin; no-referrer is the app-wide default.)
+        assert response.headers["Referrer-Policy"] in {"no-referrer", "same-origin"}, url
+        assert re.search(r'<meta name="referrer" content="(no-referrer|same-origin)">', html), url
         assert response.headers["X-Content-Type-Options"] == "nosniff", url
         assert response.headers["X-Frame-Options"] == "DENY", url
         assert "Strict-Transport-Security" not in response.headers, url  # plain http
-        html = response.get_data(as_text=True)
         # The policy would block these; their presence means a broken page, not a safe one.
-        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html, re.I), url
+        assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>",
+                             html, re.I), url
         assert not re.search(r"\son[a-z]+\s*=", html, re.I), url
         assert not re.search(r"(?:src|href)=\"(?:https?:)?//", html, re.I), url  # no off-site asset
 
@@ -67,8 +91,25 @@ def test_respondent_pages_send_a_strict_policy_and_inline_nothing(app, client):
 def test_staff_and_error_pages_carry_the_headers_too(client, url):
     response = client.get(url)
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] in (
+        {"no-referrer", "same-origin"} if url.startswith("/s/") else {"no-referrer"})
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_https_post_without_referer_passes_the_csrf_check(app, client):
+    """Staff pages send no Referer at all (no-referrer), and in-app browsers may strip it: the
+    token alone must carry an https POST."""
+    from tests.helpers import PASSWORD, csrf_from, make_user
+
+    with app.app_context():
+        make_user("lan")
+    https = "https://khaosat.example.vn"
+    token = csrf_from(client.get("/staff/login", base_url=https).get_data(as_text=True))
+    response = client.post("/staff/login", base_url=https, data={
+        "username": "lan", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert client.post("/staff/login", base_url=https, data={
+        "username": "lan", "password": PASSWORD}).status_code == 400  # the token is still needed
 
 
 def test_hsts_only_over_https(client):
@@ -145,21 +186,24 @@ def test_cookies_are_secure_over_https(app, client):
 
 @pytest.mark.browser
 def test_respondent_pages_run_clean_under_the_policy_in_chromium(app, live_server, browser):
-    """Chromium enforces the policy: no violation is reported and no request leaves our origin
-    (no CDN, fonts or analytics) on the respondent pages."""
-    client = app.test_client()
-    urls = respondent_pages(app, client)
+    """Chromium enforces the policy while a respondent answers the whole flow with the page
+    script running: no violation is reported and no request leaves our origin (no CDN, fonts
+    or analytics)."""
+    with app.app_context():
+        make_campaign("thu")
     page = browser.new_page()
     violations: list[str] = []
     foreign: list[str] = []
     page.on("console", lambda m: violations.append(m.text)
             if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    page.on("pageerror", lambda e: violations.append(str(e)))
     page.on("request", lambda r: foreign.append(r.url)
             if not r.url.startswith(live_server.url) and not r.url.startswith("data:") else None)
     try:
-        for url in urls:
+        for url in ("/", "/privacy", "/s/thu/privacy", "/s/thu/resume"):
             response = page.goto(live_server.url + url)
             assert response is not None and response.ok, url
+        answer_everything(page, live_server.url, "thu")
     finally:
         page.close()
     assert violations == []
