@@ -1,0 +1,119 @@
+"""One function per downloadable file, shared by the analyst pages (in a background job) and
+``flask analysis export`` (with a progress bar).
+
+Published formats (tables, charts, banner book, report) go through disclosure control with the
+campaign's threshold; row-level formats are for the analyst role only and are audit-logged by
+the caller.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from analysis import banner_book
+from analysis.charts import figure_for, render_images
+from analysis.exports import count_responses, export_rows
+from analysis.exports.report import plan_report, report_figures, write_report
+from analysis.exports.workbook import tables_csv, write_book_xlsx
+from survey.analyst import service
+from survey.extensions import db
+from survey.models import Campaign
+from survey.questionnaire import banners, label_text
+
+TABLE_FORMATS = ("table-xlsx", "table-csv", "chart-png", "chart-svg")
+
+
+class ProgressSink(Protocol):
+    def set_total(self, total: int) -> None: ...
+    def advance(self, amount: int = 1) -> None: ...
+
+
+class ExportError(ValueError):
+    """The export cannot be made (e.g. a chart for a numeric summary); message in Vietnamese."""
+
+
+def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, *,
+               request: service.TableRequest | None = None, include_text: bool = False,
+               language: str = "vi") -> None:
+    """Write ``fmt`` for ``campaign`` (and ``request`` for table/chart formats) to ``out``.
+
+    Raises :class:`ExportError`, ``DisclosureRefused`` (base under k) or ``ValueError``."""
+    definition = campaign.version.definition
+    k = campaign.disclosure_threshold
+    engine = db.engine
+    if fmt in ("csv", "sav", "dta", "codebook", "codebook-html"):
+        selection = (request.selection(campaign) if request is not None else
+                     service.TableRequest(item="").selection(campaign))
+        progress.set_total(count_responses(engine, selection))
+        export_rows(engine, definition, selection, fmt, out, include_text=include_text,
+                    threshold=k, progress=progress.advance)
+        return
+    source = service.source_for(engine, campaign)
+    if fmt in TABLE_FORMATS:
+        if request is None:
+            raise ExportError("Chưa chọn bảng.")
+        progress.set_total(2)
+        flt = request.analysis_filter(campaign)
+        weights = service.weights_for(db.session, campaign, source, flt) \
+            if request.weighted else None
+        result = service.build_table(source, definition, request, flt, weights, k, language)
+        progress.advance()
+        if fmt == "table-xlsx":
+            write_book_xlsx([result], out, title=label_text(definition.get("title"), language),
+                            mode=request.mode, language=language,
+                            notes=[_filter_note(campaign, request)])
+        elif fmt == "table-csv":
+            out.write_bytes(tables_csv([result]))
+        else:
+            figure = figure_for(result, request.mode, request.barmode, language)
+            if figure is None:
+                raise ExportError("Bảng này không có biểu đồ.")
+            out.write_bytes(render_images([figure], fmt.split("-")[1])[0])
+        progress.advance()
+        return
+    flt = (request.analysis_filter(campaign) if request is not None else
+           service.TableRequest(item="").analysis_filter(campaign))
+    if fmt == "book-xlsx":
+        banner_ids = [b["id"] for b in banners(definition)
+                      if b.get("dimension") in ("level", "field", "rank", "category")] or \
+            [b["id"] for b in banners(definition)][:3]
+        progress.set_total(2)
+        book = banner_book(source, banner_ids, flt=flt, k=k, language=language)
+        progress.advance()
+        write_book_xlsx(list(book.tables), out,
+                        title=label_text(definition.get("title"), language),
+                        notes=[_filter_note(campaign, request)], language=language,
+                        refused=[(i, b, m.text(language)) for i, b, m in book.errors])
+        progress.advance()
+        return
+    if fmt == "report-docx":
+        progress.set_total(3)
+        plan = plan_report(source, definition, flt=flt, k=k, language=language)
+        progress.advance()
+        figures = report_figures(plan)
+        images = render_images(figures, "png") if figures else []
+        progress.advance()
+        write_report(plan, out, images=images, campaign=campaign.title)
+        progress.advance()
+        return
+    raise ExportError(f"Định dạng không hỗ trợ: {fmt}")
+
+
+def _filter_note(campaign: Campaign, request: service.TableRequest | None) -> str:
+    parts = [f"Đợt khảo sát: {campaign.title}", "số liệu không gia quyền"
+             if request is None or not request.weighted else "có gia quyền",
+             f"ngưỡng công bố k = {campaign.disclosure_threshold}"]
+    if request is not None:
+        if request.values:
+            parts.append("lọc: " + "; ".join(f"{v} ∈ {{{', '.join(map(str, c))}}}"
+                                             for v, c in request.values.items()))
+        if request.date_from or request.date_to:
+            parts.append(f"ngày: {request.date_from or '…'} – {request.date_to or '…'}")
+    return ", ".join(parts) + "."
+
+
+def file_stem(campaign: Campaign, fmt: str, request: Any = None) -> str:
+    stem = f"{campaign.slug}-{fmt}"
+    if request is not None and fmt in TABLE_FORMATS:
+        stem += f"-{request.item}" + (f"-{request.banner}" if request.banner else "")
+    return stem

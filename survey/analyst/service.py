@@ -1,0 +1,215 @@
+"""What the analyst pages ask of the data: campaigns, their analysis source, filters read from
+the query string, population margins (from campaign targets), and the table for a request.
+
+No ``request`` here: views parse the query string with :func:`table_request` and pass plain
+values, so the CLI and the background export jobs use the same functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analysis import DatabaseSource, Filter, crosstab, frequencies, likert, multiple, numeric, ranking
+from analysis.exports import Selection
+from survey.models import Campaign, CampaignTarget, Response, ResponseStatus
+from survey.questionnaire import banners, find_item, iter_items, label_text
+
+TABLE_TYPES = ("single", "grid", "multiple", "ranking", "numeric")
+
+
+def campaigns(session: Session) -> list[tuple[Campaign, int]]:
+    """Every campaign with its number of complete responses, newest first."""
+    counts = dict(session.execute(
+        select(Response.campaign_id, func.count()).where(
+            Response.status == ResponseStatus.COMPLETE).group_by(Response.campaign_id)).all())
+    rows = session.scalars(select(Campaign).order_by(Campaign.created_at.desc(),
+                                                     Campaign.id.desc())).all()
+    return [(c, int(counts.get(c.id, 0))) for c in rows]
+
+
+def campaign_by_key(session: Session, key: str | int) -> Campaign | None:
+    """A campaign by id or slug (the CLI accepts either)."""
+    if isinstance(key, int) or str(key).isdigit():
+        found = session.get(Campaign, int(key))
+        if found is not None:
+            return found
+    return session.scalar(select(Campaign).where(Campaign.slug == str(key)))
+
+
+def source_for(engine, campaign: Campaign) -> DatabaseSource:
+    return DatabaseSource(engine, campaign.version_id, campaign.version.definition)
+
+
+def item_choices(definition: Mapping[str, Any], language: str = "vi") -> list[tuple[str, str]]:
+    return [(item["id"], f"{item['id']}. {label_text(item.get('label'), language)}")
+            for item in iter_items(definition) if item.get("type") in TABLE_TYPES
+            and item.get("role") != "banner"]
+
+
+def banner_choices(definition: Mapping[str, Any], language: str = "vi") -> list[tuple[str, str]]:
+    return [(item["id"], f"{item['id']}. {label_text(item.get('label'), language)}")
+            for item in banners(definition)]
+
+
+@dataclass(frozen=True)
+class TableRequest:
+    """A table the analyst asked for: item × banner (optionally a nested second banner)
+    under filters; ``mode`` percent or count, ``barmode`` group or stack."""
+
+    item: str
+    banner: str | None = None
+    banner2: str | None = None
+    values: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    date_from: date | None = None
+    date_to: date | None = None
+    mode: str = "percent"
+    barmode: str = "group"
+    weighted: bool = False
+
+    def analysis_filter(self, campaign: Campaign) -> Filter:
+        return Filter(campaign_ids=(campaign.id,), values=dict(self.values),
+                      date_from=self.date_from, date_to=self.date_to)
+
+    def selection(self, campaign: Campaign) -> Selection:
+        return Selection(campaign_id=campaign.id, version_id=campaign.version_id,
+                         date_from=self.date_from, date_to=self.date_to,
+                         filters=dict(self.values))
+
+    def query(self) -> dict[str, Any]:
+        """Back to query-string arguments (for download links)."""
+        args: dict[str, Any] = {"item": self.item, "mode": self.mode, "barmode": self.barmode}
+        if self.banner:
+            args["banner"] = self.banner
+        if self.banner2:
+            args["banner2"] = self.banner2
+        if self.date_from:
+            args["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            args["date_to"] = self.date_to.isoformat()
+        if self.weighted:
+            args["weighted"] = "1"
+        for variable, codes in self.values.items():
+            args[f"f_{variable}"] = list(codes)
+        return args
+
+
+class RequestError(ValueError):
+    """A query string that names no valid table; ``str()`` is the message to show."""
+
+
+def _date(text: str | None, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise RequestError(name) from exc
+
+
+def table_request(definition: Mapping[str, Any], args) -> TableRequest | None:
+    """Parse ``args`` (a MultiDict); None when no item was chosen yet. Raises
+    :class:`RequestError` (message: which field is wrong) for unknown items, banners or codes."""
+    item = args.get("item")
+    if not item:
+        return None
+    found = find_item(definition, item)
+    if found is None or found.get("type") not in TABLE_TYPES or "." in item:
+        raise RequestError("item")
+    banner_ids = {b["id"]: b for b in banners(definition)}
+    banner = args.get("banner") or None
+    banner2 = args.get("banner2") or None
+    for name, value in (("banner", banner), ("banner2", banner2)):
+        if value is not None and value not in banner_ids:
+            raise RequestError(name)
+    if banner2 and not banner:
+        banner, banner2 = banner2, None
+    if banner2 and (banner2 == banner or found.get("type") != "single"):
+        banner2 = None
+    values: dict[str, tuple[int, ...]] = {}
+    for variable, item_def in banner_ids.items():
+        raw = args.getlist(f"f_{variable}")
+        if not raw:
+            continue
+        allowed = {o["code"] for o in item_def.get("options") or []}
+        try:
+            codes = tuple(sorted({int(c) for c in raw}))
+        except ValueError as exc:
+            raise RequestError(f"f_{variable}") from exc
+        if not set(codes) <= allowed:
+            raise RequestError(f"f_{variable}")
+        values[variable] = codes
+    mode = args.get("mode", "percent")
+    barmode = args.get("barmode", "group")
+    return TableRequest(item=item, banner=banner, banner2=banner2, values=values,
+                        date_from=_date(args.get("date_from"), "date_from"),
+                        date_to=_date(args.get("date_to"), "date_to"),
+                        mode=mode if mode in ("percent", "count") else "percent",
+                        barmode=barmode if barmode in ("group", "stack") else "group",
+                        weighted=args.get("weighted") == "1")
+
+
+def margins_from_targets(session: Session, campaign: Campaign) -> dict[str, pd.Series]:
+    """Population margins for raking from the campaign's targets: a target's ``dimension`` is
+    matched to the banner item of that dimension (or to an item id)."""
+    definition = campaign.version.definition
+    by_dimension = {b.get("dimension"): b["id"] for b in banners(definition)}
+    items = {b["id"] for b in banners(definition)}
+    margins: dict[str, dict[int, float]] = {}
+    for target in session.scalars(select(CampaignTarget).where(
+            CampaignTarget.campaign_id == campaign.id)):
+        variable = by_dimension.get(target.dimension) or (
+            target.dimension if target.dimension in items else None)
+        if variable is not None and target.target > 0:
+            margins.setdefault(variable, {})[target.code] = float(target.target)
+    return {v: pd.Series(m, dtype=float) for v, m in margins.items()}
+
+
+def weights_for(session: Session, campaign: Campaign, source, flt: Filter):
+    """Cell weights raked to the campaign's targets, or None when it has none."""
+    from analysis.weighting import cell_weights
+
+    margins = margins_from_targets(session, campaign)
+    if not margins:
+        return None
+    return cell_weights(source, margins, flt)
+
+
+def build_table(source, definition: Mapping[str, Any], request: TableRequest, flt: Filter,
+                weights, k: int, language: str = "vi"):
+    """The analysis result for a request (raises ``DisclosureRefused`` under k)."""
+    kind = find_item(definition, request.item)["type"]
+    common = dict(flt=flt, weights=weights, k=k, language=language)
+    if kind == "single":
+        if request.banner and request.banner != request.item:
+            return crosstab(source, request.item, request.banner, request.banner2, **common)
+        return frequencies(source, request.item, **common)
+    if kind == "grid":
+        return likert(source, request.item, request.banner, **common)
+    if kind == "multiple":
+        return multiple(source, request.item, request.banner, **common)
+    if kind == "ranking":
+        return ranking(source, request.item, request.banner, **common)
+    return numeric(source, request.item, request.banner, **common)
+
+
+def sample_description(source, definition: Mapping[str, Any], flt: Filter, weights, k: int,
+                       language: str = "vi") -> list[tuple[dict, Any, Any]]:
+    """(banner item, unweighted frequency, weighted frequency or None) for every banner."""
+    from analysis.disclosure import DisclosureRefused
+
+    out = []
+    for item in banners(definition):
+        try:
+            plain = frequencies(source, item["id"], flt=flt, k=k, language=language)
+            weighted = frequencies(source, item["id"], flt=flt, weights=weights, k=k,
+                                   language=language) if weights is not None else None
+        except DisclosureRefused as refused:
+            out.append((item, refused, None))
+            continue
+        out.append((item, plain, weighted))
+    return out

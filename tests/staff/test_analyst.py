@@ -1,0 +1,186 @@
+"""Analyst pages: table builder, sample description, export jobs (audit, role, ownership) and
+``flask analysis export``; files downloaded are opened and checked."""
+from __future__ import annotations
+
+import io
+import random
+import re
+from datetime import date
+
+import openpyxl
+import pyreadstat
+import pytest
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import AuditLog, Campaign, CampaignTarget, Role
+from tests.exports.data import make_rich_campaign, store
+from tests.helpers import csrf_from, login, make_user
+
+
+def populate(campaign, n: int = 60, seed: int = 5) -> None:
+    """``n`` responses with enough spread that tables publish, and one level-3 respondent
+    so that level 3 is suppressed."""
+    rng = random.Random(seed)
+    for i in range(n):
+        level = 3 if i == 0 else rng.choice([1, 2])
+        store(campaign, {"level": level, "gender": rng.choice([1, 2]), "q1": rng.choice([1, 2, 3]),
+                         "m": rng.sample([1, 2, 9], rng.randint(1, 2)), "m.other": "khác",
+                         "g": {"1": rng.choice([1, 2]), "2": rng.choice([1, 2, 8])},
+                         "r": rng.sample([1, 2, 3], 2), "age": rng.randint(1, 30),
+                         "y": "Ý kiến riêng"},
+              on=date(2026, 3, 1 + i % 20))
+    db.session.commit()
+
+
+@pytest.fixture
+def analyst_app(app):
+    app.config["EXPORTS_SYNCHRONOUS"] = True
+    with app.app_context():
+        campaign = make_rich_campaign()
+        populate(campaign)
+        make_user("phantich", Role.ANALYST)
+        make_user("quantri", Role.ADMIN)
+        app.campaign_id = campaign.id
+    return app
+
+
+@pytest.fixture
+def analyst(analyst_app):
+    client = analyst_app.test_client()
+    login(client, "phantich")
+    return client
+
+
+def _table_url(app, **args):
+    query = "&".join(f"{k}={v}" for k, v in args.items())
+    return f"/staff/analyst/c/{app.campaign_id}/?{query}"
+
+
+def test_index_lists_campaigns_with_completes(analyst, analyst_app):
+    page = analyst.get("/staff/analyst/").get_data(as_text=True)
+    assert "Đợt thử" in page and "<td>64</td>" in page
+
+
+def test_table_with_banner_letters_bases_suppression_and_chart(analyst, analyst_app):
+    response = analyst.get(_table_url(analyst_app, item="q1", banner="level"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<caption>Mức độ phổ biến" in page
+    assert "% theo cột" in page and "Cơ sở (số người trả lời)" in page
+    assert 'class="num suppressed"' in page  # level 3 has one respondent
+    assert "Pearson chi-square" in page
+    assert '<script type="application/json" id="chart-data">' in page
+    assert "vendor/plotly.min.js" in page and "analyst.js" in page
+    counts = analyst.get(_table_url(analyst_app, item="q1", banner="level", mode="count"))
+    assert "Số lượng" in counts.get_data(as_text=True)
+
+
+def test_filter_under_threshold_is_refused_with_a_message(analyst, analyst_app):
+    page = analyst.get(_table_url(analyst_app, item="q1", banner="gender", f_level=3)) \
+        .get_data(as_text=True)
+    assert 'class="flash flash-error"' in page
+    assert "<table class=\"grid\">" not in page
+
+
+def test_bad_query_is_a_message_not_an_error(analyst, analyst_app):
+    response = analyst.get(_table_url(analyst_app, item="nope"))
+    assert response.status_code == 200
+    assert "Yêu cầu không hợp lệ" in response.get_data(as_text=True)
+    assert analyst.get(_table_url(analyst_app, item="q1", f_level="x")).status_code == 200
+
+
+def test_sample_page_unweighted_and_weighted(analyst, analyst_app):
+    page = analyst.get(f"/staff/analyst/c/{analyst_app.campaign_id}/sample").get_data(as_text=True)
+    assert "Cấp công tác" in page and "Có gia quyền" not in page
+    with analyst_app.app_context():
+        for code, target in ((1, 500), (2, 300), (3, 200)):
+            db.session.add(CampaignTarget(campaign_id=analyst_app.campaign_id,
+                                          dimension="level", code=code, target=target))
+        db.session.commit()
+    page = analyst.get(f"/staff/analyst/c/{analyst_app.campaign_id}/sample").get_data(as_text=True)
+    assert "Có gia quyền" in page and "Không gia quyền" in page
+
+
+def _export(client, app, fmt, query="item=q1&banner=level", include_text=False):
+    page = client.get(_table_url(app, item="q1", banner="level")).get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "fmt": fmt, "query": query}
+    if include_text:
+        data["include_text"] = "y"
+    return client.post(f"/staff/analyst/c/{app.campaign_id}/export", data=data)
+
+
+def _download(client, response):
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    job_url = response.headers["Location"]
+    status = client.get(job_url + "/status").get_json()
+    assert status["status"] == "done", status
+    response = client.get(status["download"])
+    response.data  # read, then close the file send_file opened
+    response.close()
+    return response
+
+
+def test_row_level_export_is_audited_and_filtered(analyst, analyst_app):
+    response = _export(analyst, analyst_app, "sav", query="item=q1&f_level=1", include_text=True)
+    file = _download(analyst, response)
+    assert file.headers["Content-Disposition"].startswith("attachment; filename=day-du-sav")
+    path = analyst_app.instance_path + "/downloaded.sav"
+    with open(path, "wb") as out:
+        out.write(file.data)
+    frame, meta = pyreadstat.read_sav(path)
+    assert set(frame["level"]) == {1.0}
+    assert "Ý kiến riêng" in set(frame["y"])
+    with analyst_app.app_context():
+        entry = db.session.scalars(select(AuditLog).where(
+            AuditLog.action == "analysis.export")).one()
+        assert entry.details["format"] == "sav" and entry.details["include_text"] is True
+        assert entry.user.username == "phantich"
+
+
+def test_admin_gets_tables_but_not_row_level_data(analyst_app):
+    admin = analyst_app.test_client()
+    login(admin, "quantri")
+    page = admin.get(_table_url(analyst_app, item="q1", banner="level")).get_data(as_text=True)
+    assert 'data-format="sav"' not in page and 'data-format="table-xlsx"' in page
+    assert _export(admin, analyst_app, "sav").status_code == 403
+    book = _download(admin, _export(admin, analyst_app, "table-xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(book.data))["q1×level"]
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert "x" in values and "Mức độ phổ biến" in values
+
+
+def test_a_job_belongs_to_its_user(analyst, analyst_app):
+    response = _export(analyst, analyst_app, "table-csv")
+    job_url = response.headers["Location"]
+    assert analyst.get(job_url).status_code == 200
+    other = analyst_app.test_client()
+    login(other, "quantri")
+    assert other.get(job_url).status_code == 404
+    assert other.get(job_url + "/download").status_code == 404
+    assert analyst.get("/staff/analyst/jobs/../../etc/status").status_code == 404
+
+
+def test_unknown_format_is_rejected(analyst, analyst_app):
+    assert _export(analyst, analyst_app, "exe").status_code == 400
+
+
+def test_cli_export_writes_files_with_progress(analyst_app, tmp_path):
+    runner = analyst_app.test_cli_runner()
+    out = tmp_path / "du-lieu.dta"
+    result = runner.invoke(args=["analysis", "export", "day-du", "--format", "dta", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    frame, meta = pyreadstat.read_dta(out)
+    assert len(frame) == 64 and "y" not in frame.columns
+    book = tmp_path / "sach.xlsx"
+    result = runner.invoke(args=["analysis", "export", str(analyst_app.campaign_id), "--format",
+                                 "xlsx", "-o", str(book)])
+    assert result.exit_code == 0, result.output
+    names = openpyxl.load_workbook(book).sheetnames
+    assert names[0] == "Mục lục" and "q1×level" in names
+    missing = runner.invoke(args=["analysis", "export", "khong-co", "--format", "csv", "-o",
+                                  str(tmp_path / "x.csv")])
+    assert missing.exit_code != 0 and "no campaign" in missing.output
+    with analyst_app.app_context():
+        assert db.session.scalar(select(AuditLog).where(
+            AuditLog.action == "analysis.export").limit(1)) is not None
