@@ -6,8 +6,8 @@ onto it as documented in ``docs/questionnaire-format.md`` ("XLSForm"): pages are
 groups, a grid is a ``table-list`` group of ``select_one`` rows sharing one list, ``rank`` is a
 ranking, ranges and selection limits become constraints, and the few things XLSForm has no
 column for live in clean extra columns (``role``/``dimension`` on the survey sheet,
-``missing``/``other``/``exclusive`` on the choices sheet, ``top=``/``decimals=`` in
-``parameters``, the introduction and anonymity statement on the settings sheet).
+``missing``/``other``/``exclusive`` on the choices sheet, ``top``, ``decimals`` and (for a grid)
+``randomize`` on the survey sheet, the introduction and anonymity statement on the settings sheet).
 
 Import never raises on a bad workbook: :class:`ImportResult` carries the errors (each naming
 sheet, row and column) and the notes about features we dropped.
@@ -37,6 +37,8 @@ MAX_PARTS = 500
 MAX_ROWS = 5000
 MAX_COLUMNS = 200
 
+SETTINGS_TEXTS = {"title": "questionnaire_title", "introduction": "introduction",
+                  "anonymity": "anonymity", "thank_you": "thank_you"}
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English", "fr": "French", "zh": "Chinese",
                   "km": "Khmer", "lo": "Lao", "th": "Thai", "ru": "Russian", "ja": "Japanese",
                   "ko": "Korean", "de": "German", "es": "Spanish"}
@@ -190,11 +192,11 @@ class _Exporter:
                 if item.get("max_select") is not None:
                     extra.append(ex.Compare("<=", count, ex.Literal(item["max_select"])))
             else:
-                params.append(f"top={item['top']}")
+                row["top"] = item["top"]
         elif kind == "numeric":
             row["type"] = "integer" if not item.get("decimals") else "decimal"
             if item.get("decimals"):
-                params.append(f"decimals={item['decimals']}")
+                row["decimals"] = item["decimals"]
             if item.get("min") is not None:
                 extra.append(ex.Compare(">=", current, ex.Literal(item["min"])))
             if item.get("max") is not None:
@@ -215,7 +217,7 @@ class _Exporter:
         self.common(item, group)
         group.pop("required", None)
         if item.get("randomize"):
-            group["parameters"] = "randomize=true"
+            group["randomize"] = "yes"  # ODK allows randomize parameters on selects only
         self.survey.append(group)
         list_name = self.option_list(item)
         for grid_row in item["rows"]:
@@ -246,18 +248,19 @@ class _Exporter:
                           + [_language_column("hint", x) for x in langs]
                           + ["required", "relevant", "constraint"]
                           + [_language_column("constraint_message", x) for x in langs]
-                          + ["choice_filter", "appearance", "parameters", "role", "dimension"])
+                          + ["choice_filter", "appearance", "parameters", "top", "decimals",
+                             "randomize", "role", "dimension"])
         choice_columns = (["list_name", "name"] + [_language_column("label", x) for x in langs]
                           + ["missing", "other", "exclusive"])
         settings: dict[str, Any] = {"form_id": self.d["id"],
                                     "form_title": self.d["title"].get("vi", ""),
                                     "default_language": _language_column("x", "vi")[3:],
                                     "estimated_minutes": self.d.get("estimated_minutes")}
-        for key in ("title", "introduction", "anonymity", "thank_you"):
-            self.labels(settings, key, self.d.get(key))
+        # ODK reads settings ``title::…`` as its own form title: ours is questionnaire_title
+        for key, column in SETTINGS_TEXTS.items():
+            self.labels(settings, column, self.d.get(key))
         settings_columns = ["form_id", "form_title", "default_language", "estimated_minutes"] + [
-            _language_column(key, x) for key in ("title", "introduction", "anonymity",
-                                                  "thank_you") for x in langs]
+            _language_column(column, x) for column in SETTINGS_TEXTS.values() for x in langs]
         return {
             "survey": _table(survey_columns, self.survey),
             "choices": _table(choice_columns, self.choices),
@@ -294,7 +297,8 @@ def to_xlsx(definition: dict[str, Any]) -> bytes:
         sheet.freeze_panes = "A2"
         for index, header in enumerate(rows[0], start=1):
             letter = sheet.cell(row=1, column=index).column_letter
-            wide = header.startswith(("label", "hint", "introduction", "anonymity", "title",
+            wide = header.startswith(("label", "hint", "introduction", "anonymity",
+                                      "questionnaire_title",
                                       "thank_you", "constraint_message", "form_title"))
             sheet.column_dimensions[letter].width = 60 if wide else max(12, len(header) + 2)
     buffer = io.BytesIO()

@@ -26,9 +26,10 @@ LANGUAGE_BY_NAME = {"vietnamese": "vi", "tiếng việt": "vi", "tieng viet": "v
                     "khmer": "km", "lao": "lo", "thai": "th"}
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint",
                   "constraint_message", "choice_filter", "appearance", "parameters", "role",
-                  "dimension"}
+                  "dimension", "top", "decimals", "randomize"}
 CHOICE_COLUMNS = {"list_name", "name", "label", "missing", "other", "exclusive"}
-LOCALISED = {"label", "hint", "constraint_message", "title", "introduction", "anonymity",
+LOCALISED = {"label", "hint", "constraint_message", "title", "questionnaire_title",
+             "introduction", "anonymity",
              "thank_you"}
 METADATA = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
             "username", "email", "audit", "start-geopoint", "background-geopoint", "instanceid",
@@ -243,7 +244,8 @@ class Importer:
                            "ne-tranh-trach-nhiem)")
         result["id"] = form_id
         if row is not None:
-            title = row.labels("title", self.default_language)
+            title = row.labels("questionnaire_title", self.default_language) or \
+                row.labels("title", self.default_language)
             if not title and row.get("form_title"):
                 title = {self.default_language: row.get("form_title")}
             result["title"] = title or None
@@ -322,6 +324,9 @@ class Importer:
                            f"{part!r} is not of the form name=value")
                 continue
             result[key.strip().lower()] = value.strip()
+        for key in ("top", "decimals", "randomize"):  # our columns (ODK rejects these params)
+            if row.get(key):
+                result[key] = row.get(key)
         return result
 
     def new_page(self, page_id: str, row: int, title: dict[str, str] | None,
