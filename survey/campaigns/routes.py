@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
@@ -53,10 +53,24 @@ def get_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
+def public_base() -> str:
+    """``PUBLIC_BASE_URL``, else this request's host. A loopback base (the development default
+    ``http://127.0.0.1:5000``) is replaced by the request's host when staff reach the server
+    under another name: a link to 127.0.0.1 printed on a slip would lead nowhere."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if not configured or (_is_loopback(configured) and not _is_loopback(request.url_root)):
+        return request.url_root
+    return configured
+
+
 def public_link(campaign: Campaign) -> str:
-    """The respondent link: on ``PUBLIC_BASE_URL`` when configured, else on this request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
-    return campaign_link(campaign, base)
+    """The respondent link on :func:`public_base`."""
+    return campaign_link(campaign, public_base())
 
 
 def _language() -> str:
@@ -196,6 +210,7 @@ def render_detail(campaign: Campaign, targets=None, codes=None, status: int = 20
         target_groups=target_groups,
         targets=targets, codes=codes, dimensions=dimensions, batches=batches, usage=usage,
         attribute_labels=attribute_labels, action=ActionForm(), AccessMode=AccessMode,
+        loopback=_is_loopback(public_base()),
     ), status
 
 

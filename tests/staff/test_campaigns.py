@@ -380,6 +380,15 @@ def test_qr_images_encode_the_campaign_link(app, client):
 
     with app.test_request_context("/", base_url="https://survey.gov.vn"):
         assert public_link(db.session.get(Campaign, campaign_id)) == "https://survey.gov.vn/s/thu"
+    # The development default (loopback) gives way to the host staff actually reached ...
+    app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
+    with app.test_request_context("/", base_url="http://10.0.0.5:8080"):
+        assert public_link(db.session.get(Campaign, campaign_id)) == "http://10.0.0.5:8080/s/thu"
+    # ... and on loopback itself the page warns that the link leads nowhere for respondents.
+    page = client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
+    assert 'id="loopback-warning"' in page and "http://127.0.0.1:5000/s/thu" in page
+    app.config["PUBLIC_BASE_URL"] = "https://khaosat.example.vn"
+    assert 'id="loopback-warning"' not in client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
 
 
 def test_qr_service_refuses_an_empty_link():
