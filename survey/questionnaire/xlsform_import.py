@@ -145,6 +145,8 @@ class Importer:
         self.item_rows: list[tuple[dict[str, Any], int, dict[str, Any]]] = []
         self.option_lists: dict[str, list[dict[str, Any]]] = {}
         self.plain_label = False
+        self.code_maps: dict[str, dict[str, int]] = {}  # list name -> choice name -> code
+        self.item_lists: dict[str, str] = {}  # item id -> its choice list name
 
     # ------------------------------------------------------------------ messages
 
@@ -289,11 +291,11 @@ class Importer:
                 continue
             name = row.get("name")
             if not re.fullmatch(r"-?\d+", name):
-                self.error("choices", row.number, "name",
-                           f"{name!r} is not a whole-number code; every option needs a stable "
-                           "numeric code (1, 2, 3…; 98/99 for don't know / no answer)")
-                continue
-            option: dict[str, Any] = {"code": int(name),
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", name):
+                    self.error("choices", row.number, "name",
+                               f"{name!r} is neither a whole-number code nor a choice name")
+                    continue
+            option: dict[str, Any] = {"code": name,
                                       "label": row.labels("label", self.default_language)}
             for flag in ("missing", "other", "exclusive"):
                 if self.flag(row, flag):
@@ -302,6 +304,28 @@ class Importer:
                       for key, pos in extra}
             values["name"] = name
             self.lists.setdefault(list_name, []).append((row.number, option, values))
+        for list_name, choices in self.lists.items():
+            self.recode(list_name, choices)
+
+    def recode(self, list_name: str,
+               choices: list[tuple[int, dict[str, Any], dict[str, str]]]) -> None:
+        """Our options need numeric codes; ODK choice names are often words. A list with any
+        word name is numbered 1, 2, 3… in its order (a note gives the mapping) and expressions
+        naming those choices are translated through :attr:`code_maps`."""
+        names = [option["code"] for _, option, _ in choices]
+        if all(re.fullmatch(r"-?\d+", name) for name in names):
+            for _, option, _ in choices:
+                option["code"] = int(option["code"])
+            return
+        mapping: dict[str, int] = {}
+        for number, (_, option, _) in enumerate(choices, start=1):
+            mapping.setdefault(option["code"], number)
+            option["code"] = number
+        self.code_maps[list_name] = mapping
+        shown = ", ".join(f"{name} → {code}" for name, code in list(mapping.items())[:8])
+        more = ", …" if len(mapping) > 8 else ""
+        self.notes.append(f"choices list {list_name!r}: choice names are not numbers, so the "
+                          f"options were numbered in order ({shown}{more})")
 
     def flag(self, row: _Row, column: str) -> bool:
         value = row.get(column).lower()
@@ -482,6 +506,7 @@ class Importer:
                        "every question must be 'select_one LIST' (one grid row)")
             return
         list_name = words[1]
+        self.item_lists.setdefault(frame.name, list_name)
         if grid.setdefault("_list", (list_name, row.number))[0] != list_name:
             self.error("survey", row.number, "type", f"grid {frame.name!r} mixes option lists "
                        f"{grid['_list'][0]!r} and {list_name!r}; a grid shares one scale")
@@ -523,6 +548,7 @@ class Importer:
                 return
             item["type"] = CHOICE_TYPES[head]
             item["_list"] = (words[1], row.number)
+            self.item_lists[name] = words[1]
             rest = [w.lower() for w in words[2:]]
             if rest and rest != ["or_other"]:
                 self.error("survey", row.number, "type", f"unexpected {' '.join(words[2:])!r} "
@@ -586,10 +612,13 @@ class Importer:
             raise XPathError(f"${{{name}}} is a group, not a question")
         raise XPathError(f"unknown question ${{{name}}}")
 
+    def codes_of(self, reference: ex.Reference) -> dict[str, int]:
+        return self.code_maps.get(self.item_lists.get(reference.item, ""), {})
+
     def translate(self, pending: _Pending,
                   bare: Callable[[str], ex.Node | None] | None = None) -> ex.Node | None:
         try:
-            return from_xpath(pending.text, self.resolve, bare)
+            return from_xpath(pending.text, self.resolve, bare, self.codes_of)
         except XPathError as exc:
             self.error(pending.sheet, pending.row, pending.column, str(exc))
             return None

@@ -91,9 +91,15 @@ def to_xpath(node: ex.Node | ChoiceColumn, name: Callable[[ex.Reference], str]) 
 
 # --------------------------------------------------------------------------- XLSForm → ours
 
-def _substitute(text: str) -> tuple[str, list[str]]:
+Resolver = Callable[[str], tuple[ex.Reference, str]]
+BareResolver = Callable[[str], "ex.Node | None"]
+
+
+def _substitute(text: str, bare: BareResolver | None = None) -> tuple[str, list[str]]:
     """Replace each ``${name}`` outside string literals by a placeholder our parser reads as a
-    reference; return the new text and the names in order."""
+    reference; return the new text and the names in order. With ``bare`` (a ``choice_filter``),
+    a bare name of a choices column becomes that choice's value as a quoted literal, so
+    ``selected(${q}, name)`` reads as ``selected(${q}, 'fear')`` for the choice ``fear``."""
     out: list[str] = []
     names: list[str] = []
     i, n = 0, len(text)
@@ -115,27 +121,40 @@ def _substitute(text: str) -> tuple[str, list[str]]:
             out.append(f" {PLACEHOLDER}{len(names)} ")
             names.append(name)
             i = end + 1
+        elif bare is not None and (ch.isascii() and (ch.isalpha() or ch == "_")) and \
+                (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.-")):
+            end = i
+            while end < n and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
+                end += 1
+            word, rest = text[i:end], text[end:].lstrip()
+            value = None
+            if word not in ex.KEYWORDS and not rest.startswith(("(", "-", ".")):
+                value = bare(word)
+            if isinstance(value, ex.Literal) and isinstance(value.value, str) and \
+                    not ("'" in value.value and '"' in value.value):
+                out.append(_quote(value.value))
+            else:
+                out.append(word)
+            i = end
         else:
             out.append(ch)
             i += 1
     return "".join(out), names
 
 
-Resolver = Callable[[str], tuple[ex.Reference, str]]
-BareResolver = Callable[[str], "ex.Node | None"]
-
-
-def from_xpath(text: str, resolve: Resolver,
-               bare: BareResolver | None = None) -> ex.Node:
+def from_xpath(text: str, resolve: Resolver, bare: BareResolver | None = None,
+               codes: Callable[[ex.Reference], dict[str, int]] | None = None) -> ex.Node:
     """Parse an XLSForm expression into our tree.
 
     ``resolve(name)`` maps an XLSForm name to ``(Reference, kind)`` (kind is our item type, or
     ``"single"`` for a grid row) and raises :class:`XPathError` for an unknown name. ``bare``
     maps a bare column name of a ``choice_filter`` to a node (a literal); without it, bare names
-    are an error. Raises :class:`XPathError` for anything outside the supported subset.
+    are an error. ``codes(reference)`` gives the numeric code of each choice name of a choice
+    item whose choices had text names (``'yes'`` → 1), so ``selected(${q}, 'yes')`` becomes
+    ``selected(q, 1)``. Raises :class:`XPathError` for anything outside the supported subset.
     """
     try:
-        substituted, names = _substitute(text)
+        substituted, names = _substitute(text, bare)
         tree = ex.parse(substituted)
     except ex.ExpressionError as exc:
         raise XPathError(f"cannot read {text!r}: {exc.message}. Supported: ${{name}}, numbers, "
@@ -159,9 +178,14 @@ def from_xpath(text: str, resolve: Resolver,
     def is_choice(node: ex.Node) -> bool:
         return kinds.get(node) == "single"
 
-    def code_literal(node: ex.Node) -> ex.Node:
-        if isinstance(node, ex.Literal) and isinstance(node.value, str) and \
-                node.value.strip().lstrip("-").isdigit():
+    def code_literal(node: ex.Node, subject: ex.Node) -> ex.Node:
+        if not isinstance(node, ex.Literal):
+            return node
+        mapping = codes(subject) if codes is not None and \
+            isinstance(subject, ex.Reference) else {}
+        if str(node.value) in mapping:
+            return ex.Literal(mapping[str(node.value)])
+        if isinstance(node.value, str) and node.value.strip().lstrip("-").isdigit():
             return ex.Literal(int(node.value))
         return node
 
@@ -181,16 +205,16 @@ def from_xpath(text: str, resolve: Resolver,
                         and isinstance(side, (ex.Reference, ex.Current)):
                     return ex.Call("empty" if node.op == "=" else "answered", (side,))
             if is_choice(left):
-                right = code_literal(right)
+                right = code_literal(right, left)
             if is_choice(right):
-                left = code_literal(left)
+                left = code_literal(left, right)
             return ex.Compare(node.op, left, right)
         if isinstance(node, ex.Call):
             args = tuple(rewrite(a) for a in node.args)
             if not isinstance(args[0], (ex.Reference, ex.Current)):
                 raise XPathError(f"the first argument of {node.function}() must be a question")
             if node.function == "selected":
-                args = (args[0], code_literal(args[1]))
+                args = (args[0], code_literal(args[1], args[0]))
             return ex.Call(node.function, args)
         raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover
 

@@ -328,8 +328,8 @@ CHOICES_OK = [["list_name", "name", "label::vi"], ["yn", 1, "Có"], ["yn", 2, "K
 @pytest.mark.parametrize("survey, choices, message", [
     ([["name", "label::vi"]], CHOICES_OK, "survey row 1: the first row needs 'type' and 'name'"),
     ([["type", "name", "label::vi"], ["select_one yn", "q", "Hỏi"]],
-     [["list_name", "name", "label::vi"], ["yn", "yes", "Có"], ["yn", 2, "Không"]],
-     "choices row 2, column name: 'yes' is not a whole-number code"),
+     [["list_name", "name", "label::vi"], ["yn", "có dấu", "Có"], ["yn", 2, "Không"]],
+     "choices row 2, column name: 'có dấu' is neither a whole-number code nor a choice name"),
     ([["type", "name", "label::vi"], ["select_one nolist", "q", "Hỏi"]], CHOICES_OK,
      "survey row 2, column type: option list 'nolist' is not on the choices sheet"),
     ([["type", "name", "label::vi"], ["barcodes", "q", "Hỏi"]], CHOICES_OK,
@@ -535,3 +535,37 @@ def test_well_formed_xlsforms_import_and_round_trip(survey):
     again = from_xlsx(to_xlsx(result.definition), "again.xlsx")
     assert again.errors == []
     assert again.definition == result.definition
+
+
+def test_kobo_style_text_choice_names_are_numbered_and_logic_follows():
+    survey = [["type", "name", "label::English (en)", "label::Vietnamese (vi)", "relevant",
+               "choice_filter"],
+              ["select_one yesno", "worked", "Worked?", "Đã làm?", None, None],
+              ["select_multiple reasons", "why", "Why?", "Vì sao?", "${worked} = 'yes'", None],
+              ["select_one reasons", "main", "Main", "Chính", "selected(${why}, 'fear')",
+               "selected(${why}, name)"]]
+    choices = [["list_name", "name", "label::English (en)", "label::Vietnamese (vi)"],
+               ["yesno", "yes", "Yes", "Có"], ["yesno", "no", "No", "Không"],
+               ["reasons", "law", "Law", "Luật"], ["reasons", "fear", "Fear", "Sợ"],
+               ["reasons", "other", "Other", "Khác"]]
+    result = from_xlsx(workbook(survey, choices, SETTINGS), "kobo.xlsx")
+    assert result.errors == [], result.errors
+    d = result.definition
+    assert [o["code"] for o in find_item(d, "worked")["options"]] == [1, 2]
+    assert find_item(d, "why")["relevant"] == "worked = 1"
+    assert find_item(d, "main")["relevant"] == "selected(why, 2)"
+    assert [o["relevant"] for o in find_item(d, "main")["options"]] == \
+        ["selected(why, 1)", "selected(why, 2)", "selected(why, 3)"]
+    notes = "\n".join(result.notes)
+    assert "choices list 'yesno'" in notes and "yes → 1, no → 2" in notes
+    assert "law → 1, fear → 2, other → 3" in notes
+
+
+def test_a_mixed_list_is_renumbered_and_numeric_references_follow():
+    survey = [["type", "name", "label::vi", "relevant"], ["select_one l", "q", "Hỏi", None],
+              ["text", "t", "Vì sao", "${q} = 2 or ${q} = 'dk'"]]
+    choices = [["list_name", "name", "label::vi"], ["l", "dk", "Không biết"], ["l", 1, "Một"],
+               ["l", 2, "Hai"]]
+    result = from_xlsx(workbook(survey, choices, SETTINGS), "mixed.xlsx")
+    assert result.errors == []
+    assert find_item(result.definition, "t")["relevant"] == "q = 3 or q = 1"
