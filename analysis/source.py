@@ -127,12 +127,11 @@ class FrameSource(_Base):
             weight = data[self.weight_column].to_numpy(dtype=float)
             for name in list(values.columns):
                 values["w_" + name] = values[name].to_numpy() * weight
-        keys = [data[g] for g in group]
         if not group:
-            result = values.sum().to_frame().T
-        else:
-            result = values.groupby(keys, dropna=False, sort=True).sum().reset_index()
-        return result
+            return values.sum().to_frame().T
+        for position, name in enumerate(group):
+            values.insert(position, name, data[name].to_numpy())
+        return values.groupby(list(group), dropna=False, sort=True).sum().reset_index()
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame

@@ -100,6 +100,12 @@ def _codes(layout, variable: str, include_missing: bool) -> tuple[list[int], dic
     return codes, labels
 
 
+def _positions(values: np.ndarray, codes: Sequence[int]) -> np.ndarray:
+    """Index of each value in ``codes``, -1 where absent."""
+    lookup = {code: i for i, code in enumerate(codes)}
+    return np.array([lookup.get(int(v), -1) for v in values], dtype=np.int64)
+
+
 def _percent(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         result = 100.0 * num / den
@@ -172,21 +178,26 @@ def build_crosstab(layout, agg: pd.DataFrame, item: str, by: tuple[str, ...],
     ``n``/``w_n`` (possibly grouped by more columns, which are summed out)."""
     item_col = layout.column(item)
     by_cols = [layout.column(b) for b in by]
-    agg = agg.groupby([item_col, *by_cols], dropna=True)[["n", "w_n"]].sum()
     row_codes, row_labels = _codes(layout, item, include_missing)
     code_lists, label_maps = zip(*(_codes(layout, b, include_missing) for b in by))
     columns = list(itertools.product(*code_lists))
-    n_cube = agg["n"]
     n = np.zeros((len(row_codes), len(columns)))
     count = np.zeros_like(n)
-    row_index = {c: i for i, c in enumerate(row_codes)}
-    col_index = {c: j for j, c in enumerate(columns)}
-    for key, n_value, w_value in zip(agg.index, n_cube.to_numpy(), agg["w_n"].to_numpy()):
-        i = row_index.get(int(key[0]))
-        j = col_index.get(tuple(int(x) for x in key[1:]))
-        if i is not None and j is not None:
-            n[i, j] += n_value
-            count[i, j] += w_value
+    keys = agg[[item_col, *by_cols]].to_numpy(dtype=float)
+    usable = ~np.isnan(keys).any(axis=1)
+    keys = keys[usable].astype(np.int64)
+    row_pos = _positions(keys[:, 0], row_codes)
+    col_pos = np.zeros(len(keys), dtype=np.int64)
+    stride = 1
+    valid = row_pos >= 0
+    for d in range(len(by) - 1, -1, -1):
+        pos = _positions(keys[:, d + 1], code_lists[d])
+        valid &= pos >= 0
+        col_pos += pos * stride
+        stride *= len(code_lists[d])
+    np.add.at(n, (row_pos[valid], col_pos[valid]), agg["n"].to_numpy(float)[usable][valid])
+    np.add.at(count, (row_pos[valid], col_pos[valid]),
+              agg["w_n"].to_numpy(float)[usable][valid])
     if len(by) > 1:  # nested: drop empty combinations
         keep = n.sum(axis=0) > 0
         n, count = n[:, keep], count[:, keep]
@@ -216,20 +227,24 @@ def build_crosstab(layout, agg: pd.DataFrame, item: str, by: tuple[str, ...],
     col_pct = _percent(count, col_base[None, :])
     total_pct = _percent(count, np.array(total))
     expected = result.expected * (total / total_n if weights is not None and total_n else 1)
-    records = []
-    for i, row in enumerate(row_codes):
-        for j, col in enumerate(column_keys):
-            hidden = bool(body[i, j])
-            records.append({
-                "row": row, "row_label": row_labels[row], "column": col,
-                "column_label": column_labels[j], "n": n[i, j], "count": count[i, j],
-                "row_pct": row_pct[i, j], "col_pct": col_pct[i, j],
-                "total_pct": total_pct[i, j], "expected": expected[i, j],
-                "adj_residual": result.residuals[i, j],
-                "letters": "" if hidden else letters[i][j], "suppressed": hidden})
-    table = pd.DataFrame(records)
-    numbers = ["n", "count", "row_pct", "col_pct", "total_pct", "expected", "adj_residual"]
-    table.loc[table["suppressed"], numbers] = np.nan
+    r_count, c_count = len(row_codes), len(column_keys)
+    hidden = body.ravel()
+
+    def cells(matrix: np.ndarray) -> np.ndarray:
+        return np.where(hidden, np.nan, np.asarray(matrix, dtype=float).ravel())
+
+    table = pd.DataFrame({
+        "row": np.repeat(row_codes, c_count),
+        "row_label": np.repeat([row_labels[r] for r in row_codes], c_count),
+        "column": pd.Series(column_keys * r_count, dtype=object) if len(by) > 1
+        else np.tile(column_keys, r_count),
+        "column_label": np.tile(column_labels, r_count),
+        "n": cells(n), "count": cells(count), "row_pct": cells(row_pct),
+        "col_pct": cells(col_pct), "total_pct": cells(total_pct), "expected": cells(expected),
+        "adj_residual": cells(result.residuals),
+        "letters": np.where(hidden, "", np.array(letters, dtype=object).reshape(-1)
+                            if r_count and c_count else np.array([], dtype=object)),
+        "suppressed": hidden})
     base_hidden = mask[-1, :-1]
     bases = pd.DataFrame({"column": column_keys, "column_label": column_labels,
                           "n": np.where(base_hidden, np.nan, col_base_n),

@@ -141,14 +141,7 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
     for start in range(0, len(meta_rows), CHUNK_RESPONSES):
         chunk = meta_rows[start:start + CHUNK_RESPONSES]
         first, last = chunk[0][0], chunk[-1][0]
-        query = (sa.select(answer.c.response_id, answer.c.variable, answer.c.code,
-                           answer.c.number)
-                 .join(response, response.c.id == answer.c.response_id)
-                 .where(response.c.version_id == version_id, answer.c.response_id >= first,
-                        answer.c.response_id <= last))
-        with engine.connect() as reader:
-            rows = pd.DataFrame(reader.execute(query).all(),
-                                columns=["response_id", "variable", "code", "number"])
+        rows = _answer_rows(engine, first, last)
         ids = [row[0] for row in chunk]
         rows = rows[rows["response_id"].isin(ids)]  # the id range may hold older responses
         wide = pivot_answer_rows(layout, rows)
@@ -159,6 +152,35 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
         frame = meta.join(wide, how="left").reset_index()
         frame = frame[["response_id", "campaign_id", "submitted_on", "complete", *names]]
         _write(engine, table, frame)
+
+
+def _answer_rows(engine: sa.Engine, first: str, last: str) -> pd.DataFrame:
+    """Answer rows of response ids in [first, last] (a primary-key range scan; the caller drops
+    responses of other versions). Read through the driver directly: COPY … TO STDOUT on
+    PostgreSQL, a plain cursor on SQLite — these rows are the bulk of a build."""
+    columns = ["response_id", "variable", "code", "number"]
+    sql = ("SELECT response_id, variable, code, number FROM answer "
+           "WHERE response_id >= {a} AND response_id <= {b}")
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        if engine.dialect.name == "postgresql":
+            buffer = io.BytesIO()
+            from psycopg import sql as pgsql
+
+            bound = pgsql.SQL(sql.format(a="{a}", b="{b}")).format(a=pgsql.Literal(first),
+                                                                  b=pgsql.Literal(last))
+            cursor = raw.cursor()
+            with cursor.copy(pgsql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(bound)) \
+                    as copy:
+                for block in copy:
+                    buffer.write(block)
+            buffer.seek(0)
+            return pd.read_csv(buffer, names=columns, dtype={"response_id": object,
+                                                             "variable": object,
+                                                             "code": float, "number": float})
+        cursor = raw.cursor()
+        cursor.execute(sql.format(a="?", b="?"), (first, last))
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
 
 
 def _write(engine: sa.Engine, table: sa.Table, frame: pd.DataFrame) -> None:
