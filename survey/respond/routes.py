@@ -98,7 +98,16 @@ def _clear_cookie(response: Response, campaign: Campaign) -> Response:
 
 
 def _draft(campaign: Campaign) -> Draft | None:
-    return drafts.find_draft(db.session, campaign, request.cookies.get(COOKIE))
+    """The respondent's live draft. If the campaign moved to a newer questionnaire version
+    meanwhile, the draft follows it: pages are shown, and answers pruned and validated, by the
+    campaign's current definition, and the response records that version."""
+    draft = drafts.find_draft(db.session, campaign, request.cookies.get(COOKIE))
+    if draft is not None and draft.version_id != campaign.version_id:
+        draft.version_id = campaign.version_id
+        draft.answers = logic.prune(_definition(campaign), dict(draft.answers or {}))
+        draft.page = min(draft.page, 1)
+        draft.furthest_page = min(draft.furthest_page, 1)
+    return draft
 
 
 def _pages(campaign: Campaign) -> list[dict[str, Any]]:

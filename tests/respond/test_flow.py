@@ -396,3 +396,35 @@ def test_unknown_and_full_campaigns(rich):
     complete(client)
     full = rich.test_client().get("/s/thu")
     assert full.status_code == 410 and "đủ số phiếu" in full.get_data(as_text=True)
+
+
+def test_draft_follows_the_campaign_to_a_new_version(rich):
+    from survey.models import Campaign
+    from survey.services.questionnaires import publish, save_draft
+    from tests.respond.support import rich_definition
+
+    r = Respondent(rich.test_client(), "thu")
+    r.start()
+    r.answer(1, PAGE1)
+    r.answer(2, PAGE2)
+    with rich.app_context():
+        changed = rich_definition()
+        changed["pages"][2]["items"] = [i for i in changed["pages"][2]["items"] if i["id"] != "idea"]
+        version = publish(db.session, save_draft(db.session, changed))
+        campaign = db.session.scalar(select(Campaign))
+        old_version = campaign.version_id
+        campaign.version_id = version.id
+        db.session.commit()
+        new_version = version.id
+    assert new_version != old_version
+    # Back to page 1 of the new version, answers kept.
+    assert r.get("/s/thu/p/3").headers["Location"].endswith("/p/1")
+    assert re.search(r'id="f-cat-1"[^>]*checked', r.get("/s/thu/p/1").get_data(as_text=True))
+    r.answer(1, PAGE1)
+    r.answer(2, PAGE2)
+    r.answer(3, {"rank.rank.1": "1", "rank.rank.2": "4"})
+    assert r.submit()[0].status_code == 303
+    with rich.app_context():
+        assert db.session.scalars(select(Response)).one().version_id == new_version
+    [answers] = stored(rich)
+    assert "idea" not in answers and answers["rank"] == [(1, 1, 1.0, None), (2, 4, 2.0, None)]
