@@ -160,9 +160,19 @@ def locate_page(definition: Mapping[str, Any], page_id: str) -> int | None:
 
 # --------------------------------------------------------------------------- edits
 
+# Content of a new questionnaire (data in the source language, edited by the designer like any
+# other text): respondents must always be told what is and is not recorded.
+DEFAULT_INTRODUCTION = {"vi": "Xin cảm ơn anh/chị đã dành thời gian trả lời phiếu khảo sát này."}
+DEFAULT_ANONYMITY = {"vi": "Phiếu khảo sát không hỏi tên. Hệ thống không lưu địa chỉ IP hay "
+                           "thông tin thiết bị của anh/chị; kết quả chỉ được công bố dưới dạng "
+                           "số liệu tổng hợp."}
+
+
 def new_definition(slug: str, title: dict[str, str]) -> dict[str, Any]:
-    """A minimal valid questionnaire: one page holding a note (a page cannot be empty)."""
-    return {"id": slug, "title": title,
+    """A minimal valid questionnaire: a default introduction and anonymity statement, and one
+    page holding a note (a page cannot be empty)."""
+    return {"id": slug, "title": title, "introduction": dict(DEFAULT_INTRODUCTION),
+            "anonymity": dict(DEFAULT_ANONYMITY),
             "pages": [{"id": "P1", "title": {"vi": "Trang 1"},
                        "items": [starter_note("N1", title.get("vi") or slug)]}]}
 

@@ -79,6 +79,7 @@ def test_create_questionnaire_is_listed_and_audited(any_app, designer):
     draft = _draft(any_app)
     assert draft["title"] == {"vi": "Phiếu thử", "en": "Test form"}
     assert draft["languages"] == ["vi", "en"]
+    assert "không lưu địa chỉ IP" in draft["anonymity"]["vi"]  # a default the designer edits
     assert validate(draft) == []
     with any_app.app_context():
         actions = db.session.scalars(select(AuditLog.action).where(

@@ -48,17 +48,35 @@ ITEMS: list[tuple[str, str, dict[str, str], list[str]]] = [
 ]
 
 
-def _shot(page, out: Path, name: str, counter: list[int]) -> None:
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _shot(page, out: Path, name: str, counter: list[int],
+          violations: dict[str, list] | None = None) -> None:
+    """Screenshot; with JavaScript on, also axe-core (serious or critical violations kept)."""
     counter[0] += 1
     page.screenshot(path=str(out / f"{counter[0]:02d}-{name}.png"), full_page=True)
+    if violations is None:
+        return
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact,
+                                       nodes: v.nodes.map(n => n.target.join(' '))}));
+    }""")
+    bad = [v for v in found if v["impact"] in ("serious", "critical")]
+    if bad:
+        violations[name] = bad
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
 def test_designer_builds_previews_and_publishes(app, live_server, browser, artifacts_dir, js):
     with app.app_context():
         make_user("thiet-ke", Role.DESIGNER)
+    # bypass_csp only lets the test inject axe-core; the pages themselves never need it
     context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  java_script_enabled=js, locale="vi-VN")
+                                  java_script_enabled=js, locale="vi-VN", bypass_csp=js)
+    axe: dict[str, list] | None = {} if js else None  # `make test` installs axe-core
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url)
@@ -100,7 +118,7 @@ def test_designer_builds_previews_and_publishes(app, live_server, browser, artif
             page.fill(f"#{element}", value)
         for element in ticks:
             page.check(f"#{element}")
-        _shot(page, artifacts_dir, f"edit-{item_id}", shots)
+        _shot(page, artifacts_dir, f"edit-{item_id}", shots, axe)
         page.click("p.toolbar button.primary")
         assert f"Đã thêm câu hỏi {item_id}" in page.content(), page.content()[-3000:]
 
@@ -114,7 +132,7 @@ def test_designer_builds_previews_and_publishes(app, live_server, browser, artif
     page.click("p.toolbar button.primary")
     assert "Chưa lưu vì câu hỏi chưa hợp lệ" in page.content()
     assert "unknown item" in page.inner_text("#relevant-errors")
-    _shot(page, artifacts_dir, "inline-error", shots)
+    _shot(page, artifacts_dir, "inline-error", shots, axe)
 
     # reorder with the plain buttons: the note A6 goes up above A5
     page.goto(overview)
@@ -123,7 +141,7 @@ def test_designer_builds_previews_and_publishes(app, live_server, browser, artif
         if js else None
     if order is not None:
         assert order.index("item-A6") < order.index("item-A5")
-    _shot(page, artifacts_dir, "overview", shots)
+    _shot(page, artifacts_dir, "overview", shots, axe)
 
     # P2 appears only for "Đã gặp"
     page.goto(overview)
@@ -137,7 +155,7 @@ def test_designer_builds_previews_and_publishes(app, live_server, browser, artif
     page.click(".toolbar a:has-text('Xem trước')")
     assert page.locator("link[href$='respond.css']").count() == 1
     assert page.is_visible("text=Anh/chị đã từng gặp tình trạng đùn đẩy chưa?")
-    _shot(page, artifacts_dir, "preview-p1", shots)
+    _shot(page, artifacts_dir, "preview-p1", shots, axe)
     page.click("button[value=next]")  # A1 is required
     assert page.is_visible(".errs")
     page.check("input[name=A1][value='2']")
@@ -158,8 +176,9 @@ def test_designer_builds_previews_and_publishes(app, live_server, browser, artif
     page.goto(overview)
     page.click("button:has-text('Phát hành phiên bản mới')")
     assert "Đã phát hành phiên bản 1" in page.content()
-    _shot(page, artifacts_dir, "published", shots)
+    _shot(page, artifacts_dir, "published", shots, axe)
     assert outside == []
+    assert not axe, axe
     context.close()
 
     with app.app_context():
