@@ -16,10 +16,12 @@ from werkzeug.wrappers import Response
 
 from survey.auth.access import current_user
 from survey.designer import bp, editing, files
+from survey.designer.messages import plain
 from survey.designer.forms import (ITEM_TYPE_LABELS, ActionForm, DiffForm, ItemForm, MetaForm,
                                    NewQuestionnaireForm, PageForm, UploadForm, item_form_data,
                                    meta_form_data, page_form_data)
 from survey.extensions import db
+from survey.i18n import current_locale
 from survey.models import Questionnaire, QuestionnaireVersion, StaffUser
 from survey.questionnaire import content_hash, label_text
 from survey.services import questionnaires as qservice
@@ -76,6 +78,25 @@ def _authors(versions: list[QuestionnaireVersion]) -> dict[int, str]:
                                    .where(StaffUser.id.in_(ids))).tuples().all())
 
 
+def _in_words(messages: list[str]) -> list[str]:
+    """Validator messages in plain Vietnamese on Vietnamese pages (see :mod:`.messages`)."""
+    return [plain(m) for m in messages] if current_locale() == "vi" else list(messages)
+
+
+def _checked(outcome: editing.Outcome) -> editing.Outcome:
+    outcome.general = _in_words(outcome.general)
+    outcome.by_field = {name: _in_words(ms) for name, ms in outcome.by_field.items()}
+    return outcome
+
+
+def _apply(draft: dict[str, Any], change, fields=None) -> editing.Outcome:
+    return _checked(editing.apply(draft, change, fields))
+
+
+def _validate(candidate: Any, fields=None) -> editing.Outcome:
+    return _checked(editing.validate_candidate(candidate, fields))
+
+
 def _save(questionnaire: Questionnaire, definition: dict[str, Any]) -> None:
     """Store a validated definition as the draft (audited) and commit."""
     qservice.save_draft(db.session, definition, actor=current_user())
@@ -124,7 +145,7 @@ def create():
             form.slug.errors = [*form.slug.errors, _("Đã có phiếu hỏi với mã %(slug)s.",
                                                      slug=slug)]
         else:
-            outcome = editing.validate_candidate(editing.new_definition(slug, form.title()),
+            outcome = _validate(editing.new_definition(slug, form.title()),
                                                  editing.meta_fields())
             if outcome.ok:
                 questionnaire = qservice.save_draft(db.session, outcome.definition,
@@ -156,7 +177,7 @@ def upload():
         storage.close()  # large uploads are spooled to a temporary file
     if result.errors:
         return _index_page(NewQuestionnaireForm(formdata=None), form,
-                           upload_errors=result.errors, status=400)
+                           upload_errors=_in_words(result.errors), status=400)
     questionnaire = qservice.save_draft(db.session, result.definition, actor=current_user())
     record(db.session, current_user(), "questionnaire.upload",
            f"questionnaire:{questionnaire.id}", {"file": result.name})
@@ -204,7 +225,7 @@ def meta(qid: int):
     if form.validate_on_submit() and _stale(questionnaire):
         general = [str(STALE)]
     elif form.validate_on_submit():
-        outcome = editing.apply(questionnaire.draft, editing.replace_meta(form.to_meta()),
+        outcome = _apply(questionnaire.draft, editing.replace_meta(form.to_meta()),
                                 editing.meta_fields())
         if outcome.ok:
             _save(questionnaire, outcome.definition)
@@ -267,7 +288,7 @@ def _item_submit(questionnaire: Questionnaire, form: ItemForm, page_id: str,
         where = editing.locate_item(draft, item_id)
     fields = editing.item_fields(*where, option_rows=option_rows, grid_rows=grid_rows) \
         if where else {}
-    outcome = editing.apply(draft, change, fields)
+    outcome = _apply(draft, change, fields)
     if outcome.ok:
         _save(questionnaire, outcome.definition)
         return item["id"], [], {}
@@ -333,7 +354,7 @@ def _structural(qid: int, change, done: str, anchor: str | None = None) -> Respo
     if _stale(questionnaire):
         flash(str(STALE), "error")
         return redirect(url_for(".edit", qid=qid, _anchor=anchor))
-    outcome = editing.apply(questionnaire.draft, change)
+    outcome = _apply(questionnaire.draft, change)
     if outcome.ok:
         _save(questionnaire, outcome.definition)
         flash(done, "info")
@@ -383,7 +404,7 @@ def new_page(qid: int):
             editing.next_item_id(questionnaire.draft, prefix=f"{page['id']}_N"),
             (page.get("title") or {}).get("vi") or _("Ghi chú đầu trang"))]
         index = len(questionnaire.draft["pages"])
-        outcome = editing.apply(questionnaire.draft, editing.add_page(page),
+        outcome = _apply(questionnaire.draft, editing.add_page(page),
                                 editing.page_fields(index))
         if outcome.ok:
             _save(questionnaire, outcome.definition)
@@ -414,7 +435,7 @@ def page(qid: int, page_id: str):
     if form.validate_on_submit() and _stale(questionnaire):
         general = [str(STALE)]
     elif form.validate_on_submit():
-        outcome = editing.apply(questionnaire.draft,
+        outcome = _apply(questionnaire.draft,
                                 editing.replace_page(page_id, form.to_page()),
                                 editing.page_fields(index))
         if outcome.ok:
@@ -454,7 +475,7 @@ def publish(qid: int):
     if _stale(questionnaire):
         flash(str(STALE), "error")
         return redirect(url_for(".edit", qid=qid))
-    outcome = editing.validate_candidate(questionnaire.draft)
+    outcome = _validate(questionnaire.draft)
     if not outcome.ok:  # an old draft stored before a stricter validator: never publish it
         flash(_("Bản nháp chưa hợp lệ nên chưa phát hành:"), "error")
         for message in outcome.all_messages():

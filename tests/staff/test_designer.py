@@ -157,14 +157,14 @@ def test_every_item_type_can_be_added(any_app, designer):
 
 @pytest.mark.parametrize("fields, field_id, message", [
     (dict(id="X1", type="numeric", label_vi="Tuổi", min="60", max="18"), "min",
-     "greater than max"),
+     "lớn hơn giá trị lớn nhất"),
     (dict(id="X1", type="single", label_vi="Hỏi", relevant="Z9 = 1", **_options((1, "Có"))),
-     "relevant", "unknown item"),
+     "relevant", "phiếu không có câu này"),
     (dict(id="X1", type="single", label_vi="", **_options((1, "Có"))), "label_vi",
-     "no Vietnamese"),
-    (dict(id="1bad", type="text", label_vi="Hỏi"), "id", "starts with a letter"),
+     "Cần có nội dung bằng tiếng Việt"),
+    (dict(id="1bad", type="text", label_vi="Hỏi"), "id", "phải bắt đầu bằng chữ cái"),
     (dict(id="X1", type="numeric", label_vi="Tuổi", min="mười"), "min", "Cần nhập một số"),
-    (dict(id="N1", type="text", label_vi="Trùng mã"), "id", "duplicate item id"),
+    (dict(id="N1", type="text", label_vi="Trùng mã"), "id", "đã được dùng cho một câu khác"),
 ])
 def test_invalid_item_shows_inline_errors_and_changes_nothing(app, local_designer, fields,
                                                               field_id, message):
@@ -188,7 +188,7 @@ def test_option_row_errors_are_shown_on_their_row(app, local_designer):
                     **_options((1, "Có"), (1, "Không")))
     assert response.status_code == 400
     body = response.get_data(as_text=True)
-    assert re.search(r"<li>Phương án 2: [^<]*duplicate", body), body[-3000:]
+    assert re.search(r"<li>Phương án 2: [^<]*Mã phương án 1 bị trùng", body), body[-3000:]
     assert _draft(app) == before
 
 
@@ -260,12 +260,12 @@ def test_moves_that_break_skip_logic_are_refused(app, local_designer):
                                    data={"csrf_token": token, "direction": "up"},
                                    follow_redirects=True)
     body = response.get_data(as_text=True)
-    assert "không còn hợp lệ" in body and "comes later" in body
+    assert "không còn hợp lệ" in body and "nhưng câu đó đứng sau" in body
     assert _draft(app) == before
     # deleting the item others depend on is refused too
     response = local_designer.post(f"{BASE}/q/{qid}/items/A1/delete",
                                    data={"csrf_token": token}, follow_redirects=True)
-    assert "unknown item" in response.get_data(as_text=True)
+    assert "phiếu không có câu này" in response.get_data(as_text=True)
     assert _draft(app) == before
     # deleting the dependent item is fine
     local_designer.post(f"{BASE}/q/{qid}/items/A2/delete", data={"csrf_token": token})
@@ -290,15 +290,14 @@ def test_pages_rename_reorder_delete(app, local_designer):
     response = local_designer.post(f"{BASE}/q/{qid}/pages/B", data={
         "csrf_token": token, "id": "B", "title_vi": "x", "relevant": "N1 = 1"})
     assert response.status_code == 400
-    assert "not on an earlier page" in response.get_data(as_text=True) or \
-        "note" in response.get_data(as_text=True)
+    assert "là một ghi chú nên không có câu trả lời" in response.get_data(as_text=True)
     local_designer.post(f"{BASE}/q/{qid}/pages/B/delete", data={"csrf_token": token})
     assert [p["id"] for p in _draft(app)["pages"]] == ["P1"]
     # the last page cannot go
     before = _draft(app)
     response = local_designer.post(f"{BASE}/q/{qid}/pages/P1/delete",
                                    data={"csrf_token": token}, follow_redirects=True)
-    assert "no pages" in response.get_data(as_text=True)
+    assert "Phiếu hỏi phải có ít nhất một trang" in response.get_data(as_text=True)
     assert _draft(app) == before
 
 
@@ -319,7 +318,7 @@ def test_metadata_edit(app, local_designer):
         "estimated_minutes": "0"})
     assert bad.status_code == 400
     body = bad.get_data(as_text=True)
-    assert "no Vietnamese" in body and "at least 1" in body
+    assert "Cần có tiêu đề bằng tiếng Việt" in body and "từ 1 phút trở lên" in body
     assert _draft(app) == draft
 
 
@@ -353,7 +352,7 @@ def test_upload_errors_inline_escaped_and_nothing_stored(app, local_designer):
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "Tệp chưa hợp lệ nên chưa nhập gì" in body
-    assert "unknown item" in body and "khong_co" in body
+    assert "nhắc đến câu khong_co, nhưng phiếu không có câu này" in body
     assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;.yaml" in body
     for content, name, message in [
         (b"id: [unclosed", "a.yaml", "YAML syntax error"),
@@ -542,6 +541,9 @@ def test_designer_pages_in_english(app, local_designer):
     # inline problems from the validator, under English field labels
     bad = _add(local_designer, qid, id="X1", type="numeric", label_vi="Tuổi", min="abc")
     assert "Enter a number, for example 10 or 2.5." in bad.get_data(as_text=True)
+    # validator messages appear as the validator wrote them (English) on English pages
+    bad = _add(local_designer, qid, id="X1", type="text", label_vi="Tuổi", relevant="Z9 = 1")
+    assert "relevant refers to unknown item" in bad.get_data(as_text=True)
 
 
 def test_an_edit_made_on_an_old_page_does_not_overwrite_newer_work(app, local_designer):

@@ -131,7 +131,7 @@ def test_designer_builds_previews_and_publishes(app, live_server, browser, artif
     page.fill("#relevant", "Z9 = 1")
     page.click("p.toolbar button.primary")
     assert "Chưa lưu vì câu hỏi chưa hợp lệ" in page.content()
-    assert "unknown item" in page.inner_text("#relevant-errors")
+    assert "phiếu không có câu này" in page.inner_text("#relevant-errors")
     _shot(page, artifacts_dir, "inline-error", shots, axe)
 
     # reorder with the plain buttons: the note A6 goes up above A5

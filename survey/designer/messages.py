@@ -1,0 +1,161 @@
+"""Validator messages in plain Vietnamese for the designer's pages.
+
+The questionnaire validator writes its messages in English for files, logs and the command line
+(``item B3, option 2: duplicate option code 2``). Survey designers are not programmers and work
+in Vietnamese, so the designer shows the common messages in Vietnamese when the page is in
+Vietnamese. A message this table does not know is shown as the validator wrote it: nothing is
+ever hidden. Pure Python: no Flask.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["plain"]
+
+KEYS = {"relevant": "Điều kiện hiển thị", "constraint": "Ràng buộc",
+        "option filter": "Điều kiện lọc phương án"}
+WHATS = {"label": "nội dung", "title": "tiêu đề", "hint": "gợi ý", "item id": "mã câu hỏi",
+         "page id": "mã trang", "items": "câu hỏi", "pages": "trang",
+         "constraint_message": "thông báo ràng buộc", "introduction": "lời giới thiệu",
+         "anonymity": "cam kết ẩn danh", "options (give options or options_from)":
+         "phương án trả lời"}
+
+
+def _key(text: str) -> str:
+    return KEYS.get(text, text)
+
+
+def _what(text: str) -> str:
+    return WHATS.get(text, text)
+
+
+_PATTERNS: list[tuple[str, str]] = [
+    (r"missing (?P<what>.+)", "Thiếu {what}."),
+    (r"(?P<what>[\w ]+) has no Vietnamese \(vi\) text", "Cần có {what} bằng tiếng Việt."),
+    (r"duplicate item id.*", "Mã câu hỏi này đã được dùng cho một câu khác."),
+    (r"duplicate page id.*", "Mã trang này đã được dùng cho một trang khác."),
+    (r"an item id starts with a letter and uses only letters, digits and _",
+     "Mã câu hỏi phải bắt đầu bằng chữ cái và chỉ gồm chữ cái không dấu, chữ số, dấu gạch dưới."),
+    (r"'(?P<id>[^']+)' is a reserved word of the logic language",
+     "{id} là từ khoá của ngôn ngữ điều kiện; hãy chọn mã khác."),
+    (r"(?P<key>[\w ]+) refers to unknown item '(?P<ref>[^']+)' \(did you mean (?P<close>\w+)\?\)",
+     "{key} nhắc đến câu {ref}, nhưng phiếu không có câu này (có phải {close}?)."),
+    (r"(?P<key>[\w ]+) refers to unknown item '(?P<ref>[^']+)'",
+     "{key} nhắc đến câu {ref}, nhưng phiếu không có câu này."),
+    (r"(?P<key>[\w ]+) refers to (?P<ref>\S+), which comes later in the questionnaire",
+     "{key} dùng câu {ref}, nhưng câu đó đứng sau; chỉ được dùng câu trả lời của các câu đứng "
+     "trước."),
+    (r"(?P<key>[\w ]+) refers to (?P<ref>\S+), which is not on an earlier page",
+     "{key} của trang dùng câu {ref}, nhưng câu đó không nằm ở một trang trước."),
+    (r"(?P<key>[\w ]+) refers to (?P<ref>\S+), a note, which has no answer",
+     "{key} dùng {ref}, là một ghi chú nên không có câu trả lời."),
+    (r"(?P<key>[\w ]+) refers to unknown row '(?P<row>[^']+)' of grid (?P<ref>\S+)",
+     "{key} dùng dòng {row}, nhưng bảng {ref} không có dòng này."),
+    (r"(?P<key>[\w ]+): bad expression '(?P<text>.*)': (?P<why>.*)",
+     "{key} viết chưa đúng: “{text}” ({why})."),
+    (r"(?P<key>[\w ]+): '\.' \(the current answer\) is only allowed in constraints",
+     "{key}: dấu chấm (câu trả lời hiện tại) chỉ dùng được trong ràng buộc."),
+    (r"(?P<key>[\w ]+): (?P<ref>\S+) has no option (?P<code>-?\d+) \(codes: (?P<codes>[^)]*)\)",
+     "{key}: câu {ref} không có phương án mã {code} (các mã: {codes})."),
+    (r"(?P<key>[\w ]+): (?P<ref>\S+) holds several codes; use .*",
+     "{key}: câu {ref} có thể có nhiều mã; hãy dùng selected({ref}, MÃ) hoặc "
+     "count-selected({ref})."),
+    (r"(?P<key>[\w ]+): compare a row of grid (?P<ref>\S+) .*",
+     "{key}: với bảng {ref}, hãy so sánh từng dòng ({ref}.DÒNG)."),
+    (r"logic cycle: (?P<cycle>.+)", "Các điều kiện phụ thuộc vòng quanh nhau: {cycle}."),
+    (r"min (?P<a>\S+) is greater than max (?P<b>\S+)",
+     "Giá trị nhỏ nhất ({a}) lớn hơn giá trị lớn nhất ({b})."),
+    (r"min_select (?P<a>\d+) is greater than max_select (?P<b>\d+)",
+     "Số lựa chọn tối thiểu ({a}) lớn hơn số lựa chọn tối đa ({b})."),
+    (r"max_select (?P<a>\d+) is more than its (?P<b>\d+) options",
+     "Số lựa chọn tối đa ({a}) nhiều hơn số phương án ({b})."),
+    (r"min_select (?P<a>\d+) is more than its (?P<b>\d+) options",
+     "Số lựa chọn tối thiểu ({a}) nhiều hơn số phương án ({b})."),
+    (r"max_select must be at least 1", "Số lựa chọn tối đa phải từ 1 trở lên."),
+    (r"min_select cannot be negative", "Số lựa chọn tối thiểu không được âm."),
+    (r"ranking top (?P<a>\d+) is more than its (?P<b>\d+) rankable options",
+     "Số vị trí xếp hạng ({a}) nhiều hơn số phương án có thể xếp hạng ({b})."),
+    (r"top must be at least 1", "Số vị trí xếp hạng phải từ 1 trở lên."),
+    (r"decimals must be (?P<range>\S+)", "Số chữ số thập phân phải trong khoảng {range}."),
+    (r"max_length must be (?P<range>\S+)", "Độ dài tối đa phải trong khoảng {range} ký tự."),
+    (r"duplicate option code (?P<code>-?\d+).*", "Mã phương án {code} bị trùng."),
+    (r"option (?P<n>\d+) needs a whole-number code, not None",
+     "Phương án thứ {n} chưa có mã số."),
+    (r"needs at least (?P<a>\d+) options, has (?P<b>\d+)",
+     "Cần ít nhất {a} phương án trả lời (hiện có {b})."),
+    (r"has no options", "Chưa có phương án trả lời nào."),
+    (r"more than one 'other — specify' option", "Chỉ được có một phương án “Khác — ghi rõ”."),
+    (r"a grid scale cannot have an 'other — specify' option",
+     "Thang đo của bảng không thể có phương án “Khác — ghi rõ”."),
+    (r"exclusive only applies to multiple-choice items",
+     "“Loại trừ” chỉ dùng cho câu chọn nhiều."),
+    (r"an option cannot be both missing and other",
+     "Một phương án không thể vừa là giá trị khuyết vừa là “Khác”."),
+    (r"a grid needs at least one row", "Bảng cần ít nhất một dòng."),
+    (r"row (?P<n>\d+) needs an id", "Dòng thứ {n} chưa có mã."),
+    (r"duplicate row id '(?P<row>[^']+)'.*", "Mã dòng {row} bị trùng."),
+    (r"row id '(?P<row>[^']+)' may use only letters, digits and _",
+     "Mã dòng {row} chỉ được gồm chữ cái không dấu, chữ số và dấu gạch dưới."),
+    (r"the page has no items",
+     "Trang không còn câu hỏi nào; muốn bỏ cả trang thì hãy xoá trang."),
+    (r"the questionnaire has no pages", "Phiếu hỏi phải có ít nhất một trang."),
+    (r"a banner needs a dimension .*",
+     "Biến phân tổ cần có chiều phân tổ, ví dụ level, field, rank, category (chữ thường không "
+     "dấu, chữ số, dấu gạch dưới)."),
+    (r"dimension '(?P<dim>[^']+)' is already used by item (?P<ref>\S+)",
+     "Chiều phân tổ {dim} đã được dùng cho câu {ref}."),
+    (r"a banner needs options", "Biến phân tổ cần có phương án trả lời."),
+    (r"a note cannot be required", "Ghi chú không có câu trả lời nên không thể bắt buộc."),
+    (r"a note cannot have a constraint", "Ghi chú không có câu trả lời nên không có ràng buộc."),
+    (r"constraint_message without a constraint",
+     "Có thông báo khi vi phạm nhưng chưa có ràng buộc."),
+    (r"estimated_minutes must be at least 1", "Thời gian dự kiến phải từ 1 phút trở lên."),
+]
+_COMPILED = [(re.compile(pattern + r"$"), template) for pattern, template in _PATTERNS]
+_WHERE_WORDS = [(re.compile(r"\bitem (\S+?)(?=[,:]|$)"), r"câu \1"),
+                (re.compile(r"\boption list (\S+?)(?=[,:]|$)"), r"danh sách phương án \1"),
+                (re.compile(r"\boption (\S+?)(?=[,:]|$)"), r"phương án \1"),
+                (re.compile(r"\bpage (\S+?)(?=[,:]|$)"), r"trang \1"),
+                (re.compile(r"\brow (\S+?)(?=[,:]|$)"), r"dòng \1")]
+
+
+def _translate_body(body: str) -> str | None:
+    for pattern, template in _COMPILED:
+        match = pattern.match(body)
+        if match is None:
+            continue
+        values = {name: value or "" for name, value in match.groupdict().items()}
+        if "key" in values:
+            values["key"] = _key(values["key"])
+        if "what" in values:
+            values["what"] = _what(values["what"])
+        return template.format(**values)
+    return None
+
+
+def _translate_head(head: str) -> str:
+    for pattern, replacement in _WHERE_WORDS:
+        head = pattern.sub(replacement, head)
+    if head.startswith(("câu ", "trang ", "phương án ", "dòng ", "danh sách ")):
+        head = head[:1].upper() + head[1:]
+    return head
+
+
+def plain(message: str) -> str:
+    """The message in Vietnamese when its wording is known, else unchanged.
+
+    A message is ``[head: ]body``; the head names the file, line and place (``item B3, option
+    2``) and the body the problem. Every ``": "`` is tried as the split, left to right.
+    """
+    body = _translate_body(message)
+    if body is not None:
+        return body
+    start = 0
+    while True:
+        cut = message.find(": ", start)
+        if cut < 0:
+            return message
+        body = _translate_body(message[cut + 2:])
+        if body is not None:
+            return f"{_translate_head(message[:cut])}: {body}"
+        start = cut + 2
