@@ -57,6 +57,11 @@ class Grid:
     kind: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def suppression_noted(self) -> bool:
+        """Whether the analysis notes already explain the suppression mark."""
+        return any(note.startswith(f"{SUPPRESSED_MARK}:") for note in self.notes)
+
 
 def _t(vi: str, en: str, language: str) -> str:
     return en if language == "en" else vi

@@ -187,7 +187,7 @@ def _add_grid(document, grid: Grid, number: int, language: str) -> None:
                 for run in paragraph.runs:
                     run.font.size = Pt(8)
     lines = [_t("Kiểm định: ", "Tests: ", language) + t for t in grid.tests] + list(grid.notes)
-    if grid.suppressed:
+    if grid.suppressed and not grid.suppression_noted:
         lines.append(_t(f"{SUPPRESSED_MARK}: ô bị ẩn để bảo vệ người trả lời.",
                         f"{SUPPRESSED_MARK}: cell suppressed to protect respondents.",
                         language))

@@ -168,7 +168,7 @@ def _write_sheet(sheet, grid: Grid, f: dict, language: str, contents: str) -> No
     if grid.tests:
         lines = [_lang("Kiểm định: ", "Tests: ", language) + t for t in grid.tests]
     lines += list(grid.notes)
-    if grid.suppressed:
+    if grid.suppressed and not grid.suppression_noted:
         lines.append(_lang(f"{SUPPRESSED_MARK} = ô bị ẩn để bảo vệ người trả lời ({grid.suppressed}"
                            " ô, gồm cả ô ẩn bổ sung).",
                            f"{SUPPRESSED_MARK} = cell suppressed to protect respondents "

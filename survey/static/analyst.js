@@ -9,10 +9,13 @@
     if (!holder || !data || !window.Plotly) { return; }
     var figure = JSON.parse(data.textContent);
     figure.layout = figure.layout || {};
-    figure.layout.width = undefined;
-    figure.layout.autosize = true;
-    window.Plotly.newPlot(holder, figure.data, figure.layout,
-                          {responsive: true, displaylogo: false});
+    // Fixed size: the container's width and the figure's own height (long option lists are
+    // taller), so the chart never spills over what follows (CSSOM, allowed by the CSP).
+    figure.layout.width = holder.clientWidth || 600;
+    figure.layout.height = figure.layout.height || 500;
+    figure.layout.autosize = false;
+    holder.style.height = figure.layout.height + "px";
+    window.Plotly.newPlot(holder, figure.data, figure.layout, {displaylogo: false});
   }
 
   function pollJob() {
