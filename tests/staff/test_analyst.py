@@ -184,3 +184,9 @@ def test_cli_export_writes_files_with_progress(analyst_app, tmp_path):
     with analyst_app.app_context():
         assert db.session.scalar(select(AuditLog).where(
             AuditLog.action == "analysis.export").limit(1)) is not None
+
+
+def test_staff_pages_in_english(analyst, analyst_app):
+    page = analyst.get(_table_url(analyst_app, item="q1", banner="level", lang="en")) \
+        .get_data(as_text=True)
+    assert "Build table" in page and "Banner book (XLSX)" in page and "SPSS data (.sav)" in page
