@@ -6,10 +6,18 @@ respondent profile while fieldwork runs, when cells are smallest. Admins see exa
 category with fewer completes than the campaign's disclosure threshold as "< k", with secondary
 suppression so it cannot be derived from the total (see :mod:`survey.services.monitor`).
 Responses per day and the page funnel carry no profile and are shown to all three roles.
+
+Load: the banner counts are GROUP BYs over the answer table, which grow with the campaign
+(``bench/monitor.py``). A report is therefore kept per app for ``MONITOR_CACHE_SECONDS``
+(default 30) per campaign, role view and language, so staff refreshing the page cannot take the
+server's two cores away from respondents; the page says when its figures were computed.
 """
 from __future__ import annotations
 
-from flask import render_template
+import time
+from datetime import datetime, timezone
+
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,6 +25,7 @@ from survey.auth.access import current_user
 from survey.campaigns import monitor_bp as bp
 from survey.campaigns.routes import get_campaign, state_labels
 from survey.extensions import db
+from survey.i18n import current_locale
 from survey.models import Campaign, Role
 from survey.services.campaigns import campaign_state
 from survey.services.monitor import MonitorReport, monitor_report, status_counts
@@ -28,6 +37,28 @@ def suppression_for(campaign: Campaign) -> int | None:
     if user is not None and user.role == Role.ADMIN:
         return None
     return max(1, campaign.disclosure_threshold)
+
+
+CACHE_KEY = "campaigns.monitor_cache"
+DEFAULT_CACHE_SECONDS = 30
+
+
+def cached_report(campaign: Campaign, suppress: int | None,
+                  language: str) -> tuple[MonitorReport, datetime]:
+    """The campaign's report and when it was computed, from the app's short-lived cache."""
+    ttl = float(current_app.config.get("MONITOR_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    cache: dict = current_app.extensions.setdefault(CACHE_KEY, {})
+    key = (campaign.id, suppress, language)
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ttl:
+        return hit[1], hit[2]
+    report = monitor_report(db.session, campaign, language=language, suppress_below=suppress,
+                            unanswered_label=_("(không trả lời)"),
+                            start_label=_("Bắt đầu trả lời"),
+                            review_label=_("Xem lại trước khi gửi"))
+    computed = datetime.now(timezone.utc)
+    cache[key] = (time.monotonic(), report, computed)
+    return report, computed
 
 
 def chart_data(report: MonitorReport) -> dict:
@@ -67,15 +98,13 @@ def index():
 
 @bp.route("/<int:campaign_id>/monitor")
 def view(campaign_id: int):
-    from survey.i18n import current_locale
-
     campaign = get_campaign(campaign_id)
     suppress = suppression_for(campaign)
-    report = monitor_report(db.session, campaign, language=current_locale(),
-                            suppress_below=suppress, unanswered_label=_("(không trả lời)"),
-                            start_label=_("Bắt đầu trả lời"),
-                            review_label=_("Xem lại trước khi gửi"))
+    report, computed = cached_report(campaign, suppress, current_locale())
     return render_template("campaigns/monitor.html", campaign=campaign, report=report,
+                           computed=computed,
+                           cache_seconds=int(current_app.config.get("MONITOR_CACHE_SECONDS",
+                                                                    DEFAULT_CACHE_SECONDS)),
                            state=campaign_state(db.session, campaign),
                            state_labels=state_labels(), suppress=suppress,
                            data=chart_data(report))

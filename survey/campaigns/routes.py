@@ -22,6 +22,7 @@ from survey.campaigns import manage_bp as bp
 from survey.campaigns.forms import (ActionForm, CampaignCreateForm, CampaignSettingsForm,
                                     codes_form, targets_form)
 from survey.extensions import db
+from survey.i18n import current_locale
 from survey.models import AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion
 from survey.questionnaire import banners, label_text
 from survey.services.access_codes import AccessCodeError, batch_usage, generate_batch
@@ -74,8 +75,6 @@ def public_link(campaign: Campaign) -> str:
 
 
 def _language() -> str:
-    from survey.i18n import current_locale
-
     return current_locale()
 
 

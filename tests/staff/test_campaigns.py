@@ -18,7 +18,7 @@ from survey.models import (AccessCode, AccessCodeBatch, AccessMode, AuditLog, Ca
                            CampaignTarget, Role)
 from survey.services.access_codes import burn, code_hash
 from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
-                                       campaign_state, close_campaign, reopen_campaign,
+                                       campaign_state, reopen_campaign,
                                        set_targets, update_campaign)
 from survey.services.qr import qr_matrix, qr_png, qr_svg
 from tests.helpers import csrf_from, login, make_campaign, make_user

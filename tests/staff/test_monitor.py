@@ -197,3 +197,22 @@ def test_monitor_page_in_english(any_app):
     page = client.get(f"/staff/campaigns/{campaign_id}/monitor?lang=en").get_data(as_text=True)
     assert "Responses per day" in page and "Completion rate" in page
     assert "1. Started answering" in page and "(not answered)" in page
+
+
+def test_monitor_report_is_cached_briefly_per_app(any_app):
+    client = any_app.test_client()
+    with any_app.app_context():
+        campaign = fieldwork()[0]
+        campaign_id, version_id = campaign.id, campaign.version_id
+        make_user("root", Role.ADMIN)
+    login(client, "root")
+    url = f"/staff/campaigns/{campaign_id}/monitor"
+    assert 'id="m-complete">8<' in client.get(url).get_data(as_text=True)
+    with any_app.app_context():
+        add_response(campaign_id, version_id, D3, level=1, gender=1)
+        db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="m-complete">8<' in page  # within MONITOR_CACHE_SECONDS: the same figures
+    assert 'id="computed-at"' in page
+    any_app.config["MONITOR_CACHE_SECONDS"] = 0
+    assert 'id="m-complete">9<' in client.get(url).get_data(as_text=True)
