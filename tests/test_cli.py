@@ -7,7 +7,7 @@ import yaml
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import Campaign, QuestionnaireVersion, Role, StaffUser
+from survey.models import AuditLog, Campaign, QuestionnaireVersion, Role, StaffUser
 from survey.services.accounts import verify_password
 from tests.helpers import small_definition
 
@@ -40,6 +40,31 @@ def test_ensure_admin_creates_one_admin_once(app, runner):
     assert "exists already" in second.output and "Password" not in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 1
+
+
+def test_reset_password_for_a_forgotten_admin(app, runner):
+    runner.invoke(args=["users", "create", "root", "--role", "admin", "--password",
+                        "long enough pw"])
+    result = runner.invoke(args=["users", "reset-password", "root"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("(shown only this once): ")[1].strip()
+    with app.app_context():
+        root = db.session.scalar(select(StaffUser).where(StaffUser.username == "root"))
+        assert verify_password(root, password)
+        assert not verify_password(root, "long enough pw")
+        entry = db.session.scalar(select(AuditLog).where(
+            AuditLog.action == "user.password_reset"))
+        assert entry.target == f"user:{root.id}" and password not in str(entry.details)
+    assert runner.invoke(args=["users", "reset-password", "nobody"]).exit_code != 0
+
+
+def test_ensure_admin_when_the_name_is_taken_by_another_role(app, runner):
+    runner.invoke(args=["users", "create", "admin", "--role", "designer", "--password",
+                        "long enough pw"])
+    refused = runner.invoke(args=["users", "ensure-admin"])
+    assert refused.exit_code != 0 and "--username" in refused.output
+    created = runner.invoke(args=["users", "ensure-admin", "--username", "quantri"])
+    assert created.exit_code == 0 and "quantri" in created.output
 
 
 def test_load_shipped_is_idempotent_and_versions_changes(app, runner, tmp_path: Path):

@@ -35,11 +35,22 @@ ACTION_LABELS = {
     "questionnaire.save": _l("Lưu bản nháp phiếu hỏi"),
     "questionnaire.upload": _l("Tải lên tệp phiếu hỏi"),
     "questionnaire.publish": _l("Phát hành phiên bản phiếu hỏi"),
+    "campaign.create": _l("Tạo đợt khảo sát"),
+    "campaign.update": _l("Sửa đợt khảo sát"),
+    "campaign.close": _l("Đóng đợt khảo sát"),
+    "campaign.reopen": _l("Mở lại đợt khảo sát"),
+    "campaign.targets": _l("Đặt chỉ tiêu mẫu"),
+    "codes.generate": _l("Tạo mã truy cập"),
+    "codes.export": _l("Xuất mã truy cập"),
+    "analysis.export": _l("Xuất số liệu, bảng, báo cáo"),
 }
 ACTION_FAMILIES = {
     "auth.": _l("Mọi thao tác đăng nhập"),
     "user.": _l("Mọi thay đổi tài khoản"),
     "questionnaire.": _l("Mọi thao tác với phiếu hỏi"),
+    "campaign.": _l("Mọi thao tác với đợt khảo sát"),
+    "codes.": _l("Mọi thao tác với mã truy cập"),
+    "analysis.": _l("Mọi lần xuất số liệu"),
 }
 
 

@@ -37,6 +37,8 @@ def load_signed_in_user() -> None:
     auth blueprint), and commit the activity time or the removal of an expired session before
     the view runs, so the view's own transaction never carries it."""
     g.staff_user = None
+    if request.endpoint == "static":  # files need no user: spare the database lookup
+        return
     token = session.get(SESSION_KEY)
     if not token:
         return
