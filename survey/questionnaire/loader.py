@@ -142,7 +142,18 @@ def _short_flow(dumper: _Dumper, data: dict[Any, Any]) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 
 
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _text(dumper: _Dumper, data: str) -> yaml.Node:
+    # YAML reads NEL and the Unicode line/paragraph separators as line breaks: a label holding
+    # one must be written double-quoted, where they are escaped (\N, \L, \P).
+    style = '"' if any(mark in data for mark in _LINE_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
 _Dumper.add_representer(dict, _short_flow)
+_Dumper.add_representer(str, _text)
 
 
 def dump_yaml(definition: dict[str, Any]) -> str:

@@ -24,7 +24,8 @@ from typing import Any
 from survey.questionnaire import expressions as ex
 from survey.questionnaire.errors import DefinitionError
 from survey.questionnaire.model import iter_pages, normalize
-from survey.questionnaire.xlsform_import import Importer, Sheet
+from survey.questionnaire.xlsform_import import Importer
+from survey.questionnaire.xlsform_sheets import Sheet
 from survey.questionnaire.xpath import ChoiceColumn, conjoin, to_xpath
 
 __all__ = ["ImportResult", "to_xlsx", "from_xlsx", "read_xlsform", "LANGUAGE_NAMES",
@@ -279,13 +280,23 @@ def to_xlsx(definition: dict[str, Any]) -> bytes:
     """The definition as an XLSForm workbook (``.xlsx`` bytes).
 
     Accepts a canonical or designer dict (it is normalised first); raises
-    :class:`DefinitionError` if it cannot be normalised or a grid row's XLSForm name would
-    collide with an item id.
+    :class:`DefinitionError` if it cannot be normalised, a grid row's XLSForm name would
+    collide with an item id, or a text holds a control character a spreadsheet cannot store.
     """
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     tables = _Exporter(normalize(definition)).run()
+    problems = [f"cannot export to XLSForm: {title} row {number}, column {header}: the text "
+                f"holds a control character (U+{ord(match.group()):04X}) that a spreadsheet "
+                "cannot store; remove it"
+                for title, rows in tables.items()
+                for number, row in enumerate(rows, start=1)
+                for header, value in zip(rows[0], row)
+                if isinstance(value, str) and (match := ILLEGAL_CHARACTERS_RE.search(value))]
+    if problems:
+        raise DefinitionError(problems)
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in tables.items():

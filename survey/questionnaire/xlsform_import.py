@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Callable
 
 from survey.questionnaire import expressions as ex
-from survey.questionnaire.model import LANGUAGE_RE
 from survey.questionnaire.validator import SLUG_RE, check
-from survey.questionnaire.xpath import XPathError, conjoin, conjuncts, fold, from_xpath
+from survey.questionnaire.xlsform_sheets import Columns, Row, Sheet, cell_text, language_of
+from survey.questionnaire.xpath import XPathError, conjoin, conjuncts, fold, from_xpath, limit_of
 
 __all__ = ["Sheet", "Importer"]
 
-LANGUAGE_BY_NAME = {"vietnamese": "vi", "tiếng việt": "vi", "tieng viet": "vi",
-                    "english": "en", "french": "fr", "français": "fr", "chinese": "zh",
-                    "khmer": "km", "lao": "lo", "thai": "th"}
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint",
                   "constraint_message", "choice_filter", "appearance", "parameters", "role",
                   "dimension", "top", "decimals", "randomize"}
@@ -43,68 +40,6 @@ CHOICE_TYPES = {"select_one": "single", "select_multiple": "multiple", "rank": "
 TRUE_WORDS = {"yes", "true", "true()", "1", "có"}
 FALSE_WORDS = {"", "no", "false", "false()", "0", "không"}
 DEFAULT_DECIMALS = 2
-
-
-@dataclass
-class Sheet:
-    name: str
-    rows: list[list[Any]]
-    truncated: bool = False
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _language(spec: str) -> str | None:
-    spec = spec.strip()
-    match = re.search(r"\(([^()]*)\)\s*$", spec)
-    if match:
-        code = match.group(1).strip().lower().split("-")[0]
-        return code if LANGUAGE_RE.match(code) else None
-    lowered = spec.lower()
-    if lowered in LANGUAGE_BY_NAME:
-        return LANGUAGE_BY_NAME[lowered]
-    return lowered if LANGUAGE_RE.match(lowered) else None
-
-
-@dataclass
-class _Columns:
-    """The header of a sheet: column index by (key, language or None)."""
-
-    sheet: str
-    index: dict[tuple[str, str | None], int] = field(default_factory=dict)
-    headers: dict[int, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Row:
-    sheet: str
-    number: int
-    values: list[Any]
-    columns: _Columns
-
-    def get(self, key: str, lang: str | None = None) -> str:
-        position = self.columns.index.get((key, lang))
-        if position is None or position >= len(self.values):
-            return ""
-        return _text(self.values[position])
-
-    def labels(self, key: str, default_language: str) -> dict[str, str]:
-        result = {}
-        for (name, lang), position in self.columns.index.items():
-            if name != key or position >= len(self.values):
-                continue
-            text = _text(self.values[position])
-            if text:
-                result[lang or default_language] = text
-        return result
 
 
 @dataclass
@@ -160,14 +95,14 @@ class Importer:
     # ------------------------------------------------------------------ headers
 
     def columns(self, sheet: Sheet, known: set[str],
-                report_unknown: bool = True) -> _Columns | None:
-        columns = _Columns(sheet.name)
+                report_unknown: bool = True) -> Columns | None:
+        columns = Columns(sheet.name)
         if not sheet.rows:
             self.error(sheet.name, None, None, "the sheet is empty")
             return None
         unknown_with_content: dict[str, int] = {}
         for position, raw in enumerate(sheet.rows[0]):
-            header = _text(raw)
+            header = cell_text(raw)
             if not header:
                 continue
             key, _, spec = header.partition("::")
@@ -177,7 +112,7 @@ class Importer:
                 if key not in LOCALISED:
                     unknown_with_content[header] = position
                     continue
-                lang = _language(spec)
+                lang = language_of(spec)
                 if lang is None:
                     self.error(sheet.name, 1, header, f"cannot tell the language of {header!r}; "
                                "write it as label::Vietnamese (vi)")
@@ -198,19 +133,19 @@ class Importer:
             if not report_unknown:
                 continue
             used = sum(1 for values in sheet.rows[1:]
-                       if position < len(values) and _text(values[position]))
+                       if position < len(values) and cell_text(values[position]))
             if used:
                 self.dropped.append(f"{sheet.name} column {header!r} is not supported; "
                                     f"ignored ({used} row{'s' if used > 1 else ''})")
         return columns
 
-    def rows(self, sheet: Sheet, columns: _Columns) -> list[_Row]:
+    def rows(self, sheet: Sheet, columns: Columns) -> list[Row]:
         if sheet.truncated:
             self.error(sheet.name, self.max_rows + 1, None,
                        f"the sheet has more than {self.max_rows} rows")
-        return [_Row(sheet.name, number, values, columns)
+        return [Row(sheet.name, number, values, columns)
                 for number, values in enumerate(sheet.rows[1:self.max_rows], start=2)
-                if any(_text(v) for v in values)]
+                if any(cell_text(v) for v in values)]
 
     # ------------------------------------------------------------------ settings
 
@@ -225,11 +160,11 @@ class Importer:
                                            "allow_choice_duplicates"})
             if columns is not None:
                 data = sheet.rows[1] if len(sheet.rows) > 1 else []
-                row = _Row("settings", 2, data, columns)
+                row = Row("settings", 2, data, columns)
         if row is not None:
             spec = row.get("default_language")
             if spec:
-                lang = _language(spec)
+                lang = language_of(spec)
                 if lang is None:
                     self.error("settings", 2, "default_language",
                                f"cannot tell the language of {spec!r}")
@@ -262,10 +197,11 @@ class Importer:
                 else:
                     self.error("settings", 2, "estimated_minutes",
                                f"{minutes!r} is not a whole number of minutes")
-        if row is not None:
-            for key in ("id", "title", "introduction", "anonymity", "thank_you",
-                        "estimated_minutes"):
-                self.locations[(key,)] = "settings row 2"
+        for key, column in (("id", "form_id"), ("title", "form_title"),
+                            ("introduction", "introduction"), ("anonymity", "anonymity"),
+                            ("thank_you", "thank_you"),
+                            ("estimated_minutes", "estimated_minutes")):
+            self.locations[(key,)] = f"settings row 2, column {column}"
         return result
 
     # ------------------------------------------------------------------ choices
@@ -280,7 +216,7 @@ class Importer:
         extra = [(key, pos) for (key, lang), pos in columns.index.items()
                  if lang is None and key not in LOCALISED]
         for position, header in enumerate(sheet.rows[0]):
-            header = _text(header)
+            header = cell_text(header)
             key = header.lower()
             if header and "::" not in header and (key, None) not in columns.index:
                 extra.append((header, position))  # custom filter columns (choice_filter)
@@ -300,7 +236,7 @@ class Importer:
             for flag in ("missing", "other", "exclusive"):
                 if self.flag(row, flag):
                     option[flag] = True
-            values = {key: (_text(row.values[pos]) if pos < len(row.values) else "")
+            values = {key: (cell_text(row.values[pos]) if pos < len(row.values) else "")
                       for key, pos in extra}
             values["name"] = name
             self.lists.setdefault(list_name, []).append((row.number, option, values))
@@ -327,7 +263,7 @@ class Importer:
         self.notes.append(f"choices list {list_name!r}: choice names are not numbers, so the "
                           f"options were numbered in order ({shown}{more})")
 
-    def flag(self, row: _Row, column: str) -> bool:
+    def flag(self, row: Row, column: str) -> bool:
         value = row.get(column).lower()
         if value in TRUE_WORDS:
             return True
@@ -337,7 +273,7 @@ class Importer:
 
     # ------------------------------------------------------------------ survey
 
-    def parameters(self, row: _Row) -> dict[str, str]:
+    def parameters(self, row: Row) -> dict[str, str]:
         result = {}
         for part in re.split(r"[\s;,]+", row.get("parameters")):
             if not part:
@@ -364,7 +300,7 @@ class Importer:
         self.pages.append(page)
         return page
 
-    def add_item(self, page: dict[str, Any], item: dict[str, Any], row: _Row,
+    def add_item(self, page: dict[str, Any], item: dict[str, Any], row: Row,
                  stack: list[_Frame]) -> None:
         path = ("pages", self.pages.index(page), "items", len(page["items"]))
         self.locations[path] = f"survey row {row.number}"
@@ -374,7 +310,7 @@ class Importer:
         page["items"].append(item)
         self.item_rows.append((item, row.number, {"path": path}))
 
-    def common(self, item: dict[str, Any], row: _Row) -> None:
+    def common(self, item: dict[str, Any], row: Row) -> None:
         label = row.labels("label", self.default_language)
         if label:
             item["label"] = label
@@ -409,7 +345,7 @@ class Importer:
         stack: list[_Frame] = []
         auto_page: dict[str, Any] | None = None
 
-        def current_page(row: _Row) -> dict[str, Any]:
+        def current_page(row: Row) -> dict[str, Any]:
             nonlocal auto_page
             for frame in stack:
                 if frame.kind == "page" and frame.item is not None:
@@ -462,8 +398,8 @@ class Importer:
                 self.error("survey", frame.row, "type",
                            f"group {frame.name!r} is never closed with end group")
 
-    def begin_group(self, row: _Row, stack: list[_Frame],
-                    current_page: Callable[[_Row], dict[str, Any]]) -> None:
+    def begin_group(self, row: Row, stack: list[_Frame],
+                    current_page: Callable[[Row], dict[str, Any]]) -> None:
         name = row.get("name")
         appearance = row.get("appearance").lower()
         relevant = row.get("relevant")
@@ -494,7 +430,7 @@ class Importer:
         stack.append(_Frame("group", name, row.number,
                             relevant=(relevant, row.number) if relevant else None))
 
-    def grid_row(self, row: _Row, words: list[str], frame: _Frame) -> None:
+    def grid_row(self, row: Row, words: list[str], frame: _Frame) -> None:
         grid = frame.item
         assert grid is not None
         if row.get("appearance").lower() == "label":
@@ -524,8 +460,8 @@ class Importer:
                 self.drop("survey", row.number, f"{key} on grid row {name!r} is not supported "
                                                 "(a grid row has no condition of its own)")
 
-    def question(self, row: _Row, words: list[str], head: str, name: str, stack: list[_Frame],
-                 current_page: Callable[[_Row], dict[str, Any]]) -> None:
+    def question(self, row: Row, words: list[str], head: str, name: str, stack: list[_Frame],
+                 current_page: Callable[[Row], dict[str, Any]]) -> None:
         if head in METADATA:
             self.dropped.append(f"survey row {row.number}: metadata {head!r} is never "
                                 "collected (respondents stay anonymous)")
@@ -692,7 +628,7 @@ class Importer:
         found: dict[str, Any] = {}
         rest: list[ex.Node] = []
         for node in conjuncts(tree):
-            key = _limit(kind, node)
+            key = limit_of(kind, node)
             if key is not None and key[0] not in found:
                 found[key[0]] = key[1]
             else:
@@ -776,22 +712,3 @@ class Importer:
             self.errors.extend(messages)
             return None
         return definition
-
-
-def _limit(kind: str, node: ex.Node) -> tuple[str, Any] | None:
-    """``(key, value)`` when a conjunct is a bound we store as a property of the item."""
-    if not isinstance(node, ex.Compare) or node.op not in ("<=", ">=") or \
-            not isinstance(node.right, ex.Literal) or isinstance(node.right.value, str):
-        return None
-    value, low = node.right.value, node.op == ">="
-    left = node.left
-    if kind == "numeric" and isinstance(left, ex.Current):
-        return ("min" if low else "max", value)
-    if not isinstance(left, ex.Call) or not isinstance(left.args[0], ex.Current) or \
-            not isinstance(value, int):
-        return None
-    if kind == "multiple" and left.function == "count-selected":
-        return ("min_select" if low else "max_select", value)
-    if kind == "text" and left.function == "string-length" and not low:
-        return ("max_length", value)
-    return None

@@ -10,12 +10,12 @@ evaluated by ``eval`` or pattern-matched with regular expressions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from survey.questionnaire import expressions as ex
 
 __all__ = ["XPathError", "ChoiceColumn", "to_xpath", "from_xpath", "fold", "conjuncts",
-           "conjoin", "PLACEHOLDER"]
+           "conjoin", "limit_of", "PLACEHOLDER"]
 
 PLACEHOLDER = "_xls_ref_"
 
@@ -268,3 +268,24 @@ def conjoin(nodes: list[ex.Node]) -> ex.Node | None:
     if not flat:
         return None
     return flat[0] if len(flat) == 1 else ex.BoolOp("and", tuple(flat))
+
+
+def limit_of(kind: str, node: ex.Node) -> tuple[str, Any] | None:
+    """``(key, value)`` when a constraint conjunct is a bound our format stores as a property
+    of the item (``. >= 0`` → ``min``, ``count-selected(.) <= 3`` → ``max_select``,
+    ``string-length(.) <= 100`` → ``max_length``), else ``None``."""
+    if not isinstance(node, ex.Compare) or node.op not in ("<=", ">=") or \
+            not isinstance(node.right, ex.Literal) or isinstance(node.right.value, str):
+        return None
+    value, low = node.right.value, node.op == ">="
+    left = node.left
+    if kind == "numeric" and isinstance(left, ex.Current):
+        return ("min" if low else "max", value)
+    if not isinstance(left, ex.Call) or not isinstance(left.args[0], ex.Current) or \
+            not isinstance(value, int):
+        return None
+    if kind == "multiple" and left.function == "count-selected":
+        return ("min_select" if low else "max_select", value)
+    if kind == "text" and left.function == "string-length" and not low:
+        return ("max_length", value)
+    return None
