@@ -123,3 +123,7 @@ def book_command(campaign: str, banners: tuple[str, ...], output: str,
                f"({book.seconds:.1f} s; disclosure threshold k = {found.disclosure_threshold})")
     for item, banner, message in book.errors:
         click.echo(f"  refused {item} × {banner or '—'}: {message.text(lang)}", err=True)
+
+
+# The export command (issue 8) lives in its own module and registers itself on this group.
+from survey.cli import analysis_export  # noqa: E402,F401
