@@ -34,18 +34,37 @@ ROW_FORMATS = ("csv", "sav", "dta")
 CODEBOOK_FORMATS = ("codebook", "codebook-html")
 
 
+def cell_weight_lookup(layout: Layout, weights: Any) -> Callable[[pd.DataFrame], Any]:
+    """A per-chunk weight function from cell weights (``variables`` + ``factors``)."""
+    columns = {v.source: v.name for v in layout if v.kind == "code" and v.source}
+    names = [columns[variable] for variable in weights.variables]
+    factors = weights.factors.rename(columns=dict(zip(weights.variables, names)))
+    factors = factors[[*names, "weight"]].astype(float)
+
+    def lookup(frame: pd.DataFrame):
+        keys = frame[names].astype(float)
+        merged = keys.merge(factors, how="left", on=names)
+        return merged["weight"].fillna(0.0).to_numpy()
+
+    return lookup
+
+
 def export_rows(connectable: Engine | Connection, definition: Mapping[str, Any],
                 selection: Selection, fmt: str, path: str | os.PathLike[str], *,
-                include_text: bool = False, weights: pd.Series | None = None,
+                include_text: bool = False, weights: Any = None,
                 threshold: int = 5, chunk_size: int = DEFAULT_CHUNK,
                 progress: Callable[[int], None] | None = None) -> int:
     """Write the responses in ``selection`` as ``fmt`` (csv, sav, dta, codebook,
     codebook-html) to ``path``; returns the number of responses.
 
-    ``progress`` receives the number of responses of each chunk written (a progress bar's
+    ``weights``: a Series indexed by response id, a function of each chunk, or a
+    :class:`analysis.tables.Weights` of cell weights (looked up by the banner codes of each
+    row; a respondent whose cell has no weight gets 0). ``progress`` receives the number of responses of each chunk written (a progress bar's
     ``update``). Raises ``ValueError`` for an unknown format.
     """
     layout = build_layout(definition, include_text=include_text, weight=weights is not None)
+    if weights is not None and getattr(weights, "factors", None) is not None:
+        weights = cell_weight_lookup(layout, weights)
     if fmt in CODEBOOK_FORMATS:
         book = codebook_for(connectable, layout, selection, threshold)
         if fmt == "codebook":

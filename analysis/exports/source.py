@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -155,7 +155,7 @@ class _Pivot:
 
 
 def _frame(layout: Layout, pivot: _Pivot, start: int, rows: np.ndarray, matrix: np.ndarray,
-           texts: list[np.ndarray], weights: pd.Series | None) -> pd.DataFrame:
+           texts: list[np.ndarray], weights: Any) -> pd.DataFrame:
     data: dict[str, object] = {}
     numeric_at = {v.name: i for i, v in enumerate(pivot.numeric)}
     text_at = {v.name: j for j, v in enumerate(pivot.text)}
@@ -163,22 +163,28 @@ def _frame(layout: Layout, pivot: _Pivot, start: int, rows: np.ndarray, matrix: 
         if v.name == CASE_ID:
             data[v.name] = np.arange(start + 1, start + 1 + len(rows), dtype=float)
         elif v.name == WEIGHT:
-            data[v.name] = (weights.reindex(rows).to_numpy(dtype=float) if weights is not None
-                            else np.full(len(rows), np.nan))
+            data[v.name] = np.full(len(rows), np.nan)
         elif v.is_text:
             data[v.name] = texts[text_at[v.name]]
         else:
             data[v.name] = matrix[:, numeric_at[v.name]]
-    return pd.DataFrame(data, columns=layout.names)
+    frame = pd.DataFrame(data, columns=layout.names)
+    if weights is not None and WEIGHT in frame:
+        if isinstance(weights, pd.Series):
+            frame[WEIGHT] = weights.reindex(rows).to_numpy(dtype=float)
+        else:  # a function of the chunk (e.g. cell weights looked up by banner codes)
+            frame[WEIGHT] = np.asarray(weights(frame), dtype=float)
+    return frame
 
 
 def iter_frames(connectable: Engine | Connection, layout: Layout, selection: Selection,
-                chunk_size: int = DEFAULT_CHUNK, weights: pd.Series | None = None,
+                chunk_size: int = DEFAULT_CHUNK, weights: Any = None,
                 fetch_rows: int = FETCH_ROWS) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of at most about ``chunk_size`` responses, columns ``layout.names``.
 
     Numeric columns are float64 (NaN = no answer: skipped, not shown or left blank); text columns
-    hold ``str`` or ``None``. ``weights`` is a Series indexed by response id.
+    hold ``str`` or ``None``. ``weights`` is a Series indexed by response id, or a function
+    of the chunk's DataFrame returning one weight per row.
     """
     if isinstance(connectable, Engine):
         with connectable.connect() as conn:

@@ -44,9 +44,14 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
     if fmt in ("csv", "sav", "dta", "codebook", "codebook-html"):
         selection = (request.selection(campaign) if request is not None else
                      service.TableRequest(item="").selection(campaign))
+        weights = None
+        if request is not None and request.weighted and fmt in ("csv", "sav", "dta"):
+            source = service.source_for(engine, campaign)
+            weights = service.weights_for(db.session, campaign, source,
+                                          request.analysis_filter(campaign))
         progress.set_total(count_responses(engine, selection))
         export_rows(engine, definition, selection, fmt, out, include_text=include_text,
-                    threshold=k, progress=progress.advance)
+                    weights=weights, threshold=k, progress=progress.advance)
         return
     source = service.source_for(engine, campaign)
     if fmt in TABLE_FORMATS:
@@ -73,12 +78,15 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
         return
     flt = (request.analysis_filter(campaign) if request is not None else
            service.TableRequest(item="").analysis_filter(campaign))
+    weights = service.weights_for(db.session, campaign, source, flt) \
+        if request is not None and request.weighted else None
     if fmt == "book-xlsx":
         banner_ids = [b["id"] for b in banners(definition)
                       if b.get("dimension") in ("level", "field", "rank", "category")] or \
             [b["id"] for b in banners(definition)][:3]
         progress.set_total(2)
-        book = banner_book(source, banner_ids, flt=flt, k=k, language=language)
+        book = banner_book(source, banner_ids, flt=flt, weights=weights, k=k,
+                           language=language)
         progress.advance()
         write_book_xlsx(list(book.tables), out,
                         title=label_text(definition.get("title"), language),
@@ -88,7 +96,8 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
         return
     if fmt == "report-docx":
         progress.set_total(3)
-        plan = plan_report(source, definition, flt=flt, k=k, language=language)
+        plan = plan_report(source, definition, flt=flt, weights=weights, k=k,
+                           language=language)
         progress.advance()
         figures = report_figures(plan)
         images = render_images(figures, "png") if figures else []

@@ -190,3 +190,22 @@ def test_staff_pages_in_english(analyst, analyst_app):
     page = analyst.get(_table_url(analyst_app, item="q1", banner="level", lang="en")) \
         .get_data(as_text=True)
     assert "Build table" in page and "Banner book (XLSX)" in page and "SPSS data (.sav)" in page
+
+
+def test_weighted_row_export_carries_cell_weights(analyst, analyst_app):
+    """With campaign targets, a weighted export adds ``quyen_so``: every respondent of a level
+    gets that level's raked weight, so weighted level shares equal the targets."""
+    with analyst_app.app_context():
+        for code, target in ((1, 500), (2, 300), (3, 200)):
+            db.session.add(CampaignTarget(campaign_id=analyst_app.campaign_id,
+                                          dimension="level", code=code, target=target))
+        db.session.commit()
+    file = _download(analyst, _export(analyst, analyst_app, "sav", query="item=q1&weighted=1"))
+    path = analyst_app.instance_path + "/weighted.sav"
+    with open(path, "wb") as out:
+        out.write(file.data)
+    frame, meta = pyreadstat.read_sav(path)
+    assert meta.column_names_to_labels["quyen_so"] == "Quyền số"
+    shares = frame.groupby("level")["quyen_so"].sum() / frame["quyen_so"].sum()
+    assert shares.to_dict() == pytest.approx({1.0: 0.5, 2.0: 0.3, 3.0: 0.2}, abs=1e-6)
+    assert frame.groupby("level")["quyen_so"].nunique().max() == 1
