@@ -202,7 +202,8 @@ class DatabaseSource(_Base):
         if keys:
             query = query.group_by(*keys)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            # the driver's own rows: no per-row processing, these are plain numbers
+            rows = conn.execute(query).cursor.fetchall()
         columns = [*group, "n", *(a.name for a in aggs)]
         if weight is not None:
             columns += ["w_n", *("w_" + a.name for a in aggs)]

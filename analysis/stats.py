@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from analysis.results import TestResult
 
@@ -146,22 +146,22 @@ def column_proportion_letters(counts: np.ndarray, bases: np.ndarray | None = Non
     result = [["" for _ in range(c)] for _ in range(r)]
     for i in range(r):
         with np.errstate(divide="ignore", invalid="ignore"):
-            props = np.where(bases > 0, counts[i] / bases, np.nan)
-        testable = [j for j in range(c) if bases[j] > 0 and 0 < props[j] < 1]
-        pairs = [(a, b) for ai, a in enumerate(testable) for b in testable[ai + 1:]]
-        if not pairs:
+            props = np.where(bases > 0, counts[i] / np.where(bases > 0, bases, 1), np.nan)
+        testable = np.flatnonzero((bases > 0) & (props > 0) & (props < 1))
+        if len(testable) < 2:
             continue
-        factor = len(pairs) if bonferroni else 1
+        first, second = np.triu_indices(len(testable), k=1)
+        a, b = testable[first], testable[second]
+        pooled = (counts[i, a] + counts[i, b]) / (bases[a] + bases[b])
+        se = np.sqrt(pooled * (1 - pooled) * (1 / bases[a] + 1 / bases[b]))
+        factor = len(a) if bonferroni else 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, (props[a] - props[b]) / np.where(se > 0, se, 1), 0.0)
+        p = np.minimum(1.0, special.erfc(np.abs(z) / math.sqrt(2)) * factor)  # two-sided
         found: list[list[str]] = [[] for _ in range(c)]
-        for a, b in pairs:
-            pooled = (counts[i, a] + counts[i, b]) / (bases[a] + bases[b])
-            se = math.sqrt(pooled * (1 - pooled) * (1 / bases[a] + 1 / bases[b]))
-            if se == 0:
-                continue
-            z = (props[a] - props[b]) / se
-            p = min(1.0, math.erfc(abs(z) / math.sqrt(2)) * factor)  # two-sided normal p
-            if p < alpha:
-                big, small = (a, b) if props[a] > props[b] else (b, a)
+        for x, y, pv, zv in zip(a, b, p, z):
+            if pv < alpha and zv != 0:
+                big, small = (x, y) if zv > 0 else (y, x)
                 found[big].append(letters[small])
         for j in range(c):
             result[i][j] = "".join(sorted(found[j], key=lambda s: (len(s), s)))

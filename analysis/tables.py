@@ -102,8 +102,7 @@ def _codes(layout, variable: str, include_missing: bool) -> tuple[list[int], dic
 
 def _positions(values: np.ndarray, codes: Sequence[int]) -> np.ndarray:
     """Index of each value in ``codes``, -1 where absent."""
-    lookup = {code: i for i, code in enumerate(codes)}
-    return np.array([lookup.get(int(v), -1) for v in values], dtype=np.int64)
+    return pd.Index(list(codes), dtype="int64").get_indexer(np.asarray(values, dtype=np.int64))
 
 
 def _percent(num: np.ndarray, den: np.ndarray) -> np.ndarray:
