@@ -40,10 +40,19 @@ Weighting (:mod:`analysis.weighting`)
     respondents by pushing the raking cells down and returns :class:`Weights` for any table.
 
 Design-based inference (:mod:`analysis.design`)
-    ``svy_crosstab(frame, row, column, weight, strata=None, psu=None, fpc=None)`` →
-    :class:`DesignTable`: Taylor-linearised SEs of cell proportions, Rao-Scott corrected
-    Pearson and likelihood-ratio tests (second-order F with Satterthwaite df — R ``svychisq``'s
-    default — and the first-order adjusted chi-square p).
+    ``svy_crosstab(frame, row, column, weight, strata=None, psu=None, fpc=None,
+    frequency=None)`` → :class:`DesignTable`: Taylor-linearised SEs of cell proportions (and
+    95% CIs), Rao-Scott corrected Pearson and likelihood-ratio tests (second-order F with
+    Satterthwaite df — R ``svychisq``'s default, shown as ``shown_test`` — and the first-order
+    chi-square p); every :class:`TestResult` names its statistic and p.
+    ``design_crosstab(source, item, by, strata=banner, population={code: N}, weights=…)``
+    does the same on a source, counting in the database (respondents are the PSUs).
+
+Other
+    ``analysis.text.render(result, language)``: plain-text table (CLI).
+    ``analysis.synthetic``: synthetic responses for any questionnaire (bench, demos, tests).
+    ``analysis.wide``: the materialised wide table (``ensure``, ``drop``); a cache, rebuilt
+    from ``response``/``answer`` whenever needed.
 
 Disclosure control (:mod:`analysis.disclosure`)
     ``DisclosureRefused`` (a ``ValueError``; ``.message`` has ``vi``/``en``) is raised when a
@@ -59,11 +68,15 @@ from analysis.results import (SUPPRESSED_MARK, Book, CrossTab, Frequency, Likert
 from analysis.source import Agg, DatabaseSource, FrameSource, Filter
 from analysis.tables import (Weights, banner_book, crosstab, frequencies, likert, multiple,
                              numeric, ranking)
+from analysis.design import DesignTable, design_crosstab, svy_crosstab  # noqa: E402
+from analysis.weighting import (RakingResult, cell_weights, diagnostics, rake,  # noqa: E402
+                                read_margins)
 
 __all__ = [
     "DEFAULT_K", "DisclosureRefused", "Layout", "layout_for", "wide_frame", "SUPPRESSED_MARK",
     "Book", "CrossTab", "Frequency", "LikertTable", "Message", "MultipleTable", "NumericSummary",
     "RankingTable", "Suppression", "TestResult", "Agg", "DatabaseSource", "FrameSource", "Filter",
     "Weights", "banner_book", "crosstab", "frequencies", "likert", "multiple", "numeric",
-    "ranking",
+    "ranking", "DesignTable", "design_crosstab", "svy_crosstab", "RakingResult", "cell_weights",
+    "diagnostics", "rake", "read_margins",
 ]

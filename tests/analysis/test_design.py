@@ -64,3 +64,27 @@ def test_frequency_rows_equal_unit_rows():
     # the finite population correction shrinks the standard errors
     no_fpc = svy_crosstab(units, "a", "b", weight="w", strata="s")
     assert (plain.table["se"] < no_fpc.table["se"]).all()
+
+
+def test_design_crosstab_pushed_down_equals_unit_records():
+    """Stratified by a banner with a finite population correction, counted by the source
+    (frequency rows), equals the unit-record computation."""
+    from analysis import FrameSource
+    from analysis.design import design_crosstab
+    from analysis.weighting import cell_weights
+    from tests.analysis.helpers import frame_from_counts, two_way_definition
+
+    definition = two_way_definition(["có", "không", "không rõ"], ["tỉnh", "xã"])
+    frame = frame_from_counts(definition, [[40, 25], [30, 45], [10, 20]])
+    source = FrameSource(definition, frame)
+    margins = {"b": pd.Series({1: 3000.0, 2: 7000.0})}
+    weights = cell_weights(source, margins)
+    table = design_crosstab(source, "q", "b", strata="b", population={1: 3000, 2: 7000},
+                            weights=weights)
+    units = frame.assign(w=np.where(frame["v_b"] == 1, 3000 / 80, 7000 / 90),
+                         N=np.where(frame["v_b"] == 1, 3000.0, 7000.0))
+    reference = svy_crosstab(units, "v_q", "v_b", weight="w", strata="v_b", fpc="N")
+    assert np.allclose(table.table["proportion"], reference.table["proportion"])
+    assert np.allclose(table.table["se"], reference.table["se"])
+    assert table.shown_test.statistic == pytest.approx(reference.shown_test.statistic)
+    assert table.table["count"].sum() == pytest.approx(10000)
