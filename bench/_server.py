@@ -67,9 +67,27 @@ def database(kind: str) -> Iterator[str]:
     server.start()
     try:
         with server.fresh_database() as url:
+            _POSTGRES[url] = server
             yield url
     finally:
         server.stop()
+
+
+_POSTGRES: dict[str, DurablePostgres] = {}
+
+
+def database_pids(url: str) -> list[int]:
+    """The PostgreSQL server's processes (postmaster and backends) behind ``url``, so that the
+    CPU the database spends is counted with the server's; [] for SQLite (it runs in-process)."""
+    server = _POSTGRES.get(url)
+    if server is None:
+        return []
+    try:
+        master = int((server.data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    return [master] + [int(p) for p in out.stdout.split()]
 
 
 def bench_config(url: str) -> dict:

@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._server import FLAGSHIP, Gunicorn, cpu_seconds, database, prepare  # noqa: E402
+from bench._server import FLAGSHIP, Gunicorn, cpu_seconds, database, database_pids, prepare  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
 from survey.respond import logic  # noqa: E402
 
@@ -287,9 +287,13 @@ def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: floa
     print(f"\n== {db}, {clients} concurrent clients: {stats.completes} completes in {elapsed:.1f} s "
           f"= {rate:.1f} completes/s; {stats.requests} requests ({stats.requests / elapsed:.0f}/s), "
           f"{per:.1f} requests per complete; errors {len(stats.errors)}")
-    print(f"   CPU used: server {server_cpu:.1f} s, load generator {client_cpu:.1f} s "
-          f"(same 2-core machine: {100 * client_cpu / max(server_cpu + client_cpu, 1e-9):.0f}% "
-          f"of the CPU consumed went to the load generator)")
+    per_complete = server_cpu / stats.completes if stats.completes else float("nan")
+    cores = os.cpu_count() or 1
+    print(f"   CPU used: server (gunicorn + database) {server_cpu:.1f} s = "
+          f"{1000 * per_complete:.0f} ms per complete, {1000 * server_cpu / max(stats.requests, 1):.1f} ms "
+          f"per request -> at most {cores / per_complete:.1f} completes/s with all {cores} cores; "
+          f"load generator {client_cpu:.1f} s ({100 * client_cpu / max(server_cpu + client_cpu, 1e-9):.0f}% "
+          f"of the CPU this run consumed). Machine load average now: {os.getloadavg()[0]:.1f}")
     print(f"   {'request':<12} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind in ORDER + ["all"]:
         values = everything if kind == "all" else stats.latencies.get(kind, [])
@@ -300,6 +304,7 @@ def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: floa
         print(f"   error: {error} (x{stats.errors.count(error)})")
     return {"db": db, "clients": clients, "completes": stats.completes, "seconds": elapsed,
             "rate": rate, "per_complete": per, "errors": len(stats.errors),
+            "cpu_ms": 1000 * per_complete, "capacity": cores / per_complete,
             "p50": percentile(everything, 50), "p95": percentile(everything, 95),
             "p99": percentile(everything, 99)}
 
@@ -325,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                 slug = prepare(url)
                 with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
                     run_load(server.base, slug, definition, min(clients, 10), args.warmup, 60, seed=99)
-                    pids = server.pids()
+                    pids = server.pids() + database_pids(url)
                     server_before, client_before = cpu_seconds(pids), sum(os.times()[:2])
                     stats, elapsed = run_load(server.base, slug, definition, clients,
                                               args.completes, args.duration)
@@ -334,11 +339,12 @@ def main(argv: list[str] | None = None) -> int:
                     summary.append(report(kind, clients, stats, elapsed, server_cpu, client_cpu))
     print("\nSummary (request latencies over all request types)")
     print(f"{'database':<11} {'clients':>7} {'completes/s':>12} {'req/complete':>13} "
-          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'CPU ms/complete':>16} "
+          f"{'max/s on idle box':>18}")
     for row in summary:
         print(f"{row['db']:<11} {row['clients']:>7} {row['rate']:>12.1f} {row['per_complete']:>13.1f} "
               f"{1000 * row['p50']:>7.1f} {1000 * row['p95']:>7.1f} {1000 * row['p99']:>7.1f} "
-              f"{row['errors']:>7}")
+              f"{row['errors']:>7} {row['cpu_ms']:>16.0f} {row['capacity']:>18.1f}")
     print("Targets: >= 50 completes/s at 50 clients, request p95 <= 150 ms (load generator on the "
           "same 2 cores).")
     return 0 if all(row["errors"] == 0 for row in summary) else 1
