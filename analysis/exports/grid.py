@@ -7,7 +7,7 @@ be forgotten in another. Nothing is recomputed: values come from the result's ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -117,9 +117,12 @@ def _base_row(bases: pd.DataFrame, columns, count_column: str, language: str):
     return (_t("Cơ sở (số người trả lời)", "Base (respondents)", language), tuple(cells))
 
 
-def grid_for(result: Any, mode: str = "percent", language: str = "vi") -> Grid:
+def grid_for(result: Any, mode: str = "percent", language: str = "vi",
+             labels: Mapping[str, str] | None = None) -> Grid:
     """The printed layout of ``result`` in ``mode`` ``percent`` (column %, % of cases, % ranked
-    first, top-2 box) or ``count`` (weighted counts, or means for rating scales)."""
+    first, top-2 box) or ``count`` (weighted counts, or means for rating scales). ``labels``
+    names banner variables (results other than cross-tabs carry only their ids)."""
+    labels = labels or {}
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     percent = mode == "percent"
@@ -146,7 +149,7 @@ def grid_for(result: Any, mode: str = "percent", language: str = "vi") -> Grid:
                               1 if percent else 0)
         return Grid(
             key=f"{result.item}×{'×'.join(result.by) or 'total'}", title=result.item_label,
-            banner=" × ".join(result.by),
+            banner=" × ".join(labels.get(b, b) for b in result.by),
             statistic=_t("% số người trả lời (nhiều lựa chọn)", "% of cases (multiple choice)",
                          language) if percent else _t("Số lượt chọn", "Selections", language),
             columns=tuple(str(c) for _, c in columns), letters=tuple("" for _ in columns),
@@ -166,7 +169,7 @@ def grid_for(result: Any, mode: str = "percent", language: str = "vi") -> Grid:
             base = _base_row(result.bases, columns, "cases", language)
         return Grid(
             key=f"{result.item}×{'×'.join(result.by) or 'total'}", title=result.item_label,
-            banner=" × ".join(result.by),
+            banner=" × ".join(labels.get(b, b) for b in result.by),
             statistic=_t(f"% xếp thứ nhất; điểm (tối đa {result.top})",
                          f"% ranked first; score (max {result.top})", language) if percent
             else _t("Số người xếp thứ nhất", "Ranked first (count)", language),
@@ -186,7 +189,7 @@ def grid_for(result: Any, mode: str = "percent", language: str = "vi") -> Grid:
                                          for r in table.to_dict("records")))
                      for stat in names if stat in table)
         return Grid(key=f"{result.item}×{'×'.join(result.by) or 'total'}",
-                    title=result.item_label, banner=" × ".join(result.by),
+                    title=result.item_label, banner=" × ".join(labels.get(b, b) for b in result.by),
                     statistic=_t("Thống kê mô tả", "Summary statistics", language),
                     columns=tuple(str(c) for c in table[label]),
                     letters=tuple("" for _ in range(len(table))), rows=rows, base=None,
@@ -198,7 +201,7 @@ def grid_for(result: Any, mode: str = "percent", language: str = "vi") -> Grid:
         columns, rows = _wide(result.table, ["variable", "variable_label"], "column", label,
                               value, 1 if percent else 2)
         return Grid(key=f"{result.item}×{'×'.join(result.by) or 'total'}",
-                    title=result.item_label, banner=" × ".join(result.by),
+                    title=result.item_label, banner=" × ".join(labels.get(b, b) for b in result.by),
                     statistic=_t("% hai mức cao nhất", "Top-2 box %", language) if percent
                     else _t("Điểm trung bình", "Mean score", language),
                     columns=tuple(str(c) for _, c in columns),

@@ -61,6 +61,7 @@ class ReportPlan:
     sample: Section
     sections: list[Section]
     language: str = "vi"
+    labels: dict[str, str] = field(default_factory=dict)  # banner id → label
 
 
 def _result_for(source, item: Mapping[str, Any], banner: str | None, flt: Filter, weights,
@@ -153,8 +154,9 @@ def plan_report(source, definition: Mapping[str, Any], *, flt: Filter = Filter()
                         "Unweighted figures (every response counts the same).", language))
     if responses is None:
         responses = int(sample.results[0].n) if sample.results else 0
+    labels = {i["id"]: _label(i.get("label"), language) for i in profile}
     return ReportPlan(_label(definition.get("title"), language), responses, k, weighted, lines,
-                      sample, sections, language)
+                      sample, sections, language, labels)
 
 
 def _add_grid(document, grid: Grid, number: int, language: str) -> None:
@@ -240,14 +242,14 @@ def write_report(plan: ReportPlan, out: str | Path | BinaryIO, *,
     document.add_heading(_t("Cơ cấu mẫu", "Sample composition", language), 2)
     for result in plan.sample.results:
         number += 1
-        _add_grid(document, grid_for(result, "percent", language), number, language)
+        _add_grid(document, grid_for(result, "percent", language, plan.labels), number, language)
     _withheld(document, plan.sample.withheld, language)
     for part_number, part in enumerate(plan.sections, start=2):
         document.add_heading(f"{_t('Phần', 'Part', language)} {part_number}. "
                              f"{_strip_prefix(part.title)}", 1)
         for result, chart in zip(part.results, part.charts + [None] * len(part.results)):
             number += 1
-            _add_grid(document, grid_for(result, "percent", language), number, language)
+            _add_grid(document, grid_for(result, "percent", language, plan.labels), number, language)
             if chart is not None and image_at < len(images):
                 image = images[image_at]
                 image_at += 1

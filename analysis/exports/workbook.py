@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Sequence
+from typing import Any, BinaryIO, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -40,13 +40,14 @@ def _lang(vi: str, en: str, language: str) -> str:
 
 def write_book_xlsx(results: Sequence[Any], out: str | Path | BinaryIO, *, title: str,
                     mode: str = "percent", notes: Iterable[str] = (), language: str = "vi",
-                    refused: Iterable[tuple[str, str, str]] = ()) -> list[str]:
+                    refused: Iterable[tuple[str, str, str]] = (),
+                    labels: Mapping[str, str] | None = None) -> list[str]:
     """Write a contents sheet and one sheet per result; returns the sheet names (contents
     first). ``refused`` lists (item, banner, message) of tables disclosure control refused,
     shown on the contents sheet so their absence is explained."""
     import xlsxwriter
 
-    grids = [grid_for(r, mode, language) for r in results]
+    grids = [grid_for(r, mode, language, labels) for r in results]
     workbook = xlsxwriter.Workbook(out if not isinstance(out, Path) else str(out),
                                    {"in_memory": True})
     f = {

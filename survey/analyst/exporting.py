@@ -66,7 +66,8 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
         if fmt == "table-xlsx":
             write_book_xlsx([result], out, title=label_text(definition.get("title"), language),
                             mode=request.mode, language=language,
-                            notes=[_filter_note(campaign, request)])
+                            notes=[_filter_note(campaign, request)],
+                            labels=service.banner_labels(definition, language))
         elif fmt == "table-csv":
             out.write_bytes(tables_csv([result]))
         else:
@@ -91,7 +92,8 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
         write_book_xlsx(list(book.tables), out,
                         title=label_text(definition.get("title"), language),
                         notes=[_filter_note(campaign, request)], language=language,
-                        refused=[(i, b, m.text(language)) for i, b, m in book.errors])
+                        refused=[(i, b, m.text(language)) for i, b, m in book.errors],
+                        labels=service.banner_labels(definition, language))
         progress.advance()
         return
     if fmt == "report-docx":

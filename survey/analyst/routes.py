@@ -78,7 +78,8 @@ def table(campaign_id: int):
         except DisclosureRefused as refused:
             problem = refused.message.text(language)
         else:
-            grid = grid_for(result, wanted.mode, language)
+            grid = grid_for(result, wanted.mode, language,
+                            service.banner_labels(definition, language))
             figure = figure_for(result, wanted.mode, wanted.barmode, language)
             chart = _chart_json(figure) if figure is not None else None
     query = urlencode(wanted.query(), doseq=True) if wanted else ""

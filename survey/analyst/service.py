@@ -213,3 +213,8 @@ def sample_description(source, definition: Mapping[str, Any], flt: Filter, weigh
             continue
         out.append((item, plain, weighted))
     return out
+
+
+def banner_labels(definition: Mapping[str, Any], language: str = "vi") -> dict[str, str]:
+    """Banner id → its label, for tables that carry only ids."""
+    return {item["id"]: label_text(item.get("label"), language) for item in banners(definition)}
