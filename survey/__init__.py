@@ -6,13 +6,16 @@ No database writes, no migrations and no network calls happen at start-up.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported inside create_app so that `analysis` can use
+    from flask import Flask  # survey.models and survey.questionnaire without pulling Flask in.
 
 
 def create_app(config: Any = None) -> Flask:
     """Build the app. ``config`` is a config class/object or a mapping of overrides."""
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True)
 
     from survey.config import Config, ensure_secret_key, sqlite_default_uri
