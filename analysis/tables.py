@@ -543,14 +543,47 @@ def likert(source, item: str, by: str | None = None, flt: Filter = Filter(),
 
 # ------------------------------------------------------------------------------ banner book
 
+SCAN_BATCH = 250  # conditional sums per query in the "scan" strategy
+
+
+def _scan_counts(source, variables: Sequence[str], banner_cols: list[str], flt: Filter,
+                 weights: Weights | None) -> dict[str, pd.DataFrame]:
+    """Counts of every code of every single/grid variable per banner combination, from a few
+    wide scans (``SUM(CASE WHEN v = code …)`` grouped by the banners), returned per variable in
+    the long form :func:`build_crosstab` reads (variable column, banner columns, n, w_n)."""
+    layout = source.layout
+    aggs, meta = [], []
+    for variable in variables:
+        col = layout.column(variable)
+        for code in layout.option_labels(variable):
+            meta.append((variable, col, code, f"c{len(aggs)}"))
+            aggs.append(Agg(f"c{len(aggs)}", "eq", col, code))
+    merged: pd.DataFrame | None = None
+    for start in range(0, len(aggs), SCAN_BATCH):
+        part = _aggregate(source, banner_cols, aggs[start:start + SCAN_BATCH], flt, None, weights)
+        part = part.drop(columns=["n", "w_n"]) if merged is not None else part
+        merged = part if merged is None else merged.merge(part, on=banner_cols, how="outer")
+    result: dict[str, pd.DataFrame] = {}
+    if merged is None:
+        return result
+    for variable, col, code, name in meta:
+        piece = merged[banner_cols].copy()
+        piece.insert(0, col, float(code))
+        piece["n"], piece["w_n"] = merged[name].to_numpy(), merged["w_" + name].to_numpy()
+        result.setdefault(variable, []).append(piece)  # type: ignore[arg-type]
+    return {v: pd.concat(parts, ignore_index=True) for v, parts in result.items()}
+
+
 def banner_book(source, banners: Sequence[str], items: Iterable[str] | None = None,
                 flt: Filter = Filter(), weights: Weights | None = None,
                 k: int | None = DEFAULT_K, alpha: float = 0.05,
-                language: str = "vi") -> Book:
+                language: str = "vi", strategy: str = "group") -> Book:
     """Every analysable variable by every banner in ``banners``.
 
-    One GROUP BY per variable, over the variable and *all* banners at once; each banner's table
-    is then a margin of that small frame. Single choice and grid rows give :class:`CrossTab`,
+    ``strategy="group"``: one GROUP BY per variable, over the variable and *all* banners at
+    once; each banner's table is then a margin of that small frame. ``strategy="scan"``: the
+    single-choice and grid variables are counted together in a few wide scans grouped by the
+    banners (:func:`_scan_counts`). Single choice and grid rows give :class:`CrossTab`,
     multiple choice :class:`MultipleTable`, ranking :class:`RankingTable`, numeric
     :class:`NumericSummary`. Tables refused by disclosure control are listed in ``errors``."""
     started = time.perf_counter()
@@ -559,14 +592,19 @@ def banner_book(source, banners: Sequence[str], items: Iterable[str] | None = No
     variables = list(items) if items is not None else layout.analysable_variables()
     tables: list[Any] = []
     errors: list[tuple[str, str, Message]] = []
+    scanned: dict[str, pd.DataFrame] = {}
+    if strategy == "scan":
+        plain = [v for v in variables if layout.item(v)["type"] in ("single", "grid")
+                 and layout.column(v) not in banner_cols]
+        scanned = _scan_counts(source, plain, banner_cols, flt, weights)
     for variable in variables:
         item = layout.item(variable)
         kind = item["type"]
         try:
             if kind in ("single", "grid"):
                 col = layout.column(variable)
-                agg = _aggregate(source, list(dict.fromkeys([col, *banner_cols])), [], flt, None,
-                                 weights)
+                agg = scanned[variable] if variable in scanned else _aggregate(
+                    source, list(dict.fromkeys([col, *banner_cols])), [], flt, None, weights)
                 built = [(b, lambda b=b: build_crosstab(layout, agg, variable, (b,), weights, k,
                                                         alpha, False, language))
                          for b in banners if b != variable]

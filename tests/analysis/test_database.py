@@ -105,3 +105,12 @@ def test_wide_table_refreshes_incrementally(loaded):
         state = conn.execute(sa.select(STATE.c.responses)
                              .where(STATE.c.version_id == version_id)).scalar()
     assert state == len(wide) + 30 + 40
+
+
+def test_book_strategies_agree(loaded):
+    engine, version_id, definition, _, wide, _ = loaded
+    source = DatabaseSource(engine, version_id, definition)
+    items = ["A1", "B1", "B2.1", "B2.2", "C1.3", "B3"]
+    group = banner_book(source, ["A2", "A3"], items=items, k=5).to_frame()
+    scan = banner_book(source, ["A2", "A3"], items=items, k=5, strategy="scan").to_frame()
+    pd.testing.assert_frame_equal(group, scan, check_dtype=False)
