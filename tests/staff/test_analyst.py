@@ -209,3 +209,47 @@ def test_weighted_row_export_carries_cell_weights(analyst, analyst_app):
     shares = frame.groupby("level")["quyen_so"].sum() / frame["quyen_so"].sum()
     assert shares.to_dict() == pytest.approx({1.0: 0.5, 2.0: 0.3, 3.0: 0.2}, abs=1e-6)
     assert frame.groupby("level")["quyen_so"].nunique().max() == 1
+
+
+def test_a_long_export_runs_in_the_background(analyst, analyst_app, monkeypatch):
+    """The POST returns at once while the export is still running; the status reports progress
+    and other pages keep answering; the file appears when the work finishes."""
+    import threading
+    import time
+
+    from survey.analyst import routes
+
+    analyst_app.config["EXPORTS_SYNCHRONOUS"] = False
+    release = threading.Event()
+
+    def slow_export(fmt, campaign, out, progress, **kwargs):
+        progress.set_total(10)
+        time.sleep(0.6)  # progress writes are throttled to two a second
+        progress.advance(3)
+        assert release.wait(30)
+        out.write_bytes(b"xong")
+        progress.advance(7)
+
+    monkeypatch.setattr(routes, "run_export", slow_export)
+    response = _export(analyst, analyst_app, "table-csv")
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    for _ in range(50):
+        status = analyst.get(job_url + "/status").get_json()
+        if status["done"] == 3:
+            break
+        time.sleep(0.1)
+    assert status["status"] == "running" and status["total"] == 10 and status["done"] == 3
+    assert analyst.get("/staff/analyst/").status_code == 200  # not blocked
+    page = analyst.get(job_url).get_data(as_text=True)
+    assert '<progress id="job-progress" max="10" value="3">' in page
+    release.set()
+    for _ in range(100):
+        status = analyst.get(job_url + "/status").get_json()
+        if status["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert status["status"] == "done"
+    download = analyst.get(status["download"])
+    assert download.data == b"xong"
+    download.close()
