@@ -571,3 +571,18 @@ def test_an_edit_made_on_an_old_page_does_not_overwrite_newer_work(app, local_de
     assert _draft(app) == newer
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 0
+
+
+def test_add_an_item_right_after_another(app, local_designer):
+    qid = _create(local_designer)
+    _add(local_designer, qid, id="A1", type="text", label_vi="Một")
+    _add(local_designer, qid, id="A3", type="text", label_vi="Ba")
+    overview = local_designer.get(f"{BASE}/q/{qid}").get_data(as_text=True)
+    link = re.search(r'href="([^"]*items/new\?after=A1)"', overview).group(1)
+    form = local_designer.get(link)
+    assert form.status_code == 200
+    response = local_designer.post(link, data={
+        "csrf_token": csrf_from(form.get_data(as_text=True)), "id": "A2", "type": "text",
+        "label_vi": "Hai"})
+    assert response.status_code == 302
+    assert [i["id"] for i in _draft(app)["pages"][0]["items"]] == ["N1", "A1", "A2", "A3"]
