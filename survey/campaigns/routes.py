@@ -26,6 +26,7 @@ from survey.i18n import current_locale
 from survey.models import AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion
 from survey.questionnaire import banners, label_text
 from survey.services.access_codes import AccessCodeError, batch_usage, generate_batch
+from survey.services.audit import record
 from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
                                        campaign_link, campaign_state, close_campaign,
                                        create_campaign, current_targets, default_threshold,
@@ -304,10 +305,13 @@ def generate_codes(campaign_id: int):
         db.session.rollback()
         form.size.errors = list(form.size.errors) + [str(exc)]
         return render_detail(campaign, codes=form, status=400)
+    output = "csv" if request.form.get("output") == "csv" else "slips"
+    record(db.session, current_user(), "codes.export", f"campaign:{campaign.id}",
+           {"batch": batch.id, "format": output, "size": batch.size})
     db.session.commit()
     text = codes_csv(campaign, batch, plain)
     filename = f"ma-truy-cap-{campaign.slug}-lo-{batch.id}.csv"
-    if request.form.get("output") == "csv":
+    if output == "csv":
         response = Response(text.encode("utf-8"), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return _no_store(response)

@@ -264,6 +264,9 @@ def test_codes_csv_is_the_generation_response_and_only_hashes_are_kept(app, clie
         assert not any(code in dump or code.replace("-", "") in dump for code in codes)
     [entry] = _audit(app, "codes.generate")
     assert entry.details["size"] == 12
+    [export] = _audit(app, "codes.export")
+    assert export.details == {"batch": entry.details["batch"], "format": "csv", "size": 12}
+    assert not any(code in str(export.details) for code in codes)
     # The codes are gone from the server: no page shows them again.
     detail = client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
     assert not any(code in detail for code in codes)
