@@ -13,7 +13,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from survey.i18n import current_locale
-from survey.models import Questionnaire, QuestionnaireVersion
+from survey.models import Questionnaire
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import logic
 from survey.respond.render import render_page

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from survey.auth.access import current_user
 from survey.designer import bp, editing, files
+from survey.designer import preview as pv
 from survey.designer.messages import plain
 from survey.designer.forms import (ITEM_TYPE_LABELS, ActionForm, DiffForm, ItemForm, MetaForm,
                                    NewQuestionnaireForm, PageForm, UploadForm, item_form_data,
@@ -104,8 +105,6 @@ def _save(questionnaire: Questionnaire, definition: dict[str, Any]) -> None:
 
 
 def _label(value: Any) -> str:
-    from survey.i18n import current_locale
-
     return label_text(value, current_locale())
 
 
@@ -561,7 +560,5 @@ def download(qid: int, fmt: str):
 def preview(qid: int):
     """The respondent's page, rendered by the respondent's own code; answers typed here are
     evaluated for skip logic and validation, then forgotten (nothing is stored)."""
-    from survey.designer import preview as pv
-
     questionnaire = _questionnaire_or_404(qid)
     return pv.show(questionnaire)
