@@ -149,12 +149,20 @@ def _load_wide(engine, definition, size: int, version_id: int, campaign_id: int)
     return 0
 
 
-def _timed(function, repeat: int = 3) -> tuple[float, object]:
-    times, result = [], None
+CPU: dict[str, float] = {}  # process CPU seconds per phase: the machine is shared, wall time
+                            # includes waiting for a core (for PostgreSQL the server's CPU is
+                            # not in it)
+
+
+def _timed(function, repeat: int = 3, name: str = "") -> tuple[float, object]:
+    times, cpu, result = [], [], None
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = function()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+    if name:
+        CPU[name] = round(statistics.median(cpu), 3)
     return statistics.median(times), result
 
 
@@ -173,7 +181,7 @@ def measure(url: str, version_id: int) -> dict:
     source = DatabaseSource(engine, version_id, definition)
     check = time.perf_counter() - started
 
-    one, table = _timed(lambda: crosstab(source, ITEM, BANNER))
+    one, table = _timed(lambda: crosstab(source, ITEM, BANNER), name="crosstab_cpu_s")
     eav_sql = sa.text("SELECT i.code, b.code, count(*) FROM answer i JOIN answer b "
                       "ON b.response_id = i.response_id AND b.variable = :b "
                       "WHERE i.variable = :i GROUP BY i.code, b.code")
@@ -181,15 +189,15 @@ def measure(url: str, version_id: int) -> dict:
     def eav():
         with engine.connect() as conn:
             return conn.execute(eav_sql, {"i": ITEM, "b": BANNER}).all()
-    eav_s, eav_rows = _timed(eav, repeat=1)
+    eav_s, eav_rows = _timed(eav, repeat=1, name="eav_cpu_s")
     if not eav_rows:  # --mode wide: there are no answer rows to join
         eav_s = None
 
     books = {}
     for strategy in ("scan", "group"):
-        started = time.perf_counter()
-        book = banner_book(source, BOOK_BANNERS, strategy=strategy)
-        books[strategy] = time.perf_counter() - started
+        books[strategy], book = _timed(lambda: banner_book(source, BOOK_BANNERS,
+                                                           strategy=strategy),
+                                       repeat=1, name=f"book_{strategy}_cpu_s")
     book_s = min(books.values())
 
     layout = source.layout
@@ -199,7 +207,8 @@ def measure(url: str, version_id: int) -> dict:
         frame = pd.read_sql(sa.select(*(source.table.c[c] for c in columns))
                             .where(source.table.c.complete == 1), conn)
     load_s = time.perf_counter() - started
-    pandas_s, reference = _timed(lambda: pd.crosstab(frame[columns[0]], frame[columns[1]]))
+    pandas_s, reference = _timed(lambda: pd.crosstab(frame[columns[0]], frame[columns[1]]),
+                                 name="pandas_crosstab_cpu_s")
     kept = reference.loc[reference.index.isin(table.table["row"]),
                          reference.columns.isin(table.table["column"])]
     same = bool(kept.to_numpy().sum() == table.n)
@@ -213,6 +222,7 @@ def measure(url: str, version_id: int) -> dict:
         "ratio_db_to_pandas": round(one / pandas_s, 2) if pandas_s else None,
         "same_total_as_pandas": same,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **CPU, "load_average_1min": round(os.getloadavg()[0], 1),
     }
 
 
