@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import http.client
 import random
 import sys
 import threading
@@ -74,7 +75,7 @@ def respondent_loop(base: str, slug: str, definition: dict, up: threading.Event,
         except FlowError as exc:
             with tally.lock:
                 tally.unexpected.append(str(exc))
-        except OSError:  # connection refused/reset: the server was killed under us
+        except (OSError, http.client.HTTPException):  # refused, reset or cut short: killed under us
             with tally.lock:
                 if "submit" in state:
                     tally.in_flight.append(state)
@@ -93,7 +94,7 @@ def retry_submissions(tally: Tally, slug: str) -> tuple[int, list[str]]:
                 status, location, _ = browser.request("retry", "POST", f"/s/{slug}/submit",
                                                       state["submit"])
                 break
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.2)
         else:
             problems.append("retry never reached the server")
