@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:03:34.934580
+Create Date: 2026-11-25 14:53:09.091393
 
 """
 from alembic import op
@@ -122,6 +122,14 @@ def upgrade():
     with op.batch_alter_table('access_code_batch', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_access_code_batch_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('banner_tally',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('variable', sa.String(length=64), nullable=False),
+    sa.Column('code', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_banner_tally_campaign_id_campaign')),
+    sa.PrimaryKeyConstraint('campaign_id', 'variable', 'code', name=op.f('pk_banner_tally'))
+    )
     op.create_table('campaign_target',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -236,6 +244,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_campaign_target_campaign_id'))
 
     op.drop_table('campaign_target')
+    op.drop_table('banner_tally')
     with op.batch_alter_table('access_code_batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_code_batch_campaign_id'))
 

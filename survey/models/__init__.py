@@ -4,6 +4,7 @@ from survey.models.campaign import AccessCode, AccessCodeBatch, AccessMode, Camp
 from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
 from survey.models.response import (
     Answer,
+    BannerTally,
     Draft,
     PageReach,
     Response,
@@ -13,7 +14,7 @@ from survey.models.response import (
 from survey.models.staff import AuditLog, Role, StaffSession, StaffUser
 
 __all__ = [
-    "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "Base", "Campaign",
-    "CampaignTarget", "Draft", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
+    "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "BannerTally", "Base",
+    "Campaign", "CampaignTarget", "Draft", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
     "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
 ]

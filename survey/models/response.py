@@ -125,3 +125,23 @@ class PageReach(Base):
     page: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class BannerTally(Base):
+    """Complete responses per category of each banner variable of a campaign, kept up to date
+    by the submit transaction so the fieldwork monitor reads a few dozen rows instead of
+    grouping the whole answer table (``bench/monitor.py``).
+
+    Safe for anonymity: an aggregate only, the same counts the monitor already computed from
+    the answers (and shows to staff with small cells suppressed). It holds no response id, no
+    code, no date or time and nothing per respondent; unlike ``PageReach`` there is not even a
+    day, so a row cannot be matched with a submission moment. ``survey.services.monitor
+    .rebuild_banner_tallies`` recomputes it from the answers at any time.
+    """
+
+    __tablename__ = "banner_tally"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    variable: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
