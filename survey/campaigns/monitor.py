@@ -54,7 +54,7 @@ def cached_report(campaign: Campaign, suppress: int | None,
         return hit[1], hit[2]
     report = monitor_report(db.session, campaign, language=language, suppress_below=suppress,
                             unanswered_label=_("(không trả lời)"),
-                            start_label=_("Bắt đầu trả lời"),
+                            start_label=_("Đã bắt đầu trả lời"),
                             review_label=_("Xem lại trước khi gửi"))
     computed = datetime.now(timezone.utc)
     cache[key] = (time.monotonic(), report, computed)
