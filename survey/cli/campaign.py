@@ -1,4 +1,5 @@
-"""``flask campaign …``: create and list campaigns, generate access codes, open the demo.
+"""``flask campaign …``: create and list campaigns, generate access codes, open the demo, rebuild
+the monitor's banner tallies.
 
 Dates on the command line are Vietnam time (``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM``), as on the
 staff pages; they are stored in UTC. Plain access codes go to the output file (or stdout) once
@@ -20,7 +21,7 @@ from survey.models import AccessMode, Campaign, Questionnaire, QuestionnaireVers
 from survey.services.access_codes import AccessCodeError, generate_batch
 from survey.services.campaigns import (CampaignError, campaign_link, campaign_state,
                                        create_campaign, ensure_demo_campaign, from_local, to_local)
-from survey.services.monitor import status_counts
+from survey.services.monitor import rebuild_banner_tallies, status_counts
 from survey.services.questionnaires import latest_version
 
 campaign_cli = AppGroup("campaign", help="Campaigns and access codes.")
@@ -145,3 +146,18 @@ def demo_command() -> None:
     if campaign is None:
         raise click.ClickException("The flagship questionnaire is not loaded; run `flask questionnaire load-shipped`.")
     click.echo(f"Demo campaign: /s/{campaign.slug}")
+
+
+@campaign_cli.command("rebuild-tallies")
+@click.argument("campaign_ref", required=False)
+def rebuild_tallies_command(campaign_ref) -> None:
+    """Recompute the monitor's completes per banner category from the stored answers, for one
+    campaign (link name or id) or, without one, for every campaign. Safe while fieldwork runs."""
+    campaigns = ([_find_campaign(campaign_ref)] if campaign_ref else
+                 list(db.session.scalars(select(Campaign).order_by(Campaign.id))))
+    for campaign in campaigns:
+        rows = rebuild_banner_tallies(db.session, campaign)
+        db.session.commit()  # one campaign per transaction: the lock is held briefly
+        click.echo(f"{campaign.slug}: {rows} banner tally rows")
+    if not campaigns:
+        click.echo("No campaigns.")

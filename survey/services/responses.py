@@ -9,6 +9,14 @@ is shown the thank-you page. Nothing is half-written: any failure rolls the whol
 
 Anonymity: the response gets a random id and a date; it carries the code *batch* id at most. The
 receipt holds no reference to the response.
+
+Banner tallies: the same transaction adds one to the :class:`BannerTally` row of each banner
+category the respondent chose (an UPSERT), so the fieldwork monitor reads counts instead of
+grouping the answer table. The upserts are the last statements before the commit: on PostgreSQL
+they lock rows every concurrent submit also updates, and the locks are held until the commit.
+They run in a fixed order (variable, code) so two submits never wait on each other in a cycle.
+A submit that stops (receipt found, draft gone, any error) rolls back its increments with the
+rest: a tally counts exactly the complete responses stored.
 """
 from __future__ import annotations
 
@@ -16,12 +24,15 @@ import enum
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.models import Answer, Draft, PageReach, Response, ResponseStatus, SubmissionReceipt
+from survey.models import (Answer, BannerTally, Draft, PageReach, Response, ResponseStatus,
+                           SubmissionReceipt)
 from survey.models.base import today
-from survey.questionnaire.storage import answer_rows
+from survey.questionnaire import banners
+from survey.questionnaire.storage import AnswerRow, answer_rows
 from survey.services.drafts import token_hash
 
 
@@ -58,6 +69,8 @@ def submit(session: Session, draft: Draft, definition: dict[str, Any], answers: 
         session.add(response)
         session.flush()
         session.add_all(Answer(response_id=response.id, **row.as_dict()) for row in rows)
+        session.flush()
+        count_banners(session, campaign_id, definition, rows)  # last: row locks until commit
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -66,6 +79,32 @@ def submit(session: Session, draft: Draft, definition: dict[str, Any], answers: 
         session.rollback()
         raise
     return SubmitOutcome.STORED
+
+
+def banner_cells(definition: dict[str, Any], rows: list[AnswerRow]) -> list[tuple[str, int]]:
+    """The (variable, code) banner categories among one response's answer rows, sorted."""
+    banner_ids = {item["id"] for item in banners(definition)}
+    return sorted({(row.variable, row.code) for row in rows
+                   if row.variable in banner_ids and row.code is not None})
+
+
+def count_banners(session: Session, campaign_id: int, definition: dict[str, Any],
+                  rows: list[AnswerRow]) -> None:
+    """Add one to the campaign's tally of each banner category in ``rows``, in one statement:
+    ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``. The caller commits."""
+    cells = banner_cells(definition, rows)
+    if not cells:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"banner tallies need SQLite or PostgreSQL, not {dialect}")
+    statement = insert(BannerTally).values(
+        [{"campaign_id": campaign_id, "variable": variable, "code": code, "count": 1}
+         for variable, code in cells])
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[BannerTally.campaign_id, BannerTally.variable, BannerTally.code],
+        set_={"count": BannerTally.count + 1}))
 
 
 def receipt_exists(session: Session, submission_token: str) -> bool:
