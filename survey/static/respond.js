@@ -63,6 +63,7 @@
         var s = ev(n[2][0]);
         if (n[1] === "answered") return answered(s);
         if (n[1] === "empty") return !answered(s);
+        if (n[1] === "string-length") return answered(s) ? Array.from(String(s).trim()).length : 0;
         if (n[1] === "count-selected") return s && typeof s === "object" && !Array.isArray(s) ? Object.keys(s).length : codes(s).length;
         if (n[1] === "selected") { var w = ev(n[2][1]); return codes(s).some(function (x) { return num(String(x)) === num(String(w)); }); }
     }
