@@ -8,7 +8,11 @@ from flask_wtf import CSRFProtect
 
 from survey.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit=False: a committed object keeps its loaded values instead of reloading every
+# attribute (one SELECT per object) on next access. Each request has its own session, removed
+# at teardown, so values never outlive the request that loaded them; code that needs another
+# transaction's changes after a commit asks for them (``session.refresh`` / ``expire``).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

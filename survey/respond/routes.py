@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.i18n import current_locale
-from survey.models import AccessMode, Campaign, Draft
+from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import bp, logic
 from survey.respond.limits import check_rate
@@ -38,7 +38,21 @@ def _retention() -> int:
 
 
 def _definition(campaign: Campaign) -> dict[str, Any]:
-    return campaign.version.definition
+    """The campaign's questionnaire, parsed once per process and version.
+
+    A published version is immutable (its content hash guards that), so the parsed definition
+    is kept per ``version_id`` for the app's lifetime instead of being reloaded and JSON-decoded
+    from the database several times per request (every commit used to expire it). The cache
+    lives on the app, so a test's fresh app (and database) never sees another's versions.
+    Callers must treat the returned dict as read-only.
+    """
+    cache = current_app.extensions.setdefault("respond_definitions", {})
+    definition = cache.get(campaign.version_id)
+    if definition is None:
+        definition = db.session.scalar(select(QuestionnaireVersion.definition).where(
+            QuestionnaireVersion.id == campaign.version_id))
+        cache[campaign.version_id] = definition
+    return definition
 
 
 def _lang() -> str:
@@ -111,7 +125,7 @@ def _draft(campaign: Campaign) -> Draft | None:
 
 
 def _pages(campaign: Campaign) -> list[dict[str, Any]]:
-    return list(iter_pages(_definition(campaign)))
+    return _definition(campaign).get("pages") or []
 
 
 def _step_url(campaign: Campaign, step: int) -> str:
@@ -289,7 +303,8 @@ def page(slug: str, number: int):
     errors = logic.validate_page(page_def, answers, page_input, _lang())
     unseen = logic.offer_tokens(page_def, answers) - set(request.form.get("_shown", "").split())
     _save(draft, answers)
-    db.session.commit()
+    if unseen or errors:
+        db.session.commit()  # keep what was typed, even when the page is shown again
     if unseen:
         new_items = {token.split(":")[0] for token in unseen}
         errors = {key: value for key, value in errors.items() if key not in new_items}
@@ -300,7 +315,7 @@ def page(slug: str, number: int):
         return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
     step = _next_step(definition, answers, index)
     _advance(draft, step)
-    db.session.commit()
+    db.session.commit()  # answers and the step in one transaction: one fsync per page
     return redirect(_step_url(campaign, step), 303)
 
 

@@ -1,0 +1,133 @@
+"""Profile the respondent flow in-process: the Flask test client walks complete flagship
+responses exactly as ``bench/load.py`` does over HTTP (same forms, CSRF, ``_shown``, submission
+token), and this prints the server CPU per complete and per request type, then the top costs.
+
+Usage::
+
+    .venv/bin/python bench/profile_respond.py                  # SQLite, 30 completes
+    .venv/bin/python bench/profile_respond.py --completes 50 --profile   # + pyinstrument tree
+
+The database is a throwaway SQLite file with the production pragmas (WAL, synchronous=FULL),
+so the fsync per commit is in the figures, as in production. CPU is process time
+(``time.process_time``), so a busy shared machine inflates it less than wall time.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._server import FLAGSHIP, bench_config, database, prepare  # noqa: E402
+from bench.load import CSRF, PAGE_PATH, SUBMIT_TOKEN, page_form  # noqa: E402
+from survey.questionnaire import load_file  # noqa: E402
+from survey.respond import logic  # noqa: E402
+
+HEADERS = {"Accept-Language": "vi"}
+
+
+def walk(client, slug: str, definition: dict[str, Any], rng: random.Random, address: str,
+         costs: dict[str, list[float]]) -> None:
+    """One complete through the test client; ``costs`` gets CPU seconds per request type."""
+    environ = {"REMOTE_ADDR": address}
+
+    def call(kind: str, method: str, path: str, data=None):
+        started = time.process_time()
+        response = client.open(path, method=method, data=data, headers=HEADERS,
+                               environ_base=environ)
+        costs.setdefault(kind, []).append(time.process_time() - started)
+        return response
+
+    client._cookies.clear()  # a new browser
+    r = call("intro GET", "GET", f"/s/{slug}")
+    assert r.status_code == 200, r.status_code
+    csrf = CSRF.search(r.get_data(as_text=True)).group(1)
+    r = call("start POST", "POST", f"/s/{slug}/start", {"csrf_token": csrf})
+    assert r.status_code == 303, r.status_code
+    location = r.headers["Location"]
+    answers: dict[str, Any] = {}
+    pages = definition["pages"]
+    while True:
+        path = urlsplit(location).path
+        match = PAGE_PATH.search(path)
+        if match:
+            number = int(match.group(1))
+            r = call("page GET", "GET", path)
+            assert r.status_code == 200, (path, r.status_code)
+            csrf = CSRF.search(r.get_data(as_text=True)).group(1)
+            page = pages[number - 1]
+            form = page_form(page, answers, rng)
+            shown = " ".join(sorted(logic.offer_tokens(page, answers)))
+            data = [("csrf_token", csrf), ("_shown", shown), ("action", "next")] + form
+            r = call("page POST", "POST", path, _multidict(data))
+            assert r.status_code == 303, (path, r.status_code, r.get_data(as_text=True)[:500])
+            location = r.headers["Location"]
+            continue
+        assert path.endswith("/review"), path
+        r = call("review GET", "GET", path)
+        html = r.get_data(as_text=True)
+        form = {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
+        r = call("submit POST", "POST", f"/s/{slug}/submit", form)
+        assert r.status_code == 303 and r.headers["Location"].endswith("/done"), r.status_code
+        r = call("done GET", "GET", urlsplit(r.headers["Location"]).path)
+        assert r.status_code == 200
+        return
+
+
+def _multidict(pairs):
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict([(k, str(v)) for k, v in pairs])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--completes", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument tree")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args(argv)
+
+    from survey import create_app
+
+    definition = load_file(FLAGSHIP)
+    with database(args.db) as url:
+        slug = prepare(url)
+        app = create_app(bench_config(url))
+        client = app.test_client()
+        rng = random.Random(7)
+        for i in range(args.warmup):
+            walk(client, slug, definition, rng, f"10.9.0.{i}", {})
+        costs: dict[str, list[float]] = {}
+        profiler = None
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+        started_cpu, started_wall = time.process_time(), time.perf_counter()
+        for i in range(args.completes):
+            walk(client, slug, definition, rng, f"10.8.{i >> 8}.{i & 255}", costs)
+        cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started_wall
+        if profiler is not None:
+            profiler.stop()
+        requests = sum(len(v) for v in costs.values())
+        print(f"{args.db}: {args.completes} completes, {requests / args.completes:.1f} requests "
+              f"per complete; CPU {1000 * cpu / args.completes:.1f} ms per complete "
+              f"({1000 * cpu / requests:.2f} ms per request); wall {1000 * wall / args.completes:.1f} ms")
+        print(f"   {'request':<12} {'n':>5} {'CPU ms mean':>12} {'CPU ms/complete':>16}")
+        for kind, values in costs.items():
+            print(f"   {kind:<12} {len(values):>5} {1000 * sum(values) / len(values):>12.2f} "
+                  f"{1000 * sum(values) / args.completes:>16.1f}")
+        if profiler is not None:
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
