@@ -242,19 +242,19 @@ def rebuild_banner_tallies(session: Session, campaign: Campaign) -> int:
         session.execute(text("LOCK TABLE banner_tally IN SHARE ROW EXCLUSIVE MODE"))
     session.execute(delete(BannerTally).where(BannerTally.campaign_id == campaign.id)
                     .execution_options(synchronize_session=False))
-    variables = [item["id"] for item in banners(campaign.version.definition)]
-    if not variables:
-        return 0
-    counted = (
-        select(literal(campaign.id), Answer.variable, Answer.code, func.count())
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.campaign_id == campaign.id,
-               Response.status == ResponseStatus.COMPLETE,
-               Answer.variable.in_(variables), Answer.code.is_not(None))
-        .group_by(Answer.variable, Answer.code)
-    )
-    session.execute(insert(BannerTally).from_select(
-        ["campaign_id", "variable", "code", "count"], counted))
+    # One INSERT … SELECT per banner variable: each walks one slice of the (variable, …) answer
+    # index; a single IN (…) over all of them made SQLite sort every banner row instead.
+    for item in banners(campaign.version.definition):
+        counted = (
+            select(literal(campaign.id), literal(item["id"]), Answer.code, func.count())
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.campaign_id == campaign.id,
+                   Response.status == ResponseStatus.COMPLETE,
+                   Answer.variable == item["id"], Answer.code.is_not(None))
+            .group_by(Answer.code)
+        )
+        session.execute(insert(BannerTally).from_select(
+            ["campaign_id", "variable", "code", "count"], counted))
     return session.scalar(select(func.count()).select_from(BannerTally)
                           .where(BannerTally.campaign_id == campaign.id)) or 0
 
