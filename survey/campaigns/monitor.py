@@ -7,10 +7,11 @@ category with fewer completes than the campaign's disclosure threshold as "< k",
 suppression so it cannot be derived from the total (see :mod:`survey.services.monitor`).
 Responses per day and the page funnel carry no profile and are shown to all three roles.
 
-Load: the banner counts are GROUP BYs over the answer table, which grow with the campaign
-(``bench/monitor.py``). A report is therefore kept per app for ``MONITOR_CACHE_SECONDS``
-(default 30) per campaign, role view and language, so staff refreshing the page cannot take the
-server's two cores away from respondents; the page says when its figures were computed.
+Load: the banner counts come from ``BannerTally`` (kept at submission), but responses per day
+still scan the campaign's responses (``bench/monitor.py``). A report is therefore kept per app
+for ``MONITOR_CACHE_SECONDS`` (default 30) per campaign, role view and language, so staff
+refreshing the page cannot take the server's two cores away from respondents; the page says when
+its figures were computed.
 """
 from __future__ import annotations
 
