@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from survey.fields import LocalDateField
 from survey.models import Role
 
 ROLE_LABELS = {
@@ -41,16 +42,6 @@ class ActiveForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     """Only the CSRF token: resetting needs no input."""
-
-
-class LocalDateField(DateField):
-    """A date field whose parse error is in Vietnamese (WTForms ships no Vietnamese catalogue)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng năm-tháng-ngày.")) from exc
 
 
 class AuditFilterForm(FlaskForm):

@@ -5,34 +5,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TimeField
+from wtforms import IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from survey.fields import LocalDateField, LocalTimeField
 from survey.models import AccessMode
 
 ACCESS_LABELS = {
     AccessMode.OPEN: _l("Đường dẫn mở: ai có đường dẫn đều trả lời được"),
     AccessMode.CODE: _l("Mã truy cập dùng một lần"),
 }
-
-
-class LocalDateField(DateField):
-    """Date input whose parse error is in Vietnamese (WTForms has no Vietnamese catalogue)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng năm-tháng-ngày.")) from exc
-
-
-class LocalTimeField(TimeField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Giờ không hợp lệ; hãy nhập theo dạng giờ:phút.")) from exc
 
 
 class WholeNumberField(IntegerField):
