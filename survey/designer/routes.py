@@ -373,18 +373,26 @@ def _step() -> int:
     return -1 if direction == "up" else 1
 
 
-@bp.route("/q/<int:qid>/items/<item_id>/move", methods=["POST"])
-def move_item(qid: int, item_id: str):
+def _item_exists_or_404(qid: int, item_id: str) -> None:
     if editing.locate_item(_questionnaire_or_404(qid).draft, item_id) is None:
         abort(404)
+
+
+def _page_exists_or_404(qid: int, page_id: str) -> None:
+    if editing.locate_page(_questionnaire_or_404(qid).draft, page_id) is None:
+        abort(404)
+
+
+@bp.route("/q/<int:qid>/items/<item_id>/move", methods=["POST"])
+def move_item(qid: int, item_id: str):
+    _item_exists_or_404(qid, item_id)
     return _structural(qid, editing.move_item(item_id, _step()),
                        _("Đã chuyển câu hỏi %(id)s.", id=item_id), f"item-{item_id}")
 
 
 @bp.route("/q/<int:qid>/items/<item_id>/delete", methods=["POST"])
 def delete_item(qid: int, item_id: str):
-    if editing.locate_item(_questionnaire_or_404(qid).draft, item_id) is None:
-        abort(404)
+    _item_exists_or_404(qid, item_id)
     return _structural(qid, editing.delete_item(item_id), _("Đã xoá câu hỏi %(id)s.", id=item_id))
 
 
@@ -450,16 +458,14 @@ def page(qid: int, page_id: str):
 
 @bp.route("/q/<int:qid>/pages/<page_id>/move", methods=["POST"])
 def move_page(qid: int, page_id: str):
-    if editing.locate_page(_questionnaire_or_404(qid).draft, page_id) is None:
-        abort(404)
+    _page_exists_or_404(qid, page_id)
     return _structural(qid, editing.move_page(page_id, _step()),
                        _("Đã chuyển trang %(id)s.", id=page_id), f"page-{page_id}")
 
 
 @bp.route("/q/<int:qid>/pages/<page_id>/delete", methods=["POST"])
 def delete_page(qid: int, page_id: str):
-    if editing.locate_page(_questionnaire_or_404(qid).draft, page_id) is None:
-        abort(404)
+    _page_exists_or_404(qid, page_id)
     return _structural(qid, editing.delete_page(page_id),
                        _("Đã xoá trang %(id)s.", id=page_id))
 
