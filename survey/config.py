@@ -36,7 +36,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a long questionnaire must not expire mid-page
     # Flask-WTF by default refuses an https POST without a same-origin Referer. Our pages send
-    # ``Referrer-Policy: no-referrer`` (staff) and in-app browsers and proxies strip Referer too,
+    # ``Referrer-Policy: no-referrer`` (every page) and in-app browsers and proxies strip Referer too,
     # so that check would refuse real users. The token check stays; cross-site posts are also
     # stopped by SameSite=Lax cookies, and cookie injection from a plain-http subdomain by HSTS
     # with includeSubDomains — the attack the Referer check exists for.

@@ -14,18 +14,11 @@ def _language_switch_target() -> dict[str, str | None]:
     return {"lang_url": None}
 
 
-# Pages that carry a form posting back to us (the intro, the pages, the review, resume).
-FORM_ENDPOINTS = frozenset({"respond.start", "respond.begin", "respond.page", "respond.review",
-                            "respond.submit", "respond.resume"})
-
-
 @bp.after_request
-def _same_origin_referrer(response):
-    """Send the Referer to our own server only. ``no-referrer`` would leak nothing more, but
-    Flask-WTF's CSRF check refuses https POSTs that carry no Referer, so every answer sent over
-    https would be refused; ``same-origin`` still sends nothing to any other site."""
-    if request.endpoint in FORM_ENDPOINTS:
-        response.headers["Referrer-Policy"] = "same-origin"
+def _no_store(response):
+    """Answers must not stay in a shared phone's or proxy's cache. (Referrer-Policy is the
+    app-wide ``no-referrer``: the campaign link reaches no other site, and the CSRF check needs
+    no Referer because ``WTF_CSRF_SSL_STRICT`` is off, see :mod:`survey.config`.)"""
     if request.method == "GET" and request.endpoint not in ("respond.qr",):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -74,9 +74,9 @@ def test_respondent_pages_send_a_strict_policy_and_inline_nothing(app, client):
         for source in csp.get("default-src", []) + csp.get("img-src", []) + csp.get("connect-src", []):
             assert source in {"'self'", "'none'", "data:"}, (url, source)  # nothing off-site
         # Nothing goes to another site: the campaign link must not leak to any page linked from
-        # it. (The respondent area chose same-origin; no-referrer is the app-wide default.)
-        assert response.headers["Referrer-Policy"] in {"no-referrer", "same-origin"}, url
-        assert re.search(r'<meta name="referrer" content="(no-referrer|same-origin)">', html), url
+        # it, not even our own pages need the Referer.
+        assert response.headers["Referrer-Policy"] == "no-referrer", url
+        assert '<meta name="referrer" content="no-referrer">' in html, url
         assert response.headers["X-Content-Type-Options"] == "nosniff", url
         assert response.headers["X-Frame-Options"] == "DENY", url
         assert "Strict-Transport-Security" not in response.headers, url  # plain http
@@ -91,8 +91,7 @@ def test_respondent_pages_send_a_strict_policy_and_inline_nothing(app, client):
 def test_staff_and_error_pages_carry_the_headers_too(client, url):
     response = client.get(url)
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    assert response.headers["Referrer-Policy"] in (
-        {"no-referrer", "same-origin"} if url.startswith("/s/") else {"no-referrer"})
+    assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
