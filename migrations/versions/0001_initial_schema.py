@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:53:09.091393
+Create Date: 2026-11-25 16:07:24.259080
 
 """
 from alembic import op
@@ -199,7 +199,7 @@ def upgrade():
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('response', schema=None) as batch_op:
-        batch_op.create_index('ix_response_campaign_status', ['campaign_id', 'status'], unique=False)
+        batch_op.create_index('ix_response_campaign_status_day', ['campaign_id', 'status', 'submitted_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_response_version_id'), ['version_id'], unique=False)
 
     op.create_table('answer',
@@ -227,7 +227,7 @@ def downgrade():
     op.drop_table('answer')
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_response_version_id'))
-        batch_op.drop_index('ix_response_campaign_status')
+        batch_op.drop_index('ix_response_campaign_status_day')
 
     op.drop_table('response')
     with op.batch_alter_table('draft', schema=None) as batch_op:

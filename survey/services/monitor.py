@@ -150,7 +150,7 @@ def responses_per_day(session: Session, campaign: Campaign, fill_gaps: bool = Tr
     rows = session.execute(
         select(Response.submitted_on, Response.status, func.count())
         .where(Response.campaign_id == campaign.id)
-        .group_by(Response.submitted_on, Response.status)
+        .group_by(Response.status, Response.submitted_on)  # the index's order: no sort
     ).all()
     per_day: dict[date, dict[ResponseStatus, int]] = {}
     for day, status, n in rows:
