@@ -68,7 +68,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        throttle = throttle_for(current_app)
+        throttle = throttle_for(current_app, db.session)
         username, address = form.username.data, request.remote_addr or ""
         verdict = throttle.check(username, address)
         if not verdict.allowed:

@@ -11,10 +11,10 @@ from survey.models.response import (
     ResponseStatus,
     SubmissionReceipt,
 )
-from survey.models.staff import AuditLog, Role, StaffSession, StaffUser
+from survey.models.staff import AuditLog, LoginFailure, Role, StaffSession, StaffUser
 
 __all__ = [
     "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "BannerTally", "Base",
-    "Campaign", "CampaignTarget", "Draft", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
+    "Campaign", "CampaignTarget", "Draft", "LoginFailure", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
     "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
 ]

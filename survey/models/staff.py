@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, utcnow
@@ -57,3 +57,18 @@ class AuditLog(Base):
     details: Mapped[dict[str, Any] | None]
 
     user: Mapped[StaffUser | None] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed sign-in, kept only while it counts for the throttle (see
+    :mod:`survey.auth.throttle`). Shared by every worker and app server through the database, so
+    the limit is the same however many processes serve the sign-in page. ``key`` is a keyed hash
+    of the typed user name or of the client address: neither is stored in the clear (people
+    sometimes type their password into the name field)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,4 +1,4 @@
-"""Sign-in: throttling kept in memory, session rotation, sign-out, idle timeout, own password."""
+"""Sign-in: throttling shared through the database, session rotation, sign-out, idle timeout, own password."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import AuditLog, Role, StaffSession, StaffUser
+from survey.models import AuditLog, LoginFailure, Role, StaffSession, StaffUser
 from survey.models.base import utcnow
 from survey.services.accounts import verify_password
 from tests.helpers import PASSWORD, csrf_from, login, make_user
@@ -74,6 +74,31 @@ def test_throttle_per_address_covers_many_usernames(app, client):
     for name in ("a1", "a2", "a3"):
         login(client, name, "bad")
     assert login(client, "lan").status_code == 429
+
+
+def test_throttle_is_shared_by_every_worker_and_stores_no_name_or_address(app, client, tmp_path):
+    """Two apps on one database stand for two gunicorn workers (or two servers): failures
+    counted by one refuse the attempt at the other."""
+    from tests.conftest import make_app
+
+    with app.app_context():
+        make_user("lan", Role.DESIGNER)
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "other",
+                     SECRET_KEY=app.config["SECRET_KEY"])
+    try:
+        other_client = other.test_client()
+        for n in range(5):
+            login(client if n % 2 else other_client, "lan", "wrong password")
+        assert login(client, "lan").status_code == 429
+        assert login(other_client, "lan").status_code == 429
+        with app.app_context():
+            keys = db.session.scalars(select(LoginFailure.key)).all()
+        assert len(keys) == 10  # five per user name, five per address
+        assert not any("lan" in key or "127.0.0.1" in key for key in keys)
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_login_rotates_the_session(app, client):
