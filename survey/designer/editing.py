@@ -349,3 +349,65 @@ def keeps_option_list(definition: Mapping[str, Any], original: Mapping[str, Any]
     if shared is not None and shared == options:
         return name
     return None
+
+
+# --------------------------------------------------------------------------- shared option lists
+
+def option_list_users(definition: Mapping[str, Any], name: str) -> list[str]:
+    """Ids of the items whose options come from the shared list ``name``."""
+    return [item["id"] for page in definition.get("pages") or []
+            for item in page.get("items") or [] if item.get("options_from") == name]
+
+
+def save_option_list(name: str, options: list[dict[str, Any]],
+                     original: str | None = None) -> Callable[[dict[str, Any]], None]:
+    """Create the shared list ``name`` (``original`` None) or replace list ``original``, renaming
+    it to ``name``. Every item using the list gets the new options, so the validator checks them
+    in place (a skip rule naming a removed code is caught like any other edit).
+
+    Raises :class:`EditError` ``"taken"`` when another list already has the name, or the original
+    name when that list is gone."""
+    def change(d: dict[str, Any]) -> None:
+        lists = dict(d.get("option_lists") or {})
+        if original is not None and original not in lists:
+            raise EditError(original)
+        if name in lists and name != original:
+            raise EditError("taken")
+        if original is None:
+            lists[name] = options
+        else:  # keep the lists' order, the new name in the old one's place
+            lists = {(name if key == original else key): (options if key == original else value)
+                     for key, value in lists.items()}
+        d["option_lists"] = lists
+        for page in d.get("pages") or []:
+            for item in page.get("items") or []:
+                if original is not None and item.get("options_from") == original:
+                    item["options_from"] = name
+                if item.get("options_from") == name:
+                    item["options"] = copy.deepcopy(options)
+        _with_languages(d, options)
+    return change
+
+
+def delete_option_list(name: str) -> Callable[[dict[str, Any]], None]:
+    """Remove an unused shared list. Raises :class:`EditError` ``"used"`` while items use it."""
+    def change(d: dict[str, Any]) -> None:
+        lists = dict(d.get("option_lists") or {})
+        if name not in lists:
+            raise EditError(name)
+        if option_list_users(d, name):
+            raise EditError("used")
+        del lists[name]
+        if lists:
+            d["option_lists"] = lists
+        else:
+            d.pop("option_lists", None)
+    return change
+
+
+def option_list_fields(name: str, option_rows: list[int]) -> dict[Path, str]:
+    """Paths of a shared list's parts → option list editor field names."""
+    fields: dict[Path, str] = {("option_lists", name): "options"}
+    for k, row in enumerate(option_rows):
+        fields[("option_lists", name, k)] = f"options-{row}"
+    return fields

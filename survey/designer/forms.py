@@ -99,6 +99,35 @@ class OptionForm(Form):
                 and not _text(self.label_vi.data) and not _text(self.label_en.data))
 
 
+def options_of(entries: FieldList) -> tuple[list[dict[str, Any]], list[int]]:
+    """The options typed into a table of option rows, and for each the form row it came from
+    (blank rows are left out, so the two numberings can differ)."""
+    options: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for index, entry in enumerate(entries):
+        sub = entry.form
+        if sub.is_blank():
+            continue
+        option: dict[str, Any] = {"code": sub.code.data,
+                                  "label": _label(sub.label_vi.data, sub.label_en.data)}
+        for flag in ("other", "missing", "exclusive"):
+            if getattr(sub, flag).data:
+                option[flag] = True
+        if _text(sub.relevant.data):
+            option["relevant"] = _text(sub.relevant.data)
+        options.append(option)
+        rows.append(index)
+    return options, rows
+
+
+def option_rows_data(options: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Form rows for canonical options."""
+    return [{"code": o["code"], "label_vi": o["label"].get("vi", ""),
+             "label_en": o["label"].get("en", ""), "other": bool(o.get("other")),
+             "missing": bool(o.get("missing")), "exclusive": bool(o.get("exclusive")),
+             "relevant": o.get("relevant", "")} for o in options]
+
+
 class RowForm(Form):
     id = StringField(_l("Mã dòng"), validators=[Length(max=40)])
     label_vi = StringField(_l("Nhãn (tiếng Việt)"), validators=[Length(max=500)])
@@ -183,21 +212,7 @@ class ItemForm(FlaskForm):
         option_rows: list[int] = []
         grid_rows: list[int] = []
         if kind in CHOICE_TYPES:
-            options = []
-            for index, entry in enumerate(self.options):
-                sub = entry.form
-                if sub.is_blank():
-                    continue
-                option: dict[str, Any] = {"code": sub.code.data,
-                                          "label": _label(sub.label_vi.data, sub.label_en.data)}
-                for flag in ("other", "missing", "exclusive"):
-                    if getattr(sub, flag).data:
-                        option[flag] = True
-                if _text(sub.relevant.data):
-                    option["relevant"] = _text(sub.relevant.data)
-                options.append(option)
-                option_rows.append(index)
-            item["options"] = options
+            item["options"], option_rows = options_of(self.options)
             if self.randomize.data:
                 item["randomize"] = True
         if kind == "grid":
@@ -247,10 +262,7 @@ def item_form_data(item: Mapping[str, Any]) -> dict[str, Any]:
         "appearance": item.get("appearance", "radio"),
         "banner": item.get("role") == "banner", "dimension": item.get("dimension") or "",
         "randomize": bool(item.get("randomize")),
-        "options": [{"code": o["code"], "label_vi": o["label"].get("vi", ""),
-                     "label_en": o["label"].get("en", ""), "other": bool(o.get("other")),
-                     "missing": bool(o.get("missing")), "exclusive": bool(o.get("exclusive")),
-                     "relevant": o.get("relevant", "")} for o in item.get("options") or []],
+        "options": option_rows_data(item.get("options") or []),
         "rows": [{"id": r["id"], "label_vi": r["label"].get("vi", ""),
                   "label_en": r["label"].get("en", "")} for r in item.get("rows") or []],
         "min_select": item.get("min_select") or None, "max_select": item.get("max_select"),
@@ -259,6 +271,24 @@ def item_form_data(item: Mapping[str, Any]) -> dict[str, Any]:
         "multiline": bool(item.get("multiline")),
     }
     return data
+
+
+class OptionListForm(FlaskForm):
+    """A shared option list (``option_lists``): one set of answer options named once and used
+    by several items, so a wording fixed here is fixed in every item that uses it."""
+
+    name = StringField(_l("Tên danh sách"), validators=[
+        DataRequired(_l("Cần nhập tên danh sách.")), Length(max=40),
+        Regexp(r"^[A-Za-z][A-Za-z0-9_]*$",
+               message=_l("Tên chỉ gồm chữ cái không dấu, chữ số và dấu gạch dưới; bắt đầu "
+                          "bằng chữ cái."))],
+        description=_l("Ví dụ: agree5. Dùng trong tệp YAML (options_from)."))
+    options = FieldList(FormField(OptionForm), min_entries=0, max_entries=MAX_FORM_ROWS)
+
+    def pad(self) -> None:
+        for _ in range(BLANK_OPTION_ROWS):
+            if len(self.options) < MAX_FORM_ROWS:
+                self.options.append_entry()
 
 
 class PageForm(FlaskForm):

@@ -19,8 +19,9 @@ from survey.designer import bp, editing, files
 from survey.designer import preview as pv
 from survey.designer.messages import plain
 from survey.designer.forms import (ITEM_TYPE_LABELS, ActionForm, DiffForm, ItemForm, MetaForm,
-                                   NewQuestionnaireForm, PageForm, UploadForm, item_form_data,
-                                   meta_form_data, page_form_data)
+                                   NewQuestionnaireForm, OptionListForm, PageForm, UploadForm,
+                                   item_form_data, meta_form_data, option_rows_data, options_of,
+                                   page_form_data)
 from survey.extensions import db
 from survey.i18n import current_locale
 from survey.models import Questionnaire, QuestionnaireVersion, StaffUser
@@ -210,7 +211,9 @@ def edit(qid: int):
         unpublished=latest is None or latest.content_hash != draft_hash,
         action=ActionForm(), page_form=PageForm(formdata=None,
                                                 id=editing.next_page_id(questionnaire.draft)),
-        type_labels=ITEM_TYPE_LABELS, diff_form=diff_form, xlsform=files.xlsform_available())
+        type_labels=ITEM_TYPE_LABELS, diff_form=diff_form, xlsform=files.xlsform_available(),
+        list_users={name: editing.option_list_users(questionnaire.draft, name)
+                    for name in questionnaire.draft.get("option_lists") or {}})
 
 
 # --------------------------------------------------------------------------- metadata
@@ -394,6 +397,113 @@ def move_item(qid: int, item_id: str):
 def delete_item(qid: int, item_id: str):
     _item_exists_or_404(qid, item_id)
     return _structural(qid, editing.delete_item(item_id), _("Đã xoá câu hỏi %(id)s.", id=item_id))
+
+
+# --------------------------------------------------------------------------- shared option lists
+
+def _option_list_page(questionnaire: Questionnaire, form: OptionListForm, name: str | None,
+                      general: list[str], row_errors: dict[str, list[str]], status: int):
+    users = editing.option_list_users(questionnaire.draft, name) if name else []
+    return render_template("designer/option_list.html", q=questionnaire, form=form, name=name,
+                           users=users, general=general, row_errors=row_errors), status
+
+
+def _option_list_submit(questionnaire: Questionnaire, form: OptionListForm,
+                        name: str | None) -> tuple[str | None, list[str], dict[str, list[str]]]:
+    """Handle an option list editor POST: more rows, or save (new or existing list)."""
+    if request.form.get("more"):
+        for _n in range(5):
+            form.options.append_entry()
+        return None, [], {}
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return None, [], {}
+    if _stale(questionnaire):
+        return None, [str(STALE)], {}
+    new_name = form.name.data.strip()
+    options, option_rows = options_of(form.options)
+    outcome = _apply(questionnaire.draft, editing.save_option_list(new_name, options, name),
+                     editing.option_list_fields(new_name, option_rows))
+    if outcome.ok:
+        _save(questionnaire, outcome.definition)
+        return new_name, [], {}
+    if outcome.general == ["taken"]:
+        form.name.errors = [*form.name.errors,
+                            _("Đã có danh sách tên %(name)s.", name=new_name)]
+        return None, [], {}
+    row_errors = {n: outcome.by_field.pop(n) for n in list(outcome.by_field)
+                  if n.startswith("options")}
+    return None, _spread(form, outcome), row_errors
+
+
+@bp.route("/q/<int:qid>/lists/new", methods=["GET", "POST"])
+def new_option_list(qid: int):
+    questionnaire = _questionnaire_or_404(qid)
+    if request.method == "GET":
+        form = OptionListForm(formdata=None)
+        form.pad()
+        return _option_list_page(questionnaire, form, None, [], {}, 200)
+    form = OptionListForm()
+    saved, general, row_errors = _option_list_submit(questionnaire, form, None)
+    if saved:
+        flash(_("Đã thêm danh sách phương án %(name)s.", name=saved), "info")
+        return redirect(url_for(".edit", qid=qid, _anchor="option-lists"))
+    form.pad()
+    return _option_list_page(questionnaire, form, None, general, row_errors,
+                             200 if request.form.get("more") else 400)
+
+
+def _option_list_or_404(questionnaire: Questionnaire, name: str) -> list[dict[str, Any]]:
+    options = (questionnaire.draft.get("option_lists") or {}).get(name)
+    if options is None:
+        abort(404)
+    return options
+
+
+@bp.route("/q/<int:qid>/lists/<name>", methods=["GET", "POST"])
+def option_list(qid: int, name: str):
+    questionnaire = _questionnaire_or_404(qid)
+    options = _option_list_or_404(questionnaire, name)
+    if request.method == "GET":
+        form = OptionListForm(formdata=None, data={"name": name,
+                                                   "options": option_rows_data(options)})
+        form.pad()
+        return _option_list_page(questionnaire, form, name, [], {}, 200)
+    form = OptionListForm()
+    saved, general, row_errors = _option_list_submit(questionnaire, form, name)
+    if saved:
+        users = editing.option_list_users(questionnaire.draft, saved)
+        flash(_("Đã lưu danh sách phương án %(name)s (dùng ở %(n)s câu hỏi).",
+                name=saved, n=len(users)), "info")
+        return redirect(url_for(".edit", qid=qid, _anchor="option-lists"))
+    form.pad()
+    return _option_list_page(questionnaire, form, name, general, row_errors,
+                             200 if request.form.get("more") else 400)
+
+
+@bp.route("/q/<int:qid>/lists/<name>/delete", methods=["POST"])
+def delete_option_list(qid: int, name: str):
+    questionnaire = _questionnaire_or_404(qid)
+    _option_list_or_404(questionnaire, name)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    back = redirect(url_for(".edit", qid=qid, _anchor="option-lists"))
+    if _stale(questionnaire):
+        flash(str(STALE), "error")
+        return back
+    outcome = _apply(questionnaire.draft, editing.delete_option_list(name))
+    if outcome.ok:
+        _save(questionnaire, outcome.definition)
+        flash(_("Đã xoá danh sách phương án %(name)s.", name=name), "info")
+    elif outcome.general == ["used"]:
+        flash(_("Không xoá được: danh sách %(name)s đang được dùng ở câu %(items)s.", name=name,
+                items=", ".join(editing.option_list_users(questionnaire.draft, name))), "error")
+    else:
+        flash(_("Không thực hiện được vì phiếu hỏi sẽ không còn hợp lệ:"), "error")
+        for message in outcome.all_messages():
+            flash(message, "error")
+    return back
 
 
 # --------------------------------------------------------------------------- pages
