@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import FLAGSHIP, Gunicorn, bench_config, database, prepare  # noqa: E402
-from bench.load import FlowError, complete_one  # noqa: E402
+from bench.load import FlowError, complete_one, thanked  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
 
 
@@ -91,8 +91,8 @@ def retry_submissions(tally: Tally, slug: str) -> tuple[int, list[str]]:
         browser = state["browser"]
         for _attempt in range(50):
             try:
-                status, location, _ = browser.request("retry", "POST", f"/s/{slug}/submit",
-                                                      state["submit"])
+                status, location, html = browser.request("retry", "POST", f"/s/{slug}/submit",
+                                                         state["submit"])
                 break
             except (OSError, http.client.HTTPException):
                 time.sleep(0.2)
@@ -100,7 +100,7 @@ def retry_submissions(tally: Tally, slug: str) -> tuple[int, list[str]]:
             problems.append("retry never reached the server")
             continue
         browser.close()
-        if status != 303 or not (location or "").endswith("/done"):
+        if not thanked(status, html):
             problems.append(f"retry answered {status} {location}")
     return len(tally.in_flight), problems
 

@@ -1,9 +1,10 @@
 """Load test: complete flagship responses through the real HTTP flow against gunicorn.
 
 Each simulated respondent does what a browser with JavaScript does (the page script keeps the
-``_shown`` field current; static files are cached): GET the introduction, POST start (CSRF), then
-for every page GET it and POST random valid answers (CSRF, ``_shown``), GET the review, POST the
-submission (CSRF + one-time submission token) and GET the thank-you page. Each respondent comes
+``_shown`` field current; static files are cached): GET the introduction, POST start (CSRF; the
+answer is page 1), then for every page POST random valid answers (CSRF, ``_shown``; the answer is
+the next page, then the review), and POST the submission (CSRF + one-time submission token; the
+answer is the thank-you page): 11 requests for the 8-page flagship. Each respondent comes
 from its own address (``X-Forwarded-For`` behind ``TRUSTED_PROXIES=1``, as behind nginx), so the
 per-address rate limits apply as in production.
 
@@ -40,6 +41,8 @@ from survey.respond import logic  # noqa: E402
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SUBMIT_TOKEN = re.compile(r'name="st" value="([^"]+)"')
 PAGE_PATH = re.compile(r"/s/[^/]+/p/(\d+)$")
+FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
+DONE_URL = re.compile(r'<body data-url="/s/[^/"]+/done"')
 
 
 class FlowError(Exception):
@@ -174,10 +177,23 @@ def page_form(page: dict[str, Any], answers: dict[str, Any], rng: random.Random)
     return fields
 
 
+def _next_form(html: str) -> str:
+    """The action of the page's form: the step the server rendered (``/p/<n>`` or ``/submit``)."""
+    match = FORM_ACTION.search(html)
+    if match is None:
+        raise FlowError("no form on the page: " + " ".join(re.findall(r"<h1>([^<]*)</h1>", html)))
+    return match.group(1)
+
+
 def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.Random,
                  address: str, stats: Stats | None, double_submit: bool = False,
                  state: dict[str, Any] | None = None) -> str:
     """Walk the whole flow once; return the submission token of the stored response.
+
+    A POST that moves on answers with the next step rendered (see :mod:`survey.respond.routes`):
+    start → page 1, each page → the next page or the review, submit → thank-you. So the walk is
+    intro GET, start POST, one POST per page, submit POST: the step shown is read from the
+    rendered form's action, CSRF and submission tokens from its hidden fields.
 
     ``state``, when given, is told the browser and, just before the submission is sent, the
     submission form (``state["submit"]``), so that a caller can retry it after a crash.
@@ -188,59 +204,54 @@ def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.R
         state["browser"] = browser
     pages = definition["pages"]
     answers: dict[str, Any] = {}
+    submit_path = f"/s/{slug}/submit"
     try:
         status, _, html = browser.request("intro GET", "GET", f"/s/{slug}")
         if status != 200:
             raise FlowError(f"intro {status}")
         csrf = CSRF.search(html).group(1)
-        status, location, _ = browser.request("start POST", "POST", f"/s/{slug}/start",
-                                              {"csrf_token": csrf})
-        if status != 303:
-            raise FlowError(f"start {status}")
-        for _hop in range(3 * len(pages) + 5):
-            path = urlsplit(location).path
-            match = PAGE_PATH.search(path)
-            if match:
-                number = int(match.group(1))
-                status, _, html = browser.request("page GET", "GET", path)
-                if status != 200:
-                    raise FlowError(f"page {number} GET {status}")
-                csrf = CSRF.search(html).group(1)
-                page = pages[number - 1]
-                form = page_form(page, answers, rng)
-                shown = " ".join(sorted(logic.offer_tokens(page, answers)))
-                status, location, html = browser.request(
-                    "page POST", "POST", path,
-                    [("csrf_token", csrf), ("_shown", shown), ("action", "next")] + form)
-                if status != 303:
-                    raise FlowError(f"page {number} POST {status}: "
-                                    + "; ".join(re.findall(r'<p class="err"[^>]*>([^<]+)', html))[:300])
-                continue
-            if path.endswith("/review"):
-                status, _, html = browser.request("review GET", "GET", path)
-                if status != 200:
-                    raise FlowError(f"review {status}")
-                csrf, token = CSRF.search(html).group(1), SUBMIT_TOKEN.search(html).group(1)
-                form = {"csrf_token": csrf, "st": token}
-                if state is not None:
-                    state["submit"] = form
-                status, location, _ = browser.request("submit POST", "POST",
-                                                      f"/s/{slug}/submit", form)
-                if status != 303 or not location.endswith("/done"):
-                    raise FlowError(f"submit {status} {location}")
-                if double_submit:  # a double tap: the same form again
-                    again, again_location, _ = browser.request("submit POST", "POST",
-                                                               f"/s/{slug}/submit", form)
-                    if again != 303 or not again_location.endswith("/done"):
-                        raise FlowError(f"second submit {again} {again_location}")
-                status, _, _ = browser.request("done GET", "GET", urlsplit(location).path)
-                if status != 200:
-                    raise FlowError(f"done {status}")
-                return token
-            raise FlowError(f"unexpected redirect to {location}")
-        raise FlowError("flow did not reach the review page")
+        status, location, html = browser.request("start POST", "POST", f"/s/{slug}/start",
+                                                 {"csrf_token": csrf})
+        if status != 200:
+            raise FlowError(f"start {status} {location}")
+        action = _next_form(html)
+        for _hop in range(len(pages) + 1):
+            match = PAGE_PATH.search(action)
+            if match is None:
+                break
+            number = int(match.group(1))
+            page = pages[number - 1]
+            form = page_form(page, answers, rng)
+            shown = " ".join(sorted(logic.offer_tokens(page, answers)))
+            status, location, html = browser.request(
+                "page POST", "POST", action,
+                [("csrf_token", CSRF.search(html).group(1)), ("_shown", shown), ("action", "next")]
+                + form)
+            following = _next_form(html) if status == 200 else None
+            if following is None or following == action:
+                raise FlowError(f"page {number} POST {status} {location or ''}: "
+                                + "; ".join(re.findall(r'<p class="err"[^>]*>([^<]+)', html))[:300])
+            action = following
+        if action != submit_path:
+            raise FlowError(f"flow did not reach the review page ({action})")
+        form = {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
+        if state is not None:
+            state["submit"] = form
+        status, location, html = browser.request("submit POST", "POST", submit_path, form)
+        if not thanked(status, html):
+            raise FlowError(f"submit {status} {location}")
+        if double_submit:  # a double tap: the same form again
+            again, again_location, html = browser.request("submit POST", "POST", submit_path, form)
+            if not thanked(again, html):
+                raise FlowError(f"second submit {again} {again_location}")
+        return form["st"]
     finally:
         browser.close()
+
+
+def thanked(status: int, html: str) -> bool:
+    """The submission's answer is the thank-you page (rendered in reply to the POST)."""
+    return status == 200 and DONE_URL.search(html) is not None
 
 
 def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, completes: int,
@@ -276,7 +287,7 @@ def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, com
     return stats, time.perf_counter() - started
 
 
-ORDER = ["intro GET", "start POST", "page GET", "page POST", "review GET", "submit POST", "done GET"]
+ORDER = ["intro GET", "start POST", "page POST", "submit POST"]
 
 
 def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: float,

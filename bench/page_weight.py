@@ -141,15 +141,19 @@ def main() -> int:
             page.wait_for_load_state("networkidle")
             results.append(("page 1 + errors", meter.summary()))
             number = 1
-            while "/p/" in page.url:
-                load(f"page {number} ({page.url.rsplit('/', 1)[-1]})", page.url.replace(base, ""))
-                if args.no_js:
-                    page.evaluate("() => 0")  # evaluation still works with JS off
-                page.evaluate(FILL)
-                before = page.url
+
+            def step() -> str:
+                """The step shown: a POST answers with the next step, whose own URL the page
+                names in ``data-url`` (the address bar keeps the POST's URL with JS off)."""
+                return page.evaluate("() => document.body.dataset.url || location.pathname")
+
+            while "/p/" in step():
+                load(f"page {number} ({step().rsplit('/', 1)[-1]})", step())
+                page.evaluate(FILL)  # evaluation still works with JS off
+                before = step()
                 page.get_by_role("button", name="Tiếp tục", exact=True).click()
                 page.wait_for_load_state()
-                if page.url == before:  # follow-up questions revealed without JS
+                if step() == before:  # follow-up questions revealed without JS
                     page.evaluate(FILL)
                     page.get_by_role("button", name="Tiếp tục", exact=True).click()
                     page.wait_for_load_state()

@@ -19,12 +19,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import FLAGSHIP, bench_config, database, prepare  # noqa: E402
-from bench.load import CSRF, PAGE_PATH, SUBMIT_TOKEN, page_form  # noqa: E402
+from bench.load import CSRF, FORM_ACTION, PAGE_PATH, SUBMIT_TOKEN, page_form, thanked  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
 from survey.respond import logic  # noqa: E402
 
@@ -48,35 +47,26 @@ def walk(client, slug: str, definition: dict[str, Any], rng: random.Random, addr
     assert r.status_code == 200, r.status_code
     csrf = CSRF.search(r.get_data(as_text=True)).group(1)
     r = call("start POST", "POST", f"/s/{slug}/start", {"csrf_token": csrf})
-    assert r.status_code == 303, r.status_code
-    location = r.headers["Location"]
+    assert r.status_code == 200, r.status_code
+    html = r.get_data(as_text=True)
+    action = FORM_ACTION.search(html).group(1)
     answers: dict[str, Any] = {}
     pages = definition["pages"]
-    while True:
-        path = urlsplit(location).path
-        match = PAGE_PATH.search(path)
-        if match:
-            number = int(match.group(1))
-            r = call("page GET", "GET", path)
-            assert r.status_code == 200, (path, r.status_code)
-            csrf = CSRF.search(r.get_data(as_text=True)).group(1)
-            page = pages[number - 1]
-            form = page_form(page, answers, rng)
-            shown = " ".join(sorted(logic.offer_tokens(page, answers)))
-            data = [("csrf_token", csrf), ("_shown", shown), ("action", "next")] + form
-            r = call("page POST", "POST", path, _multidict(data))
-            assert r.status_code == 303, (path, r.status_code, r.get_data(as_text=True)[:500])
-            location = r.headers["Location"]
-            continue
-        assert path.endswith("/review"), path
-        r = call("review GET", "GET", path)
+    while (match := PAGE_PATH.search(action)) is not None:
+        page = pages[int(match.group(1)) - 1]
+        form = page_form(page, answers, rng)
+        shown = " ".join(sorted(logic.offer_tokens(page, answers)))
+        data = [("csrf_token", CSRF.search(html).group(1)), ("_shown", shown),
+                ("action", "next")] + form
+        r = call("page POST", "POST", action, _multidict(data))
         html = r.get_data(as_text=True)
-        form = {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
-        r = call("submit POST", "POST", f"/s/{slug}/submit", form)
-        assert r.status_code == 303 and r.headers["Location"].endswith("/done"), r.status_code
-        r = call("done GET", "GET", urlsplit(r.headers["Location"]).path)
-        assert r.status_code == 200
-        return
+        following = FORM_ACTION.search(html).group(1)
+        assert r.status_code == 200 and following != action, (action, r.status_code, html[:500])
+        action = following
+    assert action.endswith("/submit"), action
+    form = {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
+    r = call("submit POST", "POST", action, form)
+    assert thanked(r.status_code, r.get_data(as_text=True)), r.status_code
 
 
 def _multidict(pairs):

@@ -1,8 +1,9 @@
-/* Optional: shows and hides questions instantly. The server applies the same rules when the
-   page is sent, so the form works the same without this file. No inline script (CSP). */
+/* Optional: shows/hides questions at once (the server applies the same rules, so forms
+   work without it); puts the step's own URL in the address bar after a POST. No inline JS. */
 (function () {
   "use strict";
-  var f = document.getElementById("form");
+  var f = document.getElementById("form"), u = document.body.dataset.url;
+  if (u) history.replaceState(null, "", u);
   if (!f) return;
   var c = document.getElementById("ctx"), ctx = c ? JSON.parse(c.textContent) : {};
   function live(name) {

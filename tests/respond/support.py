@@ -73,8 +73,18 @@ def make_flagship_campaign(slug: str = "demo", **kwargs):
     return make_campaign(slug, load_file(FLAGSHIP), **kwargs)
 
 
+def where(response) -> str:
+    """The step a response leads to: a redirect's target, or the URL of the step rendered in
+    reply to a POST (``data-url``, see :mod:`survey.respond.routes`), or the request's own path."""
+    if response.status_code in (302, 303):
+        return response.headers["Location"]
+    match = re.search(r'<body data-url="([^"]+)"', response.get_data(as_text=True))
+    return match.group(1) if match else response.request.path
+
+
 class Respondent:
-    """One respondent's browser, as a Flask test client."""
+    """One respondent's browser, as a Flask test client. A POST that moves on answers with the
+    next step rendered (200); :func:`where` tells which step that is."""
 
     def __init__(self, client, slug: str):
         self.client, self.slug = client, slug
@@ -98,6 +108,10 @@ class Respondent:
     def follow(self):
         assert self.last.status_code in (302, 303), self.last.status_code
         return self.get(self.last.headers["Location"])
+
+    def at(self) -> str:
+        """Where the last response leads (see :func:`where`)."""
+        return where(self.last)
 
     def answer(self, number: int, data: dict[str, Any], action: str = "next", shown: str | None = None):
         page = self.get(f"/s/{self.slug}/p/{number}")

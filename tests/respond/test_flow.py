@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import AccessMode, Draft, PageReach, Response
 from survey.services.access_codes import generate_batch
-from tests.respond.support import Respondent, make_rich_campaign, stored
+from tests.respond.support import Respondent, make_rich_campaign, stored, where
 
 PAGE1 = {"cat": "1", "grade": "1", "age": "30", "head": "2"}
 PAGE2 = {"fields": ["1", "13"], "fields.other": "Thuế", "freq.r1": "1", "freq.r2": "2"}
@@ -30,13 +30,17 @@ def rich(any_app):
 
 def complete(client, page1=PAGE1, page2=PAGE2, page3=PAGE3):
     r = Respondent(client, "thu")
-    assert r.start().status_code == 303
-    assert r.answer(1, page1).headers["Location"].endswith("/p/2" if page1["cat"] == "1" else "/p/3")
+    # Each POST that moves on answers with the next step itself (no redirect + GET).
+    assert r.start().status_code == 200 and r.at().endswith("/p/1")
+    assert 'action="/s/thu/p/1"' in r.html()  # the form posts to its own step
+    assert where(r.answer(1, page1)).endswith("/p/2" if page1["cat"] == "1" else "/p/3")
     if page1["cat"] == "1":
-        assert r.answer(2, page2).headers["Location"].endswith("/p/3")
-    assert r.answer(3, page3).headers["Location"].endswith("/review")
+        assert where(r.answer(2, page2)).endswith("/p/3")
+    assert where(r.answer(3, page3)).endswith("/review")
+    assert r.last.status_code == 200 and 'name="st"' in r.html()
     response, token, csrf = r.submit()
-    assert response.status_code == 303 and response.headers["Location"].endswith("/done")
+    assert response.status_code == 200 and where(response).endswith("/done")
+    assert "Cảm ơn bạn" in response.get_data(as_text=True)
     return r, token, csrf
 
 
@@ -66,11 +70,11 @@ def test_page_skip_logic_skips_a_page_and_drops_its_answers(rich):
     # Without JS the viên chức grades were not on the page (công chức already chosen): shown now.
     assert r.answer(1, dict(PAGE1, cat="2", grade="11")).status_code == 200
     assert 'class="note-box"' in r.html() and 'id="f-grade-11"' in r.html()
-    assert r.answer(1, dict(PAGE1, cat="2", grade="11")).headers["Location"].endswith("/p/3")
-    assert r.get("/s/thu/p/2").headers["Location"].endswith("/p/3")
+    assert where(r.answer(1, dict(PAGE1, cat="2", grade="11"))).endswith("/p/3")
+    assert where(r.get("/s/thu/p/2")).endswith("/p/3")
     r.answer(3, PAGE3)
     response, _token, _csrf = r.submit()
-    assert response.status_code == 303
+    assert where(response).endswith("/done")
     [answers] = stored(rich)
     assert answers["cat"] == [(0, 2, None, None)] and answers["grade"] == [(0, 11, None, None)]
     assert "fields" not in answers and "freq.r1" not in answers
@@ -91,7 +95,7 @@ def test_item_skip_logic_without_javascript_shows_the_follow_up(rich):
     assert response.status_code == 422 and error_of(r.html(), "staff") == "Vui lòng trả lời câu hỏi này."
     response = r.answer(1, dict(PAGE1, head="1", staff="600"))
     assert error_of(r.html(), "staff") == "Tối đa 500 người."  # the constraint's own message
-    assert r.answer(1, dict(PAGE1, head="1", staff="12")).status_code == 303
+    assert where(r.answer(1, dict(PAGE1, head="1", staff="12"))).endswith("/p/2")
     # A follow-up answered and then made irrelevant is not kept.
     r.answer(1, dict(PAGE1, head="2", staff="12"))
     r.answer(2, PAGE2)
@@ -115,7 +119,7 @@ def test_option_filter_is_applied_on_the_server(rich):
     assert error_of(html, "grade") == "Vui lòng trả lời câu hỏi này."
     assert re.search(r'data-o="grade:1"[^>]*hidden', html)
     assert not re.search(r'data-o="grade:11"[^>]*hidden', html)
-    assert r.answer(1, dict(PAGE1, cat="2", grade="11")).status_code == 303
+    assert where(r.answer(1, dict(PAGE1, cat="2", grade="11"))).endswith("/p/3")
 
 
 @pytest.mark.parametrize("data, item, message", [
@@ -164,7 +168,7 @@ def test_exclusive_option_alone_is_accepted_and_other_text_dropped_when_not_chos
     r = Respondent(rich.test_client(), "thu")
     r.start()
     r.answer(1, PAGE1)
-    assert r.answer(2, dict(PAGE2, fields=["98"], **{"fields.other": "lạc đề"})).status_code == 303
+    assert where(r.answer(2, dict(PAGE2, fields=["98"], **{"fields.other": "lạc đề"}))).endswith("/p/3")
     r.answer(3, PAGE3)
     r.submit()
     [answers] = stored(rich)
@@ -212,22 +216,22 @@ def test_back_keeps_answers(rich):
     r.answer(1, PAGE1)
     # Back from page 2 keeps what was ticked there, without validating.
     response = r.answer(2, {"fields": ["2"], "freq.r1": "2"}, action="back")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/p/1")
+    assert response.status_code == 303 and where(response).endswith("/p/1")
     html = r.get("/s/thu/p/1").get_data(as_text=True)
     assert re.search(r'id="f-cat-1"[^>]*checked', html) and 'value="30"' in html
     html = r.get("/s/thu/p/2").get_data(as_text=True)
     assert re.search(r'id="f-fields-2"[^>]*checked', html)
     assert re.search(r'id="f-freq-r1-2"[^>]*checked', html)
     # Back from page 1 returns to the introduction.
-    assert r.answer(1, PAGE1, action="back").headers["Location"].endswith("/s/thu")
+    assert where(r.answer(1, PAGE1, action="back")).endswith("/s/thu")
 
 
 def test_pages_not_reached_yet_redirect(rich):
     r = Respondent(rich.test_client(), "thu")
-    assert r.get("/s/thu/p/1").headers["Location"].endswith("/s/thu")  # no draft yet
+    assert where(r.get("/s/thu/p/1")).endswith("/s/thu")  # no draft yet
     r.start()
-    assert r.get("/s/thu/p/3").headers["Location"].endswith("/p/1")
-    assert r.get("/s/thu/review").headers["Location"].endswith("/p/1")
+    assert where(r.get("/s/thu/p/3")).endswith("/p/1")
+    assert where(r.get("/s/thu/review")).endswith("/p/1")
     assert r.get("/s/thu/p/9").status_code == 404
 
 
@@ -252,14 +256,14 @@ def test_save_and_resume_on_another_device(rich):
     assert bad.status_code == 400 and "Không tìm thấy phiếu đã lưu" in bad.get_data(as_text=True)
     response = other.client.post("/s/thu/resume", data={
         "csrf_token": csrf_from(page.get_data(as_text=True)), "code": code.lower().replace("-", " ")})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/p/2")
+    assert response.status_code == 303 and where(response).endswith("/p/2")
     html = other.get("/s/thu/p/2").get_data(as_text=True)
     assert re.search(r'id="f-fields-3"[^>]*checked', html)
     # The first device's cookie no longer opens the draft.
-    assert first.get("/s/thu/p/2").headers["Location"].endswith("/s/thu")
+    assert where(first.get("/s/thu/p/2")).endswith("/s/thu")
     other.answer(2, PAGE2)
     other.answer(3, PAGE3)
-    assert other.submit()[0].status_code == 303
+    assert where(other.submit()[0]).endswith("/done")
     assert len(stored(rich)) == 1
 
 
@@ -268,10 +272,11 @@ def test_double_submission_stores_one_response(rich):
     r, token, csrf = complete(client)
     # The same form again (double tap, retry after a lost reply): thank-you, nothing new.
     again = client.post("/s/thu/submit", data={"csrf_token": csrf, "st": token})
-    assert again.status_code == 303 and again.headers["Location"].endswith("/done")
+    assert again.status_code == 200 and where(again).endswith("/done")
+    assert "Cảm ơn bạn" in again.get_data(as_text=True)
     # Another render's token after success: the draft is gone, nothing new either.
     other = client.post("/s/thu/submit", data={"csrf_token": csrf, "st": "x" * 32})
-    assert other.status_code == 303 and not other.headers["Location"].endswith("/done")
+    assert other.status_code == 303 and not where(other).endswith("/done")
     assert len(stored(rich)) == 1
     assert "Cảm ơn bạn" in client.get("/s/thu/done").get_data(as_text=True)
 
@@ -329,15 +334,16 @@ def test_access_code_is_burned_once_and_never_shown_again(coded):
     r = Respondent(app.test_client(), "thu")
     html = r.get("/s/thu").get_data(as_text=True)
     assert 'name="code"' in html
-    assert r.start(code=code.lower()).status_code == 303
-    pages = [r.follow().get_data(as_text=True)]
+    assert r.start(code=code.lower()).status_code == 200 and r.at().endswith("/p/1")
+    pages = [r.html()]
     r.answer(1, PAGE1)
     pages.append(r.html())
     r.answer(2, PAGE2)
     r.answer(3, PAGE3)
     pages.append(r.get("/s/thu/review").get_data(as_text=True))
     response, _t, _c = r.submit()
-    pages.append(r.follow().get_data(as_text=True))
+    pages.append(r.html())
+    pages.append(r.get("/s/thu/done").get_data(as_text=True))
     for html in pages:
         assert code not in html and code.replace("-", "") not in html
     assert code not in response.headers.get("Location", "")
@@ -418,12 +424,12 @@ def test_draft_follows_the_campaign_to_a_new_version(rich):
         new_version = version.id
     assert new_version != old_version
     # Back to page 1 of the new version, answers kept.
-    assert r.get("/s/thu/p/3").headers["Location"].endswith("/p/1")
+    assert where(r.get("/s/thu/p/3")).endswith("/p/1")
     assert re.search(r'id="f-cat-1"[^>]*checked', r.get("/s/thu/p/1").get_data(as_text=True))
     r.answer(1, PAGE1)
     r.answer(2, PAGE2)
     r.answer(3, {"rank.rank.1": "1", "rank.rank.2": "4"})
-    assert r.submit()[0].status_code == 303
+    assert where(r.submit()[0]).endswith("/done")
     with rich.app_context():
         assert db.session.scalars(select(Response)).one().version_id == new_version
     [answers] = stored(rich)

@@ -64,7 +64,11 @@ def test_simultaneous_submits_store_one_response(any_app, same_token):
             thread.join()
     finally:
         server.stop()
-    assert statuses == [303] * 8  # every tap ends on a page (thank-you or the start), no error
+    # Every tap ends on a page, no error: the thank-you (rendered in reply, 200) or, for a tab
+    # whose draft another tab just submitted, the start (303).
+    assert set(statuses) <= {200, 303} and statuses.count(200) >= 1, statuses
+    if same_token:
+        assert statuses == [200] * 8
     with any_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
         assert db.session.scalar(select(func.count()).select_from(SubmissionReceipt)) == 1

@@ -202,7 +202,7 @@ def test_gunicorn_logs_carry_no_address_agent_time_or_code(tmp_path):
             status, location, _ = browser.request(
                 "x", "POST", "/s/mak/start", {"csrf_token": CSRF.search(html).group(1),
                                              "code": codes[0]})
-            assert status == 303
+            assert status == 200  # page 1, rendered in reply
             status, _, html = browser.request("x", "GET", "/s/mak/p/1")
             page = small_definition("mak")["pages"][0]
             answers: dict = {}
@@ -220,7 +220,7 @@ def test_gunicorn_logs_carry_no_address_agent_time_or_code(tmp_path):
         access = (tmp_path / "access.log").read_text()
         errors = (tmp_path / "error.log").read_text()
     request_lines = [line for line in (access + errors).splitlines() if "/s/" in line]
-    assert len(request_lines) >= 3 * 21
+    assert len(request_lines) >= 3 * 11  # 11 requests per flagship complete
     for line in request_lines:
         assert not IPV4.search(line), line
         assert not TIME_OF_DAY.search(line), line

@@ -17,7 +17,7 @@ from survey.models import Answer, BannerTally, Campaign, Response, ResponseStatu
 from survey.services.monitor import banner_progress, rebuild_banner_tallies
 from tests.conftest import LiveServer
 from tests.helpers import csrf_from, make_campaign
-from tests.respond.support import Respondent
+from tests.respond.support import Respondent, where
 
 
 def tallies(slug: str = "thu") -> dict[tuple[str, int], int]:
@@ -40,11 +40,11 @@ def grouped(slug: str = "thu") -> dict[tuple[str, int], int]:
 
 def respond(client, level: str, gender: str | None = None, slug: str = "thu"):
     r = Respondent(client, slug)
-    assert r.start().status_code == 303
+    assert r.start().status_code == 200  # page 1, rendered in reply
     data = {"level": level, "q1": "2"}
     if gender is not None:
         data["gender"] = gender
-    assert r.answer(1, data).headers["Location"].endswith("/review")
+    assert where(r.answer(1, data)).endswith("/review")
     return r
 
 
@@ -55,9 +55,9 @@ def test_tallies_follow_submissions_through_the_flow(any_app):
     plan = [("1", "1"), ("2", "2"), ("2", None), ("2", "9"), ("3", "2")]
     for level, gender in plan:
         response, _token, _csrf = respond(any_app.test_client(), level, gender).submit()
-        assert response.headers["Location"].endswith("/done")
+        assert where(response).endswith("/done")
     other, _token, _csrf = respond(any_app.test_client(), "3", "1", slug="khac").submit()
-    assert other.status_code == 303
+    assert other.status_code == 200 and where(other).endswith("/khac/done")
     expected = {("level", 1): 1, ("level", 2): 3, ("level", 3): 1,
                 ("gender", 1): 1, ("gender", 2): 2, ("gender", 9): 1}
     with any_app.app_context():
@@ -77,10 +77,10 @@ def test_a_retried_submission_counts_once(any_app):
     client = any_app.test_client()
     r = respond(client, "2", "1")
     first, token, csrf = r.submit()
-    assert first.headers["Location"].endswith("/done")
+    assert where(first).endswith("/done")
     # The same form posted again (a retry after a lost reply), then a fresh tab's submit.
     again = client.post("/s/thu/submit", data={"csrf_token": csrf, "st": token})
-    assert again.status_code == 303
+    assert again.status_code == 200 and where(again).endswith("/done")
     with any_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
         assert tallies() == grouped() == {("level", 2): 1, ("gender", 1): 1}
@@ -181,7 +181,9 @@ def test_simultaneous_submits_keep_tallies_exact(any_app):
     finally:
         server.stop()
     assert errors == []
-    assert statuses == [303] * len(posts)
+    # The thank-you rendered in reply (200), or the start for a tap that found the draft already
+    # gone (303); never an error.
+    assert set(statuses) <= {200, 303} and statuses.count(200) >= len(posts) // 2, statuses
     with any_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 8
         expected = {("level", 1): 2, ("level", 2): 4, ("level", 3): 2,
