@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from survey.questionnaire import check
-from survey.questionnaire.model import CHOICE_TYPES
 
 __all__ = ["Outcome", "apply", "item_fields", "page_fields", "meta_fields", "locate_item",
            "locate_page", "move_item", "move_page", "delete_item", "delete_page",
@@ -336,19 +335,6 @@ def next_page_id(definition: Mapping[str, Any]) -> str:
     while f"P{n}" in taken:
         n += 1
     return f"P{n}"
-
-
-def keeps_option_list(definition: Mapping[str, Any], original: Mapping[str, Any] | None,
-                      options: list[dict[str, Any]]) -> str | None:
-    """The shared option list an edited item may keep naming (``options_from``): only when its
-    options are still exactly that list; otherwise the item gets its own options."""
-    if not original or original.get("type") not in CHOICE_TYPES:
-        return None
-    name = original.get("options_from")
-    shared = (definition.get("option_lists") or {}).get(name) if name else None
-    if shared is not None and shared == options:
-        return name
-    return None
 
 
 # --------------------------------------------------------------------------- shared option lists

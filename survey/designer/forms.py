@@ -168,6 +168,8 @@ class ItemForm(FlaskForm):
                             description=_l("Ví dụ: level, field, rank, category"))
     # choice items
     randomize = BooleanField(_l("Đảo thứ tự phương án cho mỗi người trả lời"))
+    options_from = SelectField(_l("Lấy phương án từ danh sách dùng chung"), default="",
+                               choices=[SelectChoice("", "")])
     options = FieldList(FormField(OptionForm), min_entries=0, max_entries=MAX_FORM_ROWS)
     rows = FieldList(FormField(RowForm), min_entries=0, max_entries=MAX_FORM_ROWS)
     # multiple
@@ -192,6 +194,11 @@ class ItemForm(FlaskForm):
             if len(self.rows) < MAX_FORM_ROWS:
                 self.rows.append_entry()
 
+    def offer_lists(self, names) -> None:
+        """The shared option lists of the draft being edited, as choices."""
+        self.options_from.choices = [SelectChoice("", _l("Không — phương án riêng của câu hỏi"))] \
+            + [SelectChoice(name, name) for name in names]
+
     def to_item(self) -> tuple[dict[str, Any], list[int], list[int]]:
         """The item the form describes, and for each option/grid row the form row it came
         from (blank rows are left out)."""
@@ -212,7 +219,10 @@ class ItemForm(FlaskForm):
         option_rows: list[int] = []
         grid_rows: list[int] = []
         if kind in CHOICE_TYPES:
-            item["options"], option_rows = options_of(self.options)
+            if self.options_from.data:  # the list's options; the option rows are not used
+                item["options_from"] = self.options_from.data
+            else:
+                item["options"], option_rows = options_of(self.options)
             if self.randomize.data:
                 item["randomize"] = True
         if kind == "grid":
@@ -263,6 +273,7 @@ def item_form_data(item: Mapping[str, Any]) -> dict[str, Any]:
         "banner": item.get("role") == "banner", "dimension": item.get("dimension") or "",
         "randomize": bool(item.get("randomize")),
         "options": option_rows_data(item.get("options") or []),
+        "options_from": item.get("options_from") or "",
         "rows": [{"id": r["id"], "label_vi": r["label"].get("vi", ""),
                   "label_en": r["label"].get("en", "")} for r in item.get("rows") or []],
         "min_select": item.get("min_select") or None, "max_select": item.get("max_select"),

@@ -282,10 +282,6 @@ def _item_submit(questionnaire: Questionnaire, form: ItemForm, page_id: str,
         change = editing.insert_item(page_id, item, after=after)
         where = editing.insert_position(draft, page_id, after)
     else:
-        original = _find(draft, item_id)
-        shared = editing.keeps_option_list(draft, original, item.get("options") or [])
-        if shared:
-            item["options_from"] = shared
         change = editing.replace_item(item_id, item)
         where = editing.locate_item(draft, item_id)
     fields = editing.item_fields(*where, option_rows=option_rows, grid_rows=grid_rows) \
@@ -315,9 +311,11 @@ def new_item(qid: int, page_id: str):
         kind = request.args.get("type", "single")
         form = ItemForm(formdata=None, id=editing.next_item_id(questionnaire.draft),
                         type=kind if kind in ITEM_TYPE_LABELS else "single")
+        form.offer_lists(questionnaire.draft.get("option_lists") or {})
         form.pad()
         return _item_page(questionnaire, form, page_id, None, [], {}, 200)
     form = ItemForm()
+    form.offer_lists(questionnaire.draft.get("option_lists") or {})
     saved, general, row_errors = _item_submit(questionnaire, form, page_id, None)
     if saved:
         flash(_("Đã thêm câu hỏi %(id)s.", id=saved), "info")
@@ -336,9 +334,11 @@ def item(qid: int, item_id: str):
     page_id = questionnaire.draft["pages"][where[0]]["id"]
     if request.method == "GET":
         form = ItemForm(formdata=None, data=item_form_data(_find(questionnaire.draft, item_id)))
+        form.offer_lists(questionnaire.draft.get("option_lists") or {})
         form.pad()
         return _item_page(questionnaire, form, page_id, item_id, [], {}, 200)
     form = ItemForm()
+    form.offer_lists(questionnaire.draft.get("option_lists") or {})
     saved, general, row_errors = _item_submit(questionnaire, form, page_id, item_id)
     if saved:
         flash(_("Đã lưu câu hỏi %(id)s.", id=saved), "info")

@@ -172,3 +172,36 @@ def test_a_stale_form_is_refused(app, local_designer):
         as_text=True)
     assert _draft(app, "dsach") == before
     assert local_designer.get(f"{BASE}/q/{qid}/lists/none").status_code == 404
+
+
+def test_an_item_can_take_a_list_or_its_own_options(app, local_designer):
+    qid = _setup(app, local_designer)
+    url = f"{BASE}/q/{qid}/items/q1"
+    html = local_designer.get(url).get_data(as_text=True)
+    assert re.search(r'<option selected value="agree3">agree3</option>', html) or \
+        re.search(r'<option value="agree3" selected>agree3</option>', html), html
+
+    def post(**changes):
+        page = local_designer.get(url).get_data(as_text=True)
+        data = {"csrf_token": csrf_from(page),
+                "base": re.search(r'name="base" value="([^"]*)"', page).group(1),
+                "id": "q1", "type": "single", "label_vi": "Câu 1", "label_en": "Q1",
+                "appearance": "radio", "options-0-code": "1", "options-0-label_vi": "Có",
+                "options-0-label_en": "Yes", "options-1-code": "2",
+                "options-1-label_vi": "Không", "options-1-label_en": "No", **changes}
+        return local_designer.post(url, data=data)
+
+    # Own options: the item leaves the list (the skip rule on q1 = 3 now names no option).
+    refused = post(options_from="")
+    assert refused.status_code == 400 and "q3" in refused.get_data(as_text=True)
+    post(**{"options_from": "", "options-2-code": "3", "options-2-label_vi": "Khác hẳn",
+            "options-2-label_en": "Other"})
+    q1 = _items(_draft(app, "dsach"))["q1"]
+    assert "options_from" not in q1 and [o["code"] for o in q1["options"]] == [1, 2, 3]
+    # Back to a list: the option rows typed are not used.
+    assert post(options_from="agree3").status_code == 302
+    q1 = _items(_draft(app, "dsach"))["q1"]
+    assert q1["options_from"] == "agree3"
+    assert q1["options"] == _draft(app, "dsach")["option_lists"]["agree3"]
+    # A list that is not in the draft is refused.
+    assert post(options_from="nope").status_code == 400
