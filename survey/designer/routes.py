@@ -261,20 +261,31 @@ def _item_page(questionnaire: Questionnaire, form: ItemForm, page_id: str,
                            pages=questionnaire.draft["pages"]), status
 
 
-def _item_submit(questionnaire: Questionnaire, form: ItemForm, page_id: str,
-                 item_id: str | None):
-    """Handle an item editor POST: more rows, or save (new or existing item)."""
+def _hold_back(questionnaire: Questionnaire, form: ItemForm | OptionListForm) -> list[str] | None:
+    """Why a table editor POST (item or option list) saves nothing, or None when it may save:
+    the "more rows" button (adds blank rows), a form with field errors, or a stale draft
+    (the general message to show). A bad CSRF token is a 400."""
     if request.form.get("more"):
         for _n in range(5):
             form.options.append_entry()
-        form.rows.append_entry()
-        return None, [], {}
+        if isinstance(form, ItemForm):
+            form.rows.append_entry()
+        return []
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        return None, [], {}
+        return []
     if _stale(questionnaire):
-        return None, [str(STALE)], {}
+        return [str(STALE)]
+    return None
+
+
+def _item_submit(questionnaire: Questionnaire, form: ItemForm, page_id: str,
+                 item_id: str | None):
+    """Handle an item editor POST: more rows, or save (new or existing item)."""
+    held = _hold_back(questionnaire, form)
+    if held is not None:
+        return None, held, {}
     item, option_rows, grid_rows = form.to_item()
     draft = questionnaire.draft
     if item_id is None:
@@ -411,16 +422,9 @@ def _option_list_page(questionnaire: Questionnaire, form: OptionListForm, name: 
 def _option_list_submit(questionnaire: Questionnaire, form: OptionListForm,
                         name: str | None) -> tuple[str | None, list[str], dict[str, list[str]]]:
     """Handle an option list editor POST: more rows, or save (new or existing list)."""
-    if request.form.get("more"):
-        for _n in range(5):
-            form.options.append_entry()
-        return None, [], {}
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return None, [], {}
-    if _stale(questionnaire):
-        return None, [str(STALE)], {}
+    held = _hold_back(questionnaire, form)
+    if held is not None:
+        return None, held, {}
     new_name = form.name.data.strip()
     options, option_rows = options_of(form.options)
     outcome = _apply(questionnaire.draft, editing.save_option_list(new_name, options, name),
