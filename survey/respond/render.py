@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from flask import render_template
 from markupsafe import Markup
@@ -21,7 +21,7 @@ from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Li
                                               Reference, parse, referenced_items)
 from survey.respond import logic
 
-__all__ = ["render_page", "condition_json", "page_plan", "ItemView"]
+__all__ = ["render_page", "condition_json", "page_plan", "ItemView", "OptionView", "RowView"]
 
 
 def _tree(node: Node) -> Any:
@@ -47,6 +47,30 @@ def condition_json(expr: str) -> str:
     return json.dumps(_tree(parse(expr)), ensure_ascii=False, separators=(",", ":"))
 
 
+class OptionView(NamedTuple):
+    """One option as the template reads it: every attribute present and the label already in
+    the page's language. (On a plain dict Jinja's ``option.relevant`` costs two caught
+    exceptions when the key is absent, and a grid reads each option once per row.)"""
+
+    code: int
+    text: str
+    relevant: str | None
+    other: bool
+    exclusive: bool
+    missing: bool
+
+
+class RowView(NamedTuple):
+    id: Any
+    text: str
+
+
+def _option_view(option: Mapping[str, Any], language: str) -> OptionView:
+    return OptionView(option["code"], label_text(option.get("label"), language),
+                      option.get("relevant"), bool(option.get("other")),
+                      bool(option.get("exclusive")), bool(option.get("missing")))
+
+
 @dataclass
 class ItemView:
     """One item as the template sees it: the item, whether it is shown now, the condition the
@@ -55,15 +79,15 @@ class ItemView:
     item: dict[str, Any]
     shown: bool
     rel: str | None
-    options: list[tuple[dict[str, Any], bool, str | None]]
-    rows: list[dict[str, Any]]
+    options: list[tuple[OptionView, bool, str | None]]
+    rows: list[RowView]
     slots: int
     error: str | None
 
 
 def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[str, Any],
-              errors: Mapping[str, str] | None = None, seed: int | None = None
-              ) -> tuple[list[ItemView], dict[str, Any]]:
+              errors: Mapping[str, str] | None = None, seed: int | None = None,
+              language: str = "vi") -> tuple[list[ItemView], dict[str, Any]]:
     """Items to render on the page and the earlier answers the script needs.
 
     An item (or option) whose condition reads a question on this same page is rendered even
@@ -95,9 +119,10 @@ def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[s
             offered = logic.option_displayed(option, page, answers)
             option_rel = dynamic(option.get("relevant"))
             if offered or option_rel is not None:
-                options.append((option, offered, option_rel))
-        views.append(ItemView(item=item, shown=shown, rel=rel, options=options,
-                              rows=logic.ordered_rows(item, seed),
+                options.append((_option_view(option, language), offered, option_rel))
+        rows = [RowView(row["id"], label_text(row.get("label"), language))
+                for row in logic.ordered_rows(item, seed)]
+        views.append(ItemView(item=item, shown=shown, rel=rel, options=options, rows=rows,
                               slots=logic.ranking_slots(item, answers) if item.get("type") == "ranking" else 0,
                               error=errors.get(item["id"])))
     context = {key: answers[key] for key in sorted(context_ids) if key in answers}
@@ -117,7 +142,7 @@ def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping
     prefixes input names and ids with ``pv-`` so the fragment can sit inside a staff page
     without clashing with its fields.
     """
-    views, context = page_plan(definition, page_index, answers, errors, seed)
+    views, context = page_plan(definition, page_index, answers, errors, seed, language)
     html = render_template(
         "respond/_items.html", views=views, answers=answers, language=language,
         raw=raw or {}, ranks=ranks or {}, prefix="pv-" if preview else "",

@@ -120,19 +120,25 @@ def receipt_exists(session: Session, submission_token: str) -> bool:
 
 def count_reach(session: Session, campaign_id: int, page: int) -> None:
     """Add one to today's count of respondents reaching ``page`` (0 = started, 1…N = pages,
-    N+1 = review). Counts only: nothing says who. The caller commits."""
-    day = today()
-    updated = session.execute(
-        update(PageReach).where(PageReach.campaign_id == campaign_id, PageReach.page == page,
-                                PageReach.day == day)
-        .values(count=PageReach.count + 1).execution_options(synchronize_session=False)).rowcount
-    if updated:
+    N+1 = review). Counts only: nothing says who. The caller commits, so the count lands in the
+    same transaction (one commit) as the draft's step.
+
+    A prebuilt Core statement: it costs less than building the ORM UPDATE per request, and does
+    not autoflush (the draft's pending changes are flushed at the commit, as before)."""
+    key = {"b_campaign": campaign_id, "b_page": page, "b_day": today()}
+    if session.execute(_REACH_UPDATE, key).rowcount:
         return
     try:
         with session.begin_nested():
-            session.add(PageReach(campaign_id=campaign_id, page=page, day=day, count=1))
+            session.execute(_REACH_INSERT, key)
     except IntegrityError:  # another request inserted the row meanwhile
-        session.execute(
-            update(PageReach).where(PageReach.campaign_id == campaign_id, PageReach.page == page,
-                                    PageReach.day == day)
-            .values(count=PageReach.count + 1).execution_options(synchronize_session=False))
+        session.execute(_REACH_UPDATE, key)
+
+
+_reach = PageReach.__table__.c
+_REACH_UPDATE = (update(PageReach.__table__)
+                 .where(_reach.campaign_id == bindparam("b_campaign"),
+                        _reach.page == bindparam("b_page"), _reach.day == bindparam("b_day"))
+                 .values(count=_reach.count + 1))
+_REACH_INSERT = insert(PageReach.__table__).values(
+    campaign_id=bindparam("b_campaign"), page=bindparam("b_page"), day=bindparam("b_day"), count=1)
