@@ -102,35 +102,36 @@ class FrameSource(_Base):
         return frame.loc[mask]
 
     def aggregate(self, group: Sequence[str], aggs: Sequence[Agg] = (), flt: Filter = Filter(),
-                  require: str | None = None, weighted: bool = False) -> pd.DataFrame:
+                  require: str | None = None, weighted: bool = False, *,
+                  build_index: bool = True) -> pd.DataFrame:
         """Per group of ``group`` columns: ``n`` (rows), each agg, and when ``weighted`` (a
         weight column is set) ``w_n`` and ``w_<agg>`` weighted by it. Groups with a NULL
-        (NaN) value are kept (as NaN). ``require``: only rows where this column is not null."""
+        (NaN) value are kept (as NaN). ``require``: only rows where this column is not null.
+        ``build_index`` only matters to :class:`DatabaseSource`."""
         data = self._selected(flt)
         if require is not None:
             data = data[data[require].notna()]
-        values = pd.DataFrame(index=data.index)
-        values["n"] = 1.0
+        columns: dict[str, Any] = {"n": np.ones(len(data))}
         for agg in aggs:
-            col = data[agg.column]
+            col = data[agg.column].to_numpy(dtype=float)
             if agg.kind == "sum":
-                values[agg.name] = col.fillna(0)
+                columns[agg.name] = np.nan_to_num(col, nan=0.0)
             elif agg.kind == "eq":
-                values[agg.name] = (col == agg.arg).astype(float)
+                columns[agg.name] = (col == agg.arg).astype(float)
             elif agg.kind == "count":
-                values[agg.name] = col.notna().astype(float)
+                columns[agg.name] = (~np.isnan(col)).astype(float)
             elif agg.kind == "score":
-                values[agg.name] = np.where(col.notna(), agg.arg + 1 - col, 0.0)
+                columns[agg.name] = np.where(np.isnan(col), 0.0, agg.arg + 1 - col)
             else:
                 raise ValueError(f"unknown aggregate kind {agg.kind!r}")
         if weighted and self.weight_column:
             weight = data[self.weight_column].to_numpy(dtype=float)
-            for name in list(values.columns):
-                values["w_" + name] = values[name].to_numpy() * weight
+            columns.update({"w_" + name: value * weight for name, value in list(columns.items())})
+        values = pd.DataFrame(columns, index=data.index)
         if not group:
             return values.sum().to_frame().T
-        for position, name in enumerate(group):
-            values.insert(position, name, data[name].to_numpy())
+        keys = pd.DataFrame({name: data[name].to_numpy() for name in group}, index=data.index)
+        values = pd.concat([keys, values], axis=1)
         return values.groupby(list(group), dropna=False, sort=True).sum().reset_index()
 
     def to_frame(self) -> pd.DataFrame:
@@ -141,7 +142,13 @@ class DatabaseSource(_Base):
     """Responses of one questionnaire version in a database, read through the materialised wide
     table of :mod:`analysis.wide` (built or brought up to date on first use).
 
-    Every :meth:`aggregate` call is one ``SELECT … GROUP BY`` on that table.
+    Every :meth:`aggregate` call is one ``SELECT … GROUP BY`` on that table. Narrow ones (a
+    cross-tab, a frequency, with their filter columns) read a covering index built on first use
+    (:mod:`analysis.covering`); on SQLite the query names the index it reads (``INDEXED BY``) or
+    reads the table (``NOT INDEXED``), because without fresh statistics SQLite's planner prefers
+    a single-column banner index and a lookup per row, several times slower than either.
+    Conditional counts are ``count(*) FILTER (WHERE …)`` (both engines; measured about twice as
+    fast as ``SUM(CASE …)`` on a wide scan).
     """
 
     def __init__(self, engine: sa.Engine, version_id: int, definition: Mapping[str, Any],
@@ -155,63 +162,121 @@ class DatabaseSource(_Base):
         self.weight_column: str | None = None
         self.table = wide.ensure(engine, version_id, definition) if refresh else \
             wide.table_for(version_id, self.layout)
+        self.rows = wide.held(engine, version_id)
+        self._indexes: list[tuple[str, tuple[str, ...]]] | None = None
+
+    def _column(self, name: str) -> Any:
+        """A column by bare name (the FROM clause is written out, see :meth:`_from`)."""
+        return sa.literal_column(f'"{name}"', type_=self.table.c[name].type)
 
     def _where(self, flt: Filter) -> list[Any]:
-        t = self.table.c
+        c = self._column
         clauses: list[Any] = []
         if flt.complete_only:
-            clauses.append(t.complete == 1)
+            clauses.append(c("complete") == 1)
         if flt.campaign_ids:
-            clauses.append(t.campaign_id.in_(flt.campaign_ids))
+            clauses.append(c("campaign_id").in_(flt.campaign_ids))
         for column, codes in self._filter_columns(flt).items():
-            clauses.append(t[column].in_(codes))
+            clauses.append(c(column).in_(codes))
         if flt.date_from is not None:
-            clauses.append(t.submitted_on >= flt.date_from)
+            clauses.append(c("submitted_on") >= flt.date_from)
         if flt.date_to is not None:
-            clauses.append(t.submitted_on <= flt.date_to)
+            clauses.append(c("submitted_on") <= flt.date_to)
         return clauses
 
+    def _read_columns(self, flt: Filter) -> set[str]:
+        names = {"complete"} | set(self._filter_columns(flt))
+        if flt.campaign_ids:
+            names.add("campaign_id")
+        if flt.date_from is not None or flt.date_to is not None:
+            names.add("submitted_on")
+        return names
+
     def _agg_expression(self, agg: Agg, weight: Any | None) -> Any:
-        column = self.table.c[agg.column]
-        if agg.kind == "sum":
-            value = sa.func.coalesce(column, 0)
-        elif agg.kind == "eq":
-            value = sa.case((column == agg.arg, 1), else_=0)
+        column = self._column(agg.column)
+        if agg.kind == "eq":
+            condition, value = column == agg.arg, None
         elif agg.kind == "count":
-            value = sa.case((column.is_not(None), 1), else_=0)
+            condition, value = column.is_not(None), None
+        elif agg.kind == "sum":
+            condition, value = column.is_not(None), column
         elif agg.kind == "score":
-            value = sa.case((column.is_not(None), agg.arg + 1 - column), else_=0)
+            condition, value = column.is_not(None), agg.arg + 1 - column
         else:
             raise ValueError(f"unknown aggregate kind {agg.kind!r}")
-        return sa.func.sum(value if weight is None else value * weight)
+        if value is None and weight is None:
+            return sa.func.count().filter(condition)
+        if value is None:
+            value = weight
+        elif weight is not None:
+            value = value * weight
+        return sa.func.coalesce(sa.func.sum(value).filter(condition), 0)
+
+    def _covering_index(self, group: Sequence[str], needed: set[str], build: bool) -> str | None:
+        """The covering index serving this query, built if need be (None: read the table)."""
+        from analysis import covering
+
+        if self.rows < covering.MIN_ROWS or not group or \
+                len(covering.key_columns(group, needed)) > covering.MAX_COLUMNS:
+            return None
+        if self._indexes is None:
+            with self.engine.connect() as conn:
+                self._indexes = covering.listing(conn, self.version_id)
+        name = covering.usable(self._indexes, group, needed)
+        if name is None and build:
+            name = covering.ensure_index(self.engine, self.table, self.version_id, group, needed)
+            if name is not None:
+                self._indexes.append((name, covering.key_columns(group, needed)))
+        return name
+
+    def _from(self, index: str | None) -> Any:
+        if self.engine.dialect.name != "sqlite":
+            return sa.text(self.table.name)
+        return sa.text(f"{self.table.name} " + (f"INDEXED BY {index}" if index else "NOT INDEXED"))
 
     def aggregate(self, group: Sequence[str], aggs: Sequence[Agg] = (), flt: Filter = Filter(),
-                  require: str | None = None, weighted: bool = False) -> pd.DataFrame:
-        """Same contract as :meth:`FrameSource.aggregate`, as one GROUP BY in the database."""
-        t = self.table.c
-        keys = [t[g] for g in group]
-        weight = t[self.weight_column] if weighted and self.weight_column else None
+                  require: str | None = None, weighted: bool = False, *,
+                  build_index: bool = True) -> pd.DataFrame:
+        """Same contract as :meth:`FrameSource.aggregate`, as one GROUP BY in the database.
+
+        ``build_index=False``: use a covering index if one exists but build none (one-off
+        queries such as a banner book's, where building would cost more than it saves)."""
+        keys = [self._column(g) for g in group]
+        weight = self._column(self.weight_column) if weighted and self.weight_column else None
         selected: list[Any] = [*keys, sa.func.count().label("n")]
         selected += [self._agg_expression(a, None).label(a.name) for a in aggs]
         if weight is not None:
             selected.append(sa.func.sum(weight).label("w_n"))
             selected += [self._agg_expression(a, weight).label("w_" + a.name) for a in aggs]
-        query = sa.select(*selected).select_from(self.table).where(*self._where(flt))
+        where = self._where(flt)
         if require is not None:
-            query = query.where(t[require].is_not(None))
-        if keys:
-            query = query.group_by(*keys)
+            where.append(self._column(require).is_not(None))
+        needed = set(group) | self._read_columns(flt) | {a.column for a in aggs}
+        needed |= {require} if require else set()
+        needed |= {self.weight_column} if weight is not None else set()
+        index = self._covering_index(group, needed, build_index)
+
+        def query(index: str | None) -> Any:
+            statement = sa.select(*selected).select_from(self._from(index)).where(*where)
+            return statement.group_by(*keys) if keys else statement
+
         with self.engine.connect() as conn:
-            # the driver's own rows: no per-row processing, these are plain numbers
-            rows = conn.execute(query).cursor.fetchall()
+            try:
+                # the driver's own rows: no per-row processing, these are plain numbers
+                rows = conn.execute(query(index)).cursor.fetchall()
+            except sa.exc.OperationalError:
+                if index is None or self.engine.dialect.name != "sqlite":
+                    raise
+                conn.rollback()  # the index was dropped meanwhile (evicted by another process)
+                self._indexes = None
+                rows = conn.execute(query(None)).cursor.fetchall()
         columns = [*group, "n", *(a.name for a in aggs)]
         if weight is not None:
             columns += ["w_n", *("w_" + a.name for a in aggs)]
         frame = pd.DataFrame(rows, columns=columns)
-        for name in columns[len(group):]:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-        for name in group:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+        frame = pd.DataFrame({name: pd.to_numeric(frame[name], errors="coerce").astype(float)
+                              if i >= len(group) else pd.to_numeric(frame[name], errors="coerce")
+                              for i, name in enumerate(columns)}, columns=columns)
         if not group and len(frame) == 0:
             frame = pd.DataFrame([[0.0] * len(columns)], columns=columns)
         return frame.sort_values(list(group)).reset_index(drop=True) if group else frame

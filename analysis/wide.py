@@ -27,10 +27,11 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis import covering
 from analysis.layout import Layout, layout_for, pivot_answer_rows
 from survey.models.response import Answer, Response
 
-__all__ = ["ensure", "table_for", "table_name", "drop", "STATE"]
+__all__ = ["ensure", "table_for", "table_name", "drop", "held", "STATE"]
 
 _metadata = sa.MetaData()
 
@@ -78,11 +79,21 @@ def _banner_columns(layout: Layout) -> list[str]:
 
 
 def drop(engine: sa.Engine, version_id: int) -> None:
-    """Forget the cached table of a version (it is rebuilt on next use)."""
+    """Forget the cached table of a version and its covering indexes (rebuilt on next use)."""
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {table_name(version_id)}"))
+        covering.forget(conn, version_id)
         if sa.inspect(conn).has_table(STATE.name):
             conn.execute(STATE.delete().where(STATE.c.version_id == version_id))
+
+
+def held(engine: sa.Engine, version_id: int) -> int:
+    """How many responses the version's table held at its last refresh (0 if never built)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(STATE.name):
+            return 0
+        return conn.execute(sa.select(STATE.c.responses)
+                            .where(STATE.c.version_id == version_id)).scalar() or 0
 
 
 def _source_count(conn: sa.Connection, version_id: int) -> int:
@@ -106,6 +117,7 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
             return table
         if state is None or state.layout_hash != layout.hash:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
+            covering.forget(conn, version_id)
         table.create(conn, checkfirst=True)
     _delete_missing(engine, table, version_id)
     _insert_new(engine, table, layout, version_id)
@@ -116,8 +128,11 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
         if conn.execute(STATE.update().where(STATE.c.version_id == version_id)
                         .values(**values)).rowcount == 0:
             conn.execute(STATE.insert().values(version_id=version_id, **values))
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text(f"ANALYZE {table.name}"))
+    if engine.dialect.name == "postgresql":
+        # Statistics for the planner, and a current visibility map so that covering indexes
+        # give index-only scans (VACUUM skips pages already all-visible: cheap after an append).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(f"VACUUM (ANALYZE) {table.name}"))
     return table
 
 

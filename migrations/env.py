@@ -48,8 +48,15 @@ def get_metadata():
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave the analysis cache tables (``analysis_wide_*``, created at run time by
-    ``analysis/wide.py`` and droppable at any time) out of autogenerate comparisons."""
-    return not (type_ == "table" and reflected and name and name.startswith("analysis_wide"))
+    ``analysis/wide.py`` and droppable at any time) and their indexes (``ix_analysis_wide_*``,
+    including the covering indexes of ``analysis/covering.py``) out of autogenerate comparisons."""
+    if not (reflected and name):
+        return True
+    if type_ == "table":
+        return not name.startswith("analysis_wide")
+    if type_ == "index":
+        return not name.startswith("ix_analysis_wide")
+    return True
 
 
 def run_migrations_offline():
