@@ -1,21 +1,32 @@
-"""Analysis benchmark: N synthetic flagship responses in SQLite and PostgreSQL, then one cross-tab,
-the full banner book and peak memory (peak resident set size of the measuring process); pandas.crosstab on the data in memory as a ratio.
+"""Analysis benchmark: N synthetic flagship responses in SQLite and PostgreSQL; one cross-tab (cold
+and warm), a filtered cross-tab, the full banner book, peak memory, and pandas.crosstab on the
+data in memory as a ratio.
 
-    .venv/bin/python bench/analysis.py                     # 1,000,000 responses, both engines
-    .venv/bin/python bench/analysis.py -n 100000 --engines sqlite
+    .venv/bin/python bench/analysis.py -n 200000                    # build from answers (eav)
+    .venv/bin/python bench/analysis.py -n 1000000 --mode wide      # query timings at full size
+    .venv/bin/python bench/analysis.py -n 100000 --engines sqlite --book-strategies scan group
 
-Targets: one cross-tab (item by level) ≤ 0.5 s, the full banner book (every item by level, field
-and rank) ≤ 60 s, peak memory ≤ 2 GB.
+Targets: one cross-tab (item B1 by level A2) ≤ 0.5 s, the full banner book (every item by level
+A2, field A3 and rank A5) ≤ 60 s, peak memory ≤ 2 GB.
 
 Phases, per engine:
 1. load — synthetic responses (``analysis.synthetic``: Zipf-like banner shares, answers tilted by
-   level) stored as the app stores them (``response`` + ``answer``, one row per value) with the
-   bulk paths (COPY on PostgreSQL; executemany in large transactions on SQLite, secondary answer
-   index dropped during the load and rebuilt after). Not part of the targets.
-2. measure — in a fresh child process (so its peak RSS is the analysis's own): the first
-   ``DatabaseSource`` builds the wide table (reported), a second one checks it is current,
-   then the cross-tab, the EAV self-join it replaces (for comparison), the banner book and
-   pandas.crosstab on the two columns loaded in memory.
+   level). ``--mode eav`` (default) stores them as the app does (``response`` + ``answer``, one
+   row per value; COPY on PostgreSQL, executemany on SQLite, the secondary answer index dropped
+   during the load and rebuilt after). ``--mode wide`` writes ``response`` and the wide table
+   directly (marked current, vacuumed on PostgreSQL as a refresh would), skipping the ~63
+   answer rows per response: full-size query timings without a load that does not fit a shared
+   2-core machine. Not part of the targets.
+2. measure — in a fresh child process (its peak RSS, VmHWM, is the analysis's own): the first
+   ``DatabaseSource`` builds the wide table from the answers (eav mode; reported with the rate
+   per 1,000 responses and a *linear extrapolation* to 1,000,000), a second one checks it is
+   current; then the cross-tab *cold* (the first of its shape: includes building its covering
+   index, :mod:`analysis.covering`) and *warm* (median of 3), the same with a filter on gender
+   (A8 = 1), the EAV self-join it replaces (eav mode), the banner book (default strategy, or
+   those of ``--book-strategies``) and pandas.crosstab on the two columns loaded in memory.
+   CPU seconds are printed beside wall times (this process plus the PostgreSQL server's
+   processes): the machine is shared, wall time includes waiting for a core. The load average
+   (``os.getloadavg``) is printed with each result.
 """
 from __future__ import annotations
 
@@ -146,6 +157,9 @@ def _load_wide(engine, definition, size: int, version_id: int, campaign_id: int)
             version_id=version_id, layout_hash=layout.hash, responses=size,
             refreshed_at=datetime.now()))
         conn.execute(sa.text("ANALYZE"))
+    if engine.dialect.name == "postgresql":  # as analysis.wide.ensure does after a refresh
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(f"VACUUM (ANALYZE) {table.name}"))
     return 0
 
 
@@ -188,11 +202,45 @@ def _timed(function, repeat: int = 3, name: str = "") -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def measure(url: str, version_id: int) -> dict:
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process (VmHWM). Not ``ru_maxrss``: Linux carries the
+    parent's peak across fork + exec, so the child would report the loader's memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _plan(engine, source, flt) -> str:
+    """How the database runs the cross-tab's query (the access path, one line)."""
+    import sqlalchemy as sa
+
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, *rest):
+        if "GROUP BY" in statement:
+            statements.append((statement, parameters))
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        from analysis import crosstab
+        crosstab(source, ITEM, BANNER, flt=flt)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    statement, parameters = statements[-1]
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            return " | ".join(row[3] for row in rows)
+        rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        return " | ".join(row[0].strip() for row in rows if "->" in row[0] or not
+                          row[0].startswith(" "))[:300]
+
+
+def measure(url: str, version_id: int, strategies: list[str]) -> dict:
     import pandas as pd
     import sqlalchemy as sa
 
-    from analysis import DatabaseSource, banner_book, crosstab
+    from analysis import DatabaseSource, Filter, banner_book, covering, crosstab, wide
 
     engine = sa.create_engine(url)
     if engine.dialect.name == "postgresql":
@@ -203,14 +251,22 @@ def measure(url: str, version_id: int) -> dict:
         except OSError:
             pass
     definition = _definition()
-    started = time.perf_counter()
-    source = DatabaseSource(engine, version_id, definition)
-    build = time.perf_counter() - started
-    started = time.perf_counter()
-    source = DatabaseSource(engine, version_id, definition)
-    check = time.perf_counter() - started
+    built = wide.held(engine, version_id) == 0
+    build, source = _timed(lambda: DatabaseSource(engine, version_id, definition), repeat=1,
+                           name="wide_build_cpu_s")
+    check, source = _timed(lambda: DatabaseSource(engine, version_id, definition),
+                           name="wide_check_cpu_s")
+    responses = source.rows
 
-    one, table = _timed(lambda: crosstab(source, ITEM, BANNER), name="crosstab_cpu_s")
+    gender = Filter(values={"A8": (1,)})
+    cold, table = _timed(lambda: crosstab(source, ITEM, BANNER), repeat=1,
+                         name="crosstab_cold_cpu_s")
+    warm, table = _timed(lambda: crosstab(source, ITEM, BANNER), name="crosstab_warm_cpu_s")
+    filtered_cold, _ = _timed(lambda: crosstab(source, ITEM, BANNER, flt=gender), repeat=1,
+                              name="filtered_cold_cpu_s")
+    filtered_warm, filtered = _timed(lambda: crosstab(source, ITEM, BANNER, flt=gender),
+                                     name="filtered_warm_cpu_s")
+    plan = _plan(engine, source, Filter())
     eav_sql = sa.text("SELECT i.code, b.code, count(*) FROM answer i JOIN answer b "
                       "ON b.response_id = i.response_id AND b.variable = :b "
                       "WHERE i.variable = :i GROUP BY i.code, b.code")
@@ -223,11 +279,10 @@ def measure(url: str, version_id: int) -> dict:
         eav_s = None
 
     books = {}
-    for strategy in ("scan", "group"):
+    for strategy in strategies:
         books[strategy], book = _timed(lambda: banner_book(source, BOOK_BANNERS,
-                                                           strategy=strategy),
-                                       repeat=1, name=f"book_{strategy}_cpu_s")
-    book_s = min(books.values())
+                                                           strategy=strategy or None),
+                                       repeat=1, name=f"book_{strategy or 'default'}_cpu_s")
 
     layout = source.layout
     columns = [layout.column(ITEM), layout.column(BANNER)]
@@ -241,31 +296,45 @@ def measure(url: str, version_id: int) -> dict:
     kept = reference.loc[reference.index.isin(table.table["row"]),
                          reference.columns.isin(table.table["column"])]
     same = bool(kept.to_numpy().sum() == table.n)
-    return {
-        "wide_build_s": round(build, 1), "wide_check_s": round(check, 3),
-        "crosstab_s": round(one, 3), "eav_self_join_s": None if eav_s is None else round(eav_s, 3),
-        "book_s": round(book_s, 1), "book_scan_s": round(books["scan"], 1),
-        "book_group_s": round(books["group"], 1), "book_tables": len(book.tables),
-        "book_refused": len(book.errors),
+    result = {
+        "responses_in_wide_table": responses,
+        "wide_built_here": built, "wide_build_s": round(build, 2),
+        "wide_check_s": round(check, 3),
+        "crosstab_cold_s": round(cold, 3), "crosstab_warm_s": round(warm, 3),
+        "filtered_cold_s": round(filtered_cold, 3), "filtered_warm_s": round(filtered_warm, 3),
+        "filtered_n": filtered.n, "crosstab_plan": plan,
+        "covering_index_built": responses >= covering.MIN_ROWS,
+        "eav_self_join_s": None if eav_s is None else round(eav_s, 3),
+        **{f"book_{k or 'default'}_s": round(v, 1) for k, v in books.items()},
+        "book_s": round(min(books.values()), 1) if books else None,
+        "book_tables": len(book.tables) if books else 0,
+        "book_refused": len(book.errors) if books else 0,
         "pandas_load_two_columns_s": round(load_s, 2), "pandas_crosstab_s": round(pandas_s, 3),
-        "ratio_db_to_pandas": round(one / pandas_s, 2) if pandas_s else None,
+        "ratio_db_warm_to_pandas": round(warm / pandas_s, 2) if pandas_s else None,
         "same_total_as_pandas": same,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        **CPU, "load_average_1min": round(os.getloadavg()[0], 1),
+        "peak_rss_mb": _peak_rss_mb(),
+        **CPU, "load_average": [round(x, 1) for x in os.getloadavg()],
     }
+    if built and responses:
+        rate = build / responses * 1000
+        result["wide_build_s_per_1000"] = round(rate, 3)
+        result["wide_build_1m_extrapolated_s"] = round(rate * 1000, 0)
+    return result
 
 
-def _child_measure(url: str, version_id: int) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--measure", url, str(version_id)],
+def _child_measure(url: str, version_id: int, strategies: list[str]) -> dict:
+    output = subprocess.run([sys.executable, __file__, "--measure", url, str(version_id),
+                             "--book-strategies", *strategies],
                             check=True, capture_output=True, text=True, cwd=ROOT)
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def run(engine_name: str, size: int, workdir: Path, mode: str) -> dict:
+def run(engine_name: str, size: int, workdir: Path, mode: str, strategies: list[str]) -> dict:
     if engine_name == "sqlite":
         url = f"sqlite:///{workdir / 'bench.sqlite3'}"
         loaded = load(url, size, mode)
-        return {"engine": "sqlite", **loaded, **_child_measure(url, loaded["version_id"])}
+        return {"engine": "sqlite", **loaded,
+                **_child_measure(url, loaded["version_id"], strategies)}
     from tests.pg import PostgresServer, find_bindir
 
     bindir = find_bindir()
@@ -277,9 +346,46 @@ def run(engine_name: str, size: int, workdir: Path, mode: str) -> dict:
         with server.fresh_database() as url:
             loaded = load(url, size, mode)
             return {"engine": "postgresql", **loaded,
-                    **_child_measure(url, loaded["version_id"])}
+                    **_child_measure(url, loaded["version_id"], strategies)}
     finally:
         server.stop()
+
+
+def _summary(engine_name: str, r: dict) -> str:
+    cpu = {k: r.get(k) for k in ("crosstab_cold_cpu_s", "crosstab_warm_cpu_s",
+                                 "filtered_warm_cpu_s")}
+    lines = [
+        f"{engine_name}: {r['responses']:,} responses ({r['mode']} mode), load average "
+        f"{' / '.join(map(str, r['load_average']))} (1/5/15 min)",
+        f"  cross-tab {ITEM} × {BANNER}: cold {r['crosstab_cold_s']} s ("
+        + ("incl. building its covering index" if r["covering_index_built"] else
+           "no covering index under analysis.covering.MIN_ROWS")
+        + f"), warm {r['crosstab_warm_s']} s (target 0.5); CPU cold "
+        f"{cpu['crosstab_cold_cpu_s']} s, warm {cpu['crosstab_warm_cpu_s']} s",
+        f"  filtered (A8 = 1, n = {r['filtered_n']:,}): cold {r['filtered_cold_s']} s, warm "
+        f"{r['filtered_warm_s']} s (CPU {cpu['filtered_warm_cpu_s']} s)",
+        f"  plan: {r['crosstab_plan']}",
+        f"  banner book: " + ", ".join(f"{k[5:-2]} {v} s (CPU {r.get(k[:-2] + '_cpu_s')} s)"
+                                       for k, v in r.items()
+                                       if k.startswith("book_") and k.endswith("_s")
+                                       and not k.endswith("_cpu_s") and k != "book_s")
+        + f" (target 60; {r['book_tables']} tables)",
+        f"  peak RSS {r['peak_rss_mb']} MB (target 2048); pandas.crosstab in memory "
+        f"{r['pandas_crosstab_s']} s → warm cross-tab / pandas = {r['ratio_db_warm_to_pandas']}",
+    ]
+    if r.get("eav_self_join_s") is not None:
+        lines.append(f"  EAV self-join it replaces: {r['eav_self_join_s']} s")
+    if r.get("wide_build_s_per_1000") is not None:
+        lines.append(
+            f"  wide table built from the answers: {r['wide_build_s']} s for "
+            f"{r['responses_in_wide_table']:,} responses = {r['wide_build_s_per_1000']} s per "
+            f"1,000 → linear extrapolation to 1,000,000: {r['wide_build_1m_extrapolated_s']} s "
+            f"(CPU {r.get('wide_build_cpu_s')} s)")
+    else:
+        lines.append("  wide table: written directly by the bench (--mode wide), not built from "
+                     "answers; see --mode eav for the build")
+    lines.append(f"  current-check of the wide table: {r['wide_check_s']} s")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -291,26 +397,22 @@ def main() -> None:
                         help="eav: store answers as the app does and build the wide table from "
                              "them (default); wide: write the wide table directly (full-size "
                              "query timings without loading 60M answer rows)")
+    parser.add_argument("--book-strategies", nargs="*", default=[""],
+                        choices=["", "scan", "group"],
+                        help="banner book strategies to time (default: the library's default)")
     parser.add_argument("--measure", nargs=2, metavar=("URL", "VERSION_ID"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]), args.book_strategies)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-analysis-") as tmp:
         os.chmod(tmp, 0o755)
         for engine_name in args.engines:
-            result = run(engine_name, args.size, Path(tmp), args.mode)
+            result = run(engine_name, args.size, Path(tmp), args.mode, args.book_strategies)
             print(json.dumps(result), flush=True)
-            if "crosstab_s" in result:
-                print(f"{engine_name}: {result['responses']:,} responses — cross-tab "
-                      f"{result['crosstab_s']} s (target 0.5; EAV self-join "
-                      f"{result['eav_self_join_s']} s), banner book {result['book_s']} s "
-                      f"(target 60), peak RSS {result['peak_rss_mb']} MB (target 2048), "
-                      f"pandas.crosstab {result['pandas_crosstab_s']} s → ratio "
-                      f"{result['ratio_db_to_pandas']}; wide table built in "
-                      f"{result['wide_build_s']} s, checked in {result['wide_check_s']} s",
-                      flush=True)
+            if "crosstab_warm_s" in result:
+                print(_summary(engine_name, result), flush=True)
 
 
 if __name__ == "__main__":
