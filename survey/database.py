@@ -7,6 +7,16 @@ which ``NORMAL`` does not promise (the last commits may roll back). The brief sa
 acknowledged is ever lost, and the price is one fsync per commit (see ``docs/deploy.md``).
 ``busy_timeout`` lets concurrent writers queue instead of failing.
 
+Draft saves are the exception (:func:`relax_durability`): a respondent's page of answers may be
+committed without waiting for the disk — SQLite ``synchronous=NORMAL`` for that transaction
+(in WAL mode it survives a killed process, not a power cut), PostgreSQL ``SET LOCAL
+synchronous_commit = off`` (a crash of the database server may lose the last fraction of a
+second of such commits, never corrupts anything). A power cut can therefore lose the last
+seconds of draft saves — the respondent finds the previous page again — but never an
+acknowledged submission: the submission's own commit is ``FULL``/synchronous and, in SQLite's
+WAL, syncs every earlier frame with it. The connection is back at ``FULL`` before anyone else
+uses it (pool check-in).
+
 PostgreSQL gets a small connection pool per process that checks connections before use: a sync
 gunicorn worker serves one request at a time, so a handful of connections is plenty, and the
 total over workers and app servers must stay under the server's ``max_connections``.
@@ -16,8 +26,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from survey.extensions import db, migrate
 
@@ -38,10 +49,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _restore_full(dbapi_connection, record) -> None:
+    if record.info.pop("relaxed", False):
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Apply the pragmas to every new connection of a SQLite engine (idempotent)."""
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", _restore_full)
+
+
+_PG_RELAX = text("SET LOCAL synchronous_commit = off")
+
+
+def relax_durability(session: Session) -> None:
+    """Let the current transaction commit without waiting for the disk (a draft save; see the
+    module docstring). Call it before the transaction's first write; on SQLite, if a write has
+    already begun the transaction, this does nothing and the commit stays ``FULL``."""
+    connection = session.connection()
+    name = connection.dialect.name
+    if name == "postgresql":
+        session.execute(_PG_RELAX)
+    elif name == "sqlite":
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+            connection.connection.info["relaxed"] = True
 
 
 def init_app(app: Flask) -> None:

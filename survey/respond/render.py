@@ -10,10 +10,12 @@ without it the server applies the same rules when the page is sent.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple
 
 from flask import render_template
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from survey.questionnaire import iter_pages, label_text
@@ -21,7 +23,8 @@ from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Li
                                               Reference, parse, referenced_items)
 from survey.respond import logic
 
-__all__ = ["render_page", "condition_json", "page_plan", "ItemView", "OptionView", "RowView"]
+__all__ = ["render_page", "condition_json", "page_plan", "ItemView", "OptionView", "RowView",
+           "FragmentCache"]
 
 
 def _tree(node: Node) -> Any:
@@ -129,25 +132,76 @@ def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[s
     return views, context
 
 
+class FragmentCache:
+    """Rendered page fragments of published (immutable) questionnaire versions, in process memory.
+
+    Most pages are rendered in the same state again and again: fresh (nothing answered yet),
+    options in definition order, the same follow-ups offered. The fragment is a pure function
+    of what :func:`render_page` hands the template, so the key is exactly that: the version,
+    the page, both languages (labels and interface strings), the id prefix, the plan (every
+    shown flag, option in display order with its text and condition, row, slot count and error),
+    the script context, and this page's answers. A randomised order or an answer gives another
+    key, never a wrong page. Bounded: the oldest entries go first.
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self.entries: dict[Any, Markup] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Markup | None:
+        return self.entries.get(key)
+
+    def put(self, key: Any, html: Markup) -> None:
+        with self.lock:
+            if len(self.entries) >= self.size:
+                del self.entries[next(iter(self.entries))]
+            self.entries[key] = html
+
+
+def _page_answers(views: list[ItemView], answers: Mapping[str, Any]) -> str:
+    """This page's answers (and "other" texts) as canonical JSON, for a cache key."""
+    mine = {}
+    for view in views:
+        for key in (view.item["id"], view.item["id"] + ".other"):
+            if key in answers:
+                mine[key] = answers[key]
+    return json.dumps(mine, sort_keys=True, ensure_ascii=False) if mine else ""
+
+
 def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping[str, Any],
                 errors: Mapping[str, str] | None = None, language: str = "vi",
                 preview: bool = False, seed: int | None = None,
-                raw: Mapping[str, str] | None = None, ranks: Mapping[str, list] | None = None
-                ) -> Markup:
+                raw: Mapping[str, str] | None = None, ranks: Mapping[str, list] | None = None,
+                cache: FragmentCache | None = None, version: Any = None) -> Markup:
     """The questions of page ``page_index`` (0-based) as an HTML fragment.
 
     ``answers`` fill the inputs; ``errors`` (item id → message) are shown beside their items;
     ``raw`` is unparsable text typed into numeric boxes, shown back as typed; ``seed``
     randomises option order (``None``: definition order, as in a preview). ``preview=True``
     prefixes input names and ids with ``pv-`` so the fragment can sit inside a staff page
-    without clashing with its fields.
+    without clashing with its fields. ``cache`` with ``version`` (the id of a published,
+    immutable version — never for a definition being edited) reuses an identical earlier
+    render (see :class:`FragmentCache`).
     """
     views, context = page_plan(definition, page_index, answers, errors, seed, language)
-    html = render_template(
+    prefix = "pv-" if preview else ""
+    context_json = json.dumps(context, ensure_ascii=False, separators=(",", ":")) \
+        .replace("<", "\\u003c") if context else ""
+    key = None
+    if cache is not None and version is not None and not raw and not ranks:
+        key = (version, page_index, language, str(get_locale()), prefix, context_json,
+               _page_answers(views, answers),
+               tuple((v.item["id"], v.shown, v.rel, tuple(v.options), tuple(v.rows), v.slots,
+                      v.error) for v in views))
+        html = cache.get(key)
+        if html is not None:
+            return html
+    html = Markup(render_template(
         "respond/_items.html", views=views, answers=answers, language=language,
-        raw=raw or {}, ranks=ranks or {}, prefix="pv-" if preview else "",
-        context=json.dumps(context, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-        if context else "",
+        raw=raw or {}, ranks=ranks or {}, prefix=prefix, context=context_json,
         label=lambda value: label_text(value, language),
-    )
-    return Markup(html)
+    ))
+    if key is not None:
+        cache.put(key, html)
+    return html

@@ -28,13 +28,14 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
+from survey.database import relax_durability
 from survey.extensions import db
 from survey.i18n import current_locale
 from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import bp, logic
 from survey.respond.limits import check_rate
-from survey.respond.render import render_page
+from survey.respond.render import FragmentCache, render_page
 from survey.services import drafts, responses
 from survey.services.access_codes import burn
 from survey.services.campaigns import CampaignState, campaign_state
@@ -66,8 +67,20 @@ def _definition(campaign: Campaign) -> dict[str, Any]:
     return definition
 
 
+def _fragments() -> FragmentCache:
+    """Rendered page fragments per published version, kept on the app like the definitions."""
+    cache = current_app.extensions.get("respond_fragments")
+    if cache is None:
+        cache = current_app.extensions.setdefault("respond_fragments", FragmentCache())
+    return cache
+
+
 def _lang() -> str:
-    return current_locale()
+    """The request's language, looked up once per request (labels ask for it per option)."""
+    lang = g.get("respond_lang")
+    if lang is None:
+        lang = g.respond_lang = current_locale()
+    return lang
 
 
 def _text(value: Any) -> str:
@@ -200,7 +213,8 @@ def _render_step(campaign: Campaign, draft: Draft, index: int, answers: dict[str
     errors = errors or {}
     items_html = render_page(definition, index, answers, errors, _lang(), seed=draft.seed,
                              raw=page_input.raw if page_input else None,
-                             ranks=page_input.ranks if page_input else None)
+                             ranks=page_input.ranks if page_input else None,
+                             cache=_fragments(), version=campaign.version_id)
     shown = sorted(logic.offer_tokens(page, answers))
     labels = {item["id"]: _text(item.get("label")) for item in page.get("items") or []}
     position, total = _progress(definition, answers, index)
@@ -336,14 +350,17 @@ def page(slug: str, number: int):
         return redirect(_step_url(campaign, _next_step(definition, answers, index)), 303)
 
     if request.method == "GET":
+        relax_durability(db.session)  # a draft's step only (see survey.database)
         draft.page = number
         db.session.commit()
         return _render_step(campaign, draft, index, answers)
 
+    action = request.form.get("action", "next")
+    if action != "save":  # a resume code must not be lost once shown: that commit stays durable
+        relax_durability(db.session)
     page_def = pages[index]
     page_input = logic.parse_page(page_def, request.form, answers)
     answers = logic.prune(definition, logic.merge(answers, page_input))
-    action = request.form.get("action", "next")
     if action == "back":
         _save(draft, answers)
         step = _previous_step(definition, answers, index)
@@ -458,6 +475,8 @@ def submit(slug: str):
         return _render_done(campaign)
     draft = _draft(campaign)
     if draft is None:
+        if responses.receipt_exists(db.session, token):  # a double tap whose twin just committed
+            return _render_done(campaign)
         return redirect(url_for("respond.start", slug=slug), 303)
     definition = _definition(campaign)
     if request.form.get("action") == "back":
