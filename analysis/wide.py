@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -52,8 +53,10 @@ def table_name(version_id: int) -> str:
     return f"analysis_wide_{int(version_id)}"
 
 
-def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None = None) -> sa.Table:
-    """The Table object for a version's wide table (not created)."""
+def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None = None,
+              with_indexes: bool = True) -> sa.Table:
+    """The Table object for a version's wide table (not created). ``with_indexes=False``: without
+    the campaign and banner indexes (a full build creates them after the rows are in)."""
     metadata = sa.MetaData()
     columns: list[sa.Column[Any]] = [
         sa.Column("rid", sa.Integer, primary_key=True, autoincrement=True),
@@ -69,7 +72,7 @@ def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None 
     indexes = [sa.Index(f"ix_{name}_campaign", "campaign_id", "complete")]
     for banner in banner_columns or []:
         indexes.append(sa.Index(f"ix_{name}_{banner}", banner))
-    return sa.Table(name, metadata, *columns, *indexes)
+    return sa.Table(name, metadata, *columns, *(indexes if with_indexes else []))
 
 
 def _banner_columns(layout: Layout) -> list[str]:
@@ -118,10 +121,15 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
         if state is None or state.layout_hash != layout.hash:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
             covering.forget(conn, version_id)
-        table.create(conn, checkfirst=True)
+        fresh = not sa.inspect(conn).has_table(table.name)
+        if fresh:  # a full build: secondary indexes are built once the rows are in (faster)
+            table_for(version_id, layout, with_indexes=False).create(conn)
     _delete_missing(engine, table, version_id)
     _insert_new(engine, table, layout, version_id)
     with engine.begin() as conn:
+        if fresh:
+            for index in table.indexes:
+                index.create(conn)
         held = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         values = {"layout_hash": layout.hash, "responses": held,
                   "refreshed_at": datetime.now(timezone.utc).replace(tzinfo=None)}
@@ -153,13 +161,13 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
     names = [c.name for c in layout.columns]
     with engine.connect() as reader:
         meta_rows = reader.execute(new_responses).all()
+    variables = sorted({c.variable for c in layout.columns})
     for start in range(0, len(meta_rows), CHUNK_RESPONSES):
         chunk = meta_rows[start:start + CHUNK_RESPONSES]
-        first, last = chunk[0][0], chunk[-1][0]
-        rows = _answer_rows(engine, first, last)
         ids = [row[0] for row in chunk]
-        rows = rows[rows["response_id"].isin(ids)]  # the id range may hold older responses
+        rows = _answer_rows(engine, ids, variables)
         wide = pivot_answer_rows(layout, rows)
+        wide.index = pd.Index(ids, dtype=object)[wide.index.to_numpy(dtype=np.int64)]
         meta = pd.DataFrame(chunk, columns=["response_id", "campaign_id", "submitted_on",
                                             "status"]).set_index("response_id")
         meta["complete"] = (meta.pop("status").astype(str).str.lower()
@@ -169,39 +177,70 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
         _write(engine, table, frame)
 
 
-def _answer_rows(engine: sa.Engine, first: str, last: str) -> pd.DataFrame:
-    """Answer rows of response ids in [first, last] (a primary-key range scan; the caller drops
-    responses of other versions). Read through the driver directly: COPY … TO STDOUT on
-    PostgreSQL, a plain cursor on SQLite — these rows are the bulk of a build."""
+def _answer_rows(engine: sa.Engine, ids: list[str], variables: list[str]) -> pd.DataFrame:
+    """The answer rows of the responses ``ids`` (sorted) for the layout's ``variables``, with
+    ``response_id`` as the position in ``ids``. Read through the driver directly — these rows
+    are the bulk of a build (about 63 per flagship response):
+
+    * PostgreSQL: ``COPY (… primary-key range …) TO STDOUT``, parsed by pandas' C reader; rows
+      of other versions in the id range are dropped here.
+    * SQLite: the ids and variables go to two TEMP tables and the query joins them to the answer
+      primary key, so each row comes back as four numbers instead of two strings (the Python
+      objects per row are most of the cost: 2.3 → 1.7 s per 20,000 responses)."""
     columns = ["response_id", "variable", "code", "number"]
-    sql = ("SELECT response_id, variable, code, number FROM answer "
-           "WHERE response_id >= {a} AND response_id <= {b}")
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if engine.dialect.name == "postgresql":
-            buffer = io.BytesIO()
             from psycopg import sql as pgsql
 
-            bound = pgsql.SQL(sql.format(a="{a}", b="{b}")).format(a=pgsql.Literal(first),
-                                                                  b=pgsql.Literal(last))
-            cursor = raw.cursor()
-            with cursor.copy(pgsql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(bound)) \
-                    as copy:
+            query = pgsql.SQL("COPY (SELECT response_id, variable, code, number FROM answer "
+                              "WHERE response_id >= {a} AND response_id <= {b}) "
+                              "TO STDOUT WITH (FORMAT csv)").format(a=pgsql.Literal(ids[0]),
+                                                                    b=pgsql.Literal(ids[-1]))
+            buffer = io.BytesIO()
+            with raw.cursor().copy(query) as copy:
                 for block in copy:
                     buffer.write(block)
             buffer.seek(0)
-            return pd.read_csv(buffer, names=columns, dtype={"response_id": object,
+            rows = pd.read_csv(buffer, names=columns, dtype={"response_id": object,
                                                              "variable": object,
                                                              "code": float, "number": float})
+            rows["response_id"] = pd.Index(ids, dtype=object).get_indexer(rows["response_id"])
+            return rows[(rows["response_id"] >= 0) & rows["variable"].isin(variables)]
         cursor = raw.cursor()
-        cursor.execute(sql.format(a="?", b="?"), (first, last))
-        return pd.DataFrame(cursor.fetchall(), columns=columns)
+        try:
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS analysis_chunk "
+                           "(ord INTEGER PRIMARY KEY, id TEXT NOT NULL)")
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS analysis_variable "
+                           "(variable TEXT PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID")
+            cursor.execute("DELETE FROM temp.analysis_chunk")
+            cursor.execute("DELETE FROM temp.analysis_variable")
+            cursor.executemany("INSERT INTO temp.analysis_chunk VALUES (?, ?)", enumerate(ids))
+            cursor.executemany("INSERT INTO temp.analysis_variable VALUES (?, ?)",
+                               ((v, i) for i, v in enumerate(variables)))
+            # CROSS JOIN fixes the join order: chunk ids outside, answer primary key inside.
+            cursor.execute("SELECT c.ord, v.idx, a.code, a.number FROM temp.analysis_chunk c "
+                           "CROSS JOIN answer a ON a.response_id = c.id "
+                           "CROSS JOIN temp.analysis_variable v ON v.variable = a.variable")
+            fetched = np.array(cursor.fetchall(), dtype=float).reshape(-1, 4)
+        finally:
+            raw.rollback()  # the TEMP rows only; nothing else was written
+    return pd.DataFrame({
+        "response_id": fetched[:, 0].astype(np.int64),
+        "variable": pd.Categorical.from_codes(fetched[:, 1].astype(np.int64),
+                                              categories=variables),
+        "code": fetched[:, 2], "number": fetched[:, 3]})
 
 
 def _write(engine: sa.Engine, table: sa.Table, frame: pd.DataFrame) -> None:
     """Bulk insert: COPY on PostgreSQL, one executemany in one transaction elsewhere."""
     columns = list(frame.columns)
     if engine.dialect.name == "postgresql":
+        # Codes as nullable integers: pandas writes them in C; a float format is per value in
+        # Python (measured 2.5 s → 0.9 s per 20,000 flagship responses).
+        numbers = {c.name for c in table.columns if isinstance(c.type, sa.Float)}
+        frame = frame.astype({c: "Int64" for c in columns
+                              if c not in numbers and frame[c].dtype.kind == "f"})
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, header=False, float_format="%.15g", na_rep="")
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -210,8 +249,9 @@ def _write(engine: sa.Engine, table: sa.Table, frame: pd.DataFrame) -> None:
             with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN WITH (FORMAT csv)") as copy:
                 copy.write(buffer.getvalue())
         return
-    values = frame.astype(object).where(frame.notna(), None)
-    records = list(values.itertuples(index=False, name=None))
+    values = frame.to_numpy(dtype=object)
+    values[frame.isna().to_numpy()] = None
+    records = list(map(tuple, values))
     placeholders = ", ".join("?" for _ in columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     with engine.begin() as conn:
