@@ -52,7 +52,9 @@ Other
     ``analysis.text.render(result, language)``: plain-text table (CLI).
     ``analysis.synthetic``: synthetic responses for any questionnaire (bench, demos, tests).
     ``analysis.wide``: the materialised wide table (``ensure``, ``drop``); a cache, rebuilt
-    from ``response``/``answer`` whenever needed.
+    from ``response``/``answer`` whenever needed. ``analysis.covering``: covering indexes on
+    it, built on first use by narrow queries (a cross-tab: ~0.2 s at 1M responses instead of
+    ~1.3 s), bounded in number, dropped with the table.
 
 Disclosure control (:mod:`analysis.disclosure`)
     ``DisclosureRefused`` (a ``ValueError``; ``.message`` has ``vi``/``en``) is raised when a

@@ -2,17 +2,20 @@
 
 Why: a cross-tab over answers stored one row per value is a self-join (measured 0.78 s on SQLite
 for 1M responses); the same GROUP BY over one row per response is several times faster, and a
-banner book runs one such GROUP BY per variable. So analysis keeps, per published version, a table
+banner book is one scan grouped by the banners. So analysis keeps, per published version, a table
 ``analysis_wide_<version id>`` in the layout of :mod:`analysis.layout` (one small-int column per
 single/grid variable, 0/1 per multiple-choice option, rank per ranking option, the value of a
-numeric item), indexed on campaign and on every banner column.
+numeric item), indexed on campaign and on every banner column, plus the covering indexes of
+:mod:`analysis.covering` built on first use by cross-tabs.
 
 It is a cache, never a source of truth: it holds nothing that is not in ``response``/``answer``
 and can be dropped at any time. A bookkeeping table ``analysis_wide_state`` records, per version,
 the layout hash and how many responses the table holds. :func:`ensure` compares that with a
 ``count(*)`` of the version's responses (responses are immutable once stored, so the count is a
 sufficient change signal) and then only pivots the responses not yet in the table (an anti-join on
-the response id); responses that disappeared (purged) are deleted. A changed layout rebuilds.
+the response id); responses that disappeared (purged) are deleted. A changed layout rebuilds
+(dropping the covering indexes with the table). After a refresh PostgreSQL gets
+``VACUUM (ANALYZE)``: statistics, and the visibility map index-only scans need.
 
 The tables are created with SQLAlchemy Core on their own ``MetaData``; they are not part of the
 application schema or its migration.
