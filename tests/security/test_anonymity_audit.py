@@ -217,6 +217,8 @@ def test_gunicorn_logs_carry_no_address_agent_time_or_code(tmp_path):
             status, _, _ = other.request("x", "POST", "/s/mak/resume",
                                          {"csrf_token": CSRF.search(html).group(1), "code": resume})
             assert status == 303
+            browser.close()  # kept-alive connections (gthread workers)
+            other.close()
         access = (tmp_path / "access.log").read_text()
         errors = (tmp_path / "error.log").read_text()
     request_lines = [line for line in (access + errors).splitlines() if "/s/" in line]
