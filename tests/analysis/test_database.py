@@ -92,3 +92,32 @@ def test_book_strategies_agree(loaded):
     group = banner_book(source, ["A2", "A3"], items=items, k=5).to_frame()
     scan = banner_book(source, ["A2", "A3"], items=items, k=5, strategy="scan").to_frame()
     pd.testing.assert_frame_equal(group, scan, check_dtype=False)
+
+
+def test_wide_tables_of_two_versions_keep_their_own_responses(any_app):
+    """Response ids are random, so one version's id range holds the other's responses: each
+    wide table is built from its own only."""
+    from analysis.layout import layout_for
+    from survey.extensions import db
+    from survey.questionnaire import load_file
+    from tests.analysis.conftest import FLAGSHIP
+    from tests.helpers import make_campaign
+
+    definition = load_file(FLAGSHIP)
+    other = {**definition, "id": definition["id"] + "-2"}  # a second questionnaire, same layout
+    layout = layout_for(definition)
+    with any_app.app_context():
+        frames = {}
+        for slug, seed, version in (("mot", 21, definition), ("hai", 22, other)):
+            campaign = make_campaign(slug, definition=version)
+            frame = synthetic_wide(definition, 150 + seed, seed=seed, campaign_id=campaign.id)
+            store(db.engine, layout, frame, campaign.version_id, campaign.id)
+            frames[campaign.version_id] = frame
+        assert len(frames) == 2
+        for version_id, frame in frames.items():
+            source = DatabaseSource(db.engine, version_id, definition)
+            assert source.rows == len(frame)
+            got = banner_book(source, ["A2", "A5"], items=["B1", "B3", "D3", "C1.2"], k=None)
+            expected = banner_book(FrameSource(definition, frame), ["A2", "A5"],
+                                   items=["B1", "B3", "D3", "C1.2"], k=None)
+            pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame(), check_dtype=False)
