@@ -185,8 +185,8 @@ def _answer_rows(engine: sa.Engine, ids: list[str], variables: list[str]) -> pd.
     ``response_id`` as the position in ``ids``. Read through the driver directly — these rows
     are the bulk of a build (about 63 per flagship response):
 
-    * PostgreSQL: ``COPY (… primary-key range …) TO STDOUT``, parsed by pandas' C reader; rows
-      of other versions in the id range are dropped here.
+    * PostgreSQL: the primary-key range as one ``string_agg`` text, parsed by pandas' C reader;
+      rows of other versions in the id range are dropped here.
     * SQLite: the ids and variables go to two TEMP tables and the query joins them to the answer
       primary key, so each row comes back as four numbers instead of two strings (the Python
       objects per row are most of the cost: 2.3 → 1.7 s per 20,000 responses)."""
@@ -194,20 +194,21 @@ def _answer_rows(engine: sa.Engine, ids: list[str], variables: list[str]) -> pd.
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if engine.dialect.name == "postgresql":
-            from psycopg import sql as pgsql
-
-            query = pgsql.SQL("COPY (SELECT response_id, variable, code, number FROM answer "
-                              "WHERE response_id >= {a} AND response_id <= {b}) "
-                              "TO STDOUT WITH (FORMAT csv)").format(a=pgsql.Literal(ids[0]),
-                                                                    b=pgsql.Literal(ids[-1]))
-            buffer = io.BytesIO()
-            with raw.cursor().copy(query) as copy:
-                for block in copy:
-                    buffer.write(block)
-            buffer.seek(0)
-            rows = pd.read_csv(buffer, names=columns, dtype={"response_id": object,
-                                                             "variable": object,
-                                                             "code": float, "number": float})
+            # One text value per chunk: a COPY … TO STDOUT is a message per row, whose
+            # handling in the driver cost more than the rows (measured 3.4 → 2.3 s of CPU,
+            # client and server, per 20,000 responses). Ids and variable names never hold a
+            # comma (hex; item ids are [A-Za-z0-9_.]).
+            text = conn.execute(sa.text(
+                "SELECT string_agg(response_id || ',' || variable || ',' || "
+                "coalesce(code::text, '') || ',' || coalesce(number::text, ''), chr(10)) "
+                "FROM answer WHERE response_id >= :a AND response_id <= :b"),
+                {"a": ids[0], "b": ids[-1]}).scalar()
+            if not text:
+                return pd.DataFrame({"response_id": np.zeros(0, np.int64), "variable": [],
+                                     "code": [], "number": []})
+            rows = pd.read_csv(io.StringIO(text), names=columns,
+                               dtype={"response_id": object, "variable": object,
+                                      "code": float, "number": float})
             rows["response_id"] = pd.Index(ids, dtype=object).get_indexer(rows["response_id"])
             return rows[(rows["response_id"] >= 0) & rows["variable"].isin(variables)]
         cursor = raw.cursor()
