@@ -208,3 +208,22 @@ def test_banner_book_builds_no_index(indexed):
     expected = banner_book(FrameSource(definition, wide_frame), ["A2", "A3"], items=items, k=5,
                            strategy="group")
     pd.testing.assert_frame_equal(book.to_frame(), expected.to_frame(), check_dtype=False)
+
+
+def test_deleted_responses_leave_the_table_and_its_indexes(indexed):
+    engine, version_id, definition, _, wide_frame, _ = indexed
+    crosstab(DatabaseSource(engine, version_id, definition), "B1", "A2",
+             flt=Filter(values={"A8": (1, 2)}), k=None)
+    gone = wide_frame["response_id"].iloc[:50].tolist()
+    with engine.begin() as conn:  # as a purge would: answers, then their responses
+        conn.execute(sa.text("DELETE FROM answer WHERE response_id IN :ids")
+                     .bindparams(sa.bindparam("ids", expanding=True)), {"ids": gone})
+        conn.execute(sa.text("DELETE FROM response WHERE id IN :ids")
+                     .bindparams(sa.bindparam("ids", expanding=True)), {"ids": gone})
+    kept = wide_frame.iloc[50:].reset_index(drop=True)
+    source = DatabaseSource(engine, version_id, definition)
+    for flt in (Filter(), Filter(values={"A8": (1,)})):
+        got = crosstab(source, "B1", "A2", flt=flt, k=None)
+        expected = crosstab(FrameSource(definition, kept), "B1", "A2", flt=flt, k=None)
+        pd.testing.assert_frame_equal(got.table, expected.table, check_dtype=False)
+    assert len(_listed(engine, version_id)) == 1  # the filtered index served both
