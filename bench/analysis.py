@@ -317,8 +317,11 @@ def measure(url: str, version_id: int, strategies: list[str]) -> dict:
     }
     if built and responses:
         rate = build / responses * 1000
+        cpu_rate = CPU["wide_build_cpu_s"] / responses * 1000
         result["wide_build_s_per_1000"] = round(rate, 3)
         result["wide_build_1m_extrapolated_s"] = round(rate * 1000, 0)
+        result["wide_build_cpu_s_per_1000"] = round(cpu_rate, 3)
+        result["wide_build_cpu_1m_extrapolated_s"] = round(cpu_rate * 1000, 0)
     return result
 
 
@@ -379,8 +382,9 @@ def _summary(engine_name: str, r: dict) -> str:
         lines.append(
             f"  wide table built from the answers: {r['wide_build_s']} s for "
             f"{r['responses_in_wide_table']:,} responses = {r['wide_build_s_per_1000']} s per "
-            f"1,000 → linear extrapolation to 1,000,000: {r['wide_build_1m_extrapolated_s']} s "
-            f"(CPU {r.get('wide_build_cpu_s')} s)")
+            f"1,000 → linear extrapolation to 1,000,000: {r['wide_build_1m_extrapolated_s']} s; "
+            f"CPU {r.get('wide_build_cpu_s')} s = {r['wide_build_cpu_s_per_1000']} s per 1,000 → "
+            f"{r['wide_build_cpu_1m_extrapolated_s']} s of CPU at 1,000,000 (extrapolated)")
     else:
         lines.append("  wide table: written directly by the bench (--mode wide), not built from "
                      "answers; see --mode eav for the build")
