@@ -58,9 +58,13 @@ def _format(v: Variable) -> str:
 
 
 def pyreadstat_options(layout: Layout, spss: bool = True) -> dict[str, Any]:
-    """Labels and codes of the layout in pyreadstat's keyword arguments."""
+    """Labels and codes of the layout in pyreadstat's keyword arguments.
+
+    Variable labels are cut to what the format holds, on a character boundary: SPSS 255 bytes
+    (readstat would cut inside a Vietnamese letter), Stata 80 characters (a longer label makes
+    readstat refuse the whole file). The codebook keeps the full text."""
     options: dict[str, Any] = {
-        "column_labels": {v.name: v.label[:255] for v in layout},
+        "column_labels": {v.name: _fit(v.label, 255) if spss else v.label[:80] for v in layout},
         "variable_value_labels": {v.name: {float(k): t for k, t in v.value_labels.items()}
                                   for v in layout if v.value_labels},
     }

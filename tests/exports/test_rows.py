@@ -197,3 +197,31 @@ def test_unknown_format_is_refused_without_a_file(stored, tmp_path):
         export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id), "xls",
                     out / "x.xls")
     assert not list(out.iterdir())
+
+
+def test_flagship_exports_to_stata_and_spss_with_long_vietnamese_labels(app, tmp_path):
+    """The flagship's questions run to 250+ characters; Stata holds 80 per variable label (a
+    longer one made readstat refuse the whole file), SPSS 255: labels are cut, never refused."""
+    from survey.questionnaire import load_file
+    from tests.helpers import make_campaign
+    from tests.respond.support import FLAGSHIP
+
+    definition = load_file(FLAGSHIP)
+    layout = build_layout(definition)
+    longest = max(layout, key=lambda v: len(v.label))
+    assert len(longest.label) > 80
+    with app.app_context():
+        campaign = make_campaign("chinh", definition)
+        store(campaign, {"A2": 1, "B1": 3})
+        db.session.commit()
+        for fmt in ("dta", "sav"):
+            assert export_rows(db.engine, definition, Selection(campaign_id=campaign.id), fmt,
+                               tmp_path / f"data.{fmt}") == 1
+    _, dta = pyreadstat.read_dta(tmp_path / "data.dta")
+    _, sav = pyreadstat.read_sav(tmp_path / "data.sav")
+    assert dta.column_names_to_labels[longest.name] == longest.label[:80]
+    assert all(len(dta.column_names_to_labels[v.name] or "") <= 80 for v in layout)
+    cut = sav.column_names_to_labels[longest.name]  # 255 bytes, whole letters only
+    assert longest.label.startswith(cut) and 250 <= len(cut.encode("utf-8")) <= 255
+    assert all(v.label.startswith(sav.column_names_to_labels[v.name] or "") for v in layout)
+    assert dta.variable_value_labels["A2"] == sav.variable_value_labels["A2"]
