@@ -70,9 +70,8 @@ def _definition(campaign: Campaign) -> dict[str, Any]:
 def _fragments() -> FragmentCache:
     """Rendered page fragments per published version, kept on the app like the definitions."""
     cache = current_app.extensions.get("respond_fragments")
-    if cache is None:
-        cache = current_app.extensions.setdefault("respond_fragments", FragmentCache())
-    return cache
+    return cache if cache is not None else current_app.extensions.setdefault(
+        "respond_fragments", FragmentCache())
 
 
 def _lang() -> str:
@@ -236,12 +235,12 @@ def _mark_url(url: str) -> None:
 
 def _render_review(campaign: Campaign, answers: dict[str, Any]) -> Response:
     """The review page with a fresh one-time submission token (never cached)."""
-    pages = _pages(campaign)
+    definition = _definition(campaign)
     _mark_url(url_for("respond.review", slug=campaign.slug))
     response = make_response(render_template(
-        "respond/review.html", campaign=campaign, definition=_definition(campaign),
+        "respond/review.html", campaign=campaign, definition=definition,
         sections=_review_rows(campaign, answers), token=secrets.token_urlsafe(24), text=_text,
-        back_step=_previous_step(_definition(campaign), answers, len(pages))))
+        back_step=_previous_step(definition, answers, len(_pages(campaign)))))
     response.headers["Cache-Control"] = "no-store"
     return response
 

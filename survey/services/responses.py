@@ -74,9 +74,8 @@ def submit(session: Session, draft: Draft, definition: dict[str, Any], answers: 
             "id": response_id, "campaign_id": campaign_id, "version_id": version_id,
             "status": ResponseStatus.COMPLETE, "submitted_on": day, "code_batch_id": batch_id})
         # One executemany for the ~60 answer rows instead of as many ORM objects.
-        session.execute(_INSERT_ANSWER, [
-            {"response_id": response_id, "variable": row.variable, "position": row.position,
-             "code": row.code, "number": row.number, "text": row.text} for row in rows])
+        session.execute(_INSERT_ANSWER,
+                        [{"response_id": response_id, **row.as_dict()} for row in rows])
         count_banners(session, campaign_id, definition, rows)  # last: row locks until commit
         session.commit()
     except IntegrityError:

@@ -3,6 +3,10 @@ small driver that walks the flow with the Flask test client."""
 from __future__ import annotations
 
 import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +153,63 @@ def stored(app) -> list[dict[str, Any]]:
                 rows.setdefault(a.variable, []).append((a.position, a.code, a.number, a.text))
             out.append(rows)
         return out
+
+
+def review_form(client, slug: str = "thu") -> tuple[dict[str, str], str]:
+    """The submission form of a fresh review page and the browser's cookies, to post it from
+    another connection (a second tab, a double tap)."""
+    html = client.get(f"/s/{slug}/review").get_data(as_text=True)
+    form = {"csrf_token": csrf_from(html),
+            "st": re.search(r'name="st" value="([^"]+)"', html).group(1)}
+    cookie = "; ".join(f"{name}={client.get_cookie(name, path=path).value}"
+                       for name, path in (("rt", f"/s/{slug}"), ("session", "/")))
+    return form, cookie
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def submit_together(app, posts: list[tuple[dict[str, str], str]], *also,
+                    slug: str = "thu") -> list[int]:
+    """POST every (form, cookie) of ``posts`` to the submission URL of a live server at the same
+    instant (a barrier), with the callables ``also`` released at that instant too; return the
+    HTTP statuses. An exception in ``also`` is raised here, not lost in its thread."""
+    from tests.conftest import LiveServer
+
+    server = LiveServer(app).start()
+    opener = urllib.request.build_opener(_NoRedirect)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(posts) + len(also))
+
+    def post(form, cookie):
+        request = urllib.request.Request(server.url + f"/s/{slug}/submit",
+                                         data=urllib.parse.urlencode(form).encode(),
+                                         headers={"Cookie": cookie})
+        barrier.wait()
+        try:
+            statuses.append(opener.open(request, timeout=60).status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    def run(task):
+        barrier.wait()
+        try:
+            task()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=post, args=p) for p in posts]
+    threads += [threading.Thread(target=run, args=(task,)) for task in also]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop()
+    if errors:
+        raise errors[0]
+    return statuses

@@ -4,20 +4,13 @@ GROUP BY over the stored answers: after submissions through the real respondent 
 a rebuild running meanwhile), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import re
-import threading
-import urllib.error
-import urllib.parse
-import urllib.request
-
 from sqlalchemy import delete, func, select
 
 from survey.extensions import db
 from survey.models import Answer, BannerTally, Campaign, Response, ResponseStatus
 from survey.services.monitor import banner_progress, rebuild_banner_tallies
-from tests.conftest import LiveServer
-from tests.helpers import csrf_from, make_campaign
-from tests.respond.support import Respondent, where
+from tests.helpers import make_campaign
+from tests.respond.support import Respondent, review_form, submit_together, where
 
 
 def tallies(slug: str = "thu") -> dict[tuple[str, int], int]:
@@ -124,11 +117,6 @@ def test_rebuild_recomputes_from_the_answers(any_app):
     assert result.exit_code != 0 and "No campaign 'nope'" in result.output
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 def test_simultaneous_submits_keep_tallies_exact(any_app):
     """Eight respondents submit at once, each with a double tap, while a rebuild runs."""
     with any_app.app_context():
@@ -139,48 +127,15 @@ def test_simultaneous_submits_keep_tallies_exact(any_app):
     for level, gender in plan:
         client = any_app.test_client()
         respond(client, level, gender)
-        html = client.get("/s/thu/review").get_data(as_text=True)
-        form = {"csrf_token": csrf_from(html),
-                "st": re.search(r'name="st" value="([^"]+)"', html).group(1)}
-        cookie = "; ".join(f"{name}={client.get_cookie(name, path=path).value}"
-                           for name, path in (("rt", "/s/thu"), ("session", "/")))
+        form, cookie = review_form(client)
         posts += [(form, cookie), (form, cookie)]
-    server = LiveServer(any_app).start()
-    opener = urllib.request.build_opener(_NoRedirect)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(posts) + 1)
-
-    def post(form, cookie):
-        request = urllib.request.Request(server.url + "/s/thu/submit",
-                                         data=urllib.parse.urlencode(form).encode(),
-                                         headers={"Cookie": cookie})
-        barrier.wait()
-        try:
-            statuses.append(opener.open(request, timeout=60).status)
-        except urllib.error.HTTPError as error:
-            statuses.append(error.code)
-
     def rebuild():
-        barrier.wait()
-        try:
-            with any_app.app_context():
-                campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "thu"))
-                rebuild_banner_tallies(db.session, campaign)
-                db.session.commit()
-        except BaseException as error:  # reported below, not lost in the thread
-            errors.append(error)
+        with any_app.app_context():
+            campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "thu"))
+            rebuild_banner_tallies(db.session, campaign)
+            db.session.commit()
 
-    threads = [threading.Thread(target=post, args=p) for p in posts]
-    threads.append(threading.Thread(target=rebuild))
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        server.stop()
-    assert errors == []
+    statuses = submit_together(any_app, posts, rebuild)
     # The thank-you rendered in reply (200), or the start for a tap that found the draft already
     # gone (303); never an error.
     assert set(statuses) <= {200, 303} and statuses.count(200) >= len(posts) // 2, statuses
