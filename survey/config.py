@@ -46,6 +46,9 @@ class Config:
     DISCLOSURE_THRESHOLD = int(os.environ.get("DISCLOSURE_THRESHOLD", 5))
     # Partial answers kept for save-and-resume expire after this many days.
     DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", 14))
+    # Respondent pages of published versions are assembled from cached, already rendered parts
+    # (survey.respond.render). Off renders every page in full: the same HTML, slower.
+    RESPOND_RENDER_CACHE = True
     # Public base URL used when printing links and QR codes (e.g. https://khaosat.example.vn).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted

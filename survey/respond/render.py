@@ -24,7 +24,7 @@ from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Li
 from survey.respond import logic
 
 __all__ = ["render_page", "condition_json", "page_plan", "ItemView", "OptionView", "RowView",
-           "FragmentCache"]
+           "FragmentCache", "FrameCache"]
 
 
 def _tree(node: Node) -> Any:
@@ -205,3 +205,61 @@ def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping
     if key is not None:
         cache.put(key, html)
     return html
+
+
+class FrameCache:
+    """Whole respondent pages of published versions, kept as text around a few per-request holes.
+
+    A page's frame (layout, headings, buttons, footer, language switch) is the same for every
+    respondent who sees that page in that language and state; only a few values differ per
+    request: the CSRF token, the ``_shown`` list and the questions fragment (itself cached by
+    :class:`FragmentCache`). Rendering the frame through Jinja cost about as much as the rest of
+    a page POST, so it is rendered once with a unique marker in each hole, split at the markers,
+    and later pages are the parts joined with this request's values.
+
+    ``key`` must name everything else the template reads (the caller knows: version, page,
+    language, method, progress, campaign slug and access mode…). A marker that does not come out
+    exactly once (a template that prints a hole twice, or never) disables the cache for that key:
+    the page is rendered in full, as before.
+    """
+
+    MARK = "\x00hole:{}\x00"
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self.entries: dict[Any, tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
+        self.lock = threading.Lock()
+
+    def render(self, key: Any, render: Any, values: Mapping[str, str]) -> str:
+        """The page for ``key``: ``render(holes)`` renders the template with ``holes`` (hole name →
+        text to print, already HTML) standing for ``values`` (hole name → HTML text)."""
+        entry = self.entries.get(key, False)
+        if entry is False:
+            marks = {name: self.MARK.format(name) for name in values}
+            html = render({name: Markup(mark) for name, mark in marks.items()})
+            entry = self._split(html, marks)
+            with self.lock:
+                if len(self.entries) >= self.size:
+                    del self.entries[next(iter(self.entries))]
+                self.entries[key] = entry
+        if entry is None:
+            return render({name: Markup(value) for name, value in values.items()})
+        parts, order = entry
+        out = [parts[0]]
+        for name, part in zip(order, parts[1:]):
+            out.append(values[name])
+            out.append(part)
+        return "".join(out)
+
+    @staticmethod
+    def _split(html: str, marks: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        if any(html.count(mark) != 1 for mark in marks.values()):
+            return None
+        spots = sorted((html.index(mark), name) for name, mark in marks.items())
+        parts, order, start = [], [], 0
+        for position, name in spots:
+            parts.append(html[start:position])
+            order.append(name)
+            start = position + len(marks[name])
+        parts.append(html[start:])
+        return tuple(parts), tuple(order)

@@ -26,6 +26,8 @@ from flask import (Response, abort, current_app, g, make_response, redirect, ren
                    request, url_for)
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 
 from survey.database import relax_durability
@@ -35,7 +37,7 @@ from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import bp, logic
 from survey.respond.limits import check_rate
-from survey.respond.render import FragmentCache, render_page
+from survey.respond.render import FragmentCache, FrameCache, render_page
 from survey.services import drafts, responses
 from survey.services.access_codes import burn
 from survey.services.campaigns import CampaignState, campaign_state
@@ -67,11 +69,23 @@ def _definition(campaign: Campaign) -> dict[str, Any]:
     return definition
 
 
-def _fragments() -> FragmentCache:
-    """Rendered page fragments per published version, kept on the app like the definitions."""
+def _fragments() -> FragmentCache | None:
+    """Rendered page fragments per published version, kept on the app like the definitions.
+    ``RESPOND_RENDER_CACHE = False`` renders every page in full (a test compares the two)."""
+    if not current_app.config.get("RESPOND_RENDER_CACHE", True):
+        return None
     cache = current_app.extensions.get("respond_fragments")
     return cache if cache is not None else current_app.extensions.setdefault(
         "respond_fragments", FragmentCache())
+
+
+def _frames() -> FrameCache | None:
+    """Rendered page frames per published version (see :class:`FrameCache`), kept on the app."""
+    if not current_app.config.get("RESPOND_RENDER_CACHE", True):
+        return None
+    cache = current_app.extensions.get("respond_frames")
+    return cache if cache is not None else current_app.extensions.setdefault(
+        "respond_frames", FrameCache())
 
 
 def _lang() -> str:
@@ -214,15 +228,25 @@ def _render_step(campaign: Campaign, draft: Draft, index: int, answers: dict[str
                              raw=page_input.raw if page_input else None,
                              ranks=page_input.ranks if page_input else None,
                              cache=_fragments(), version=campaign.version_id)
-    shown = sorted(logic.offer_tokens(page, answers))
-    labels = {item["id"]: _text(item.get("label")) for item in page.get("items") or []}
+    shown = " ".join(sorted(logic.offer_tokens(page, answers)))
     position, total = _progress(definition, answers, index)
     _mark_url(url_for("respond.page", slug=campaign.slug, number=index + 1))
-    html = render_template("respond/page.html", campaign=campaign, definition=definition,
-                           page=page, number=index + 1, items_html=items_html, errors=errors,
-                           labels=labels, shown=" ".join(shown), position=position, total=total,
-                           notice=notice, text=_text)
-    return html, status
+
+    def render(holes: dict[str, Any]) -> str:
+        labels = {item["id"]: _text(item.get("label")) for item in page.get("items") or []}
+        return render_template("respond/page.html", campaign=campaign, definition=definition,
+                               page=page, number=index + 1, items_html=holes["items"],
+                               errors=errors, labels=labels, shown=holes["shown"],
+                               position=position, total=total, notice=notice, text=_text,
+                               csrf_token=lambda: holes["csrf"])
+    values = {"csrf": str(escape(generate_csrf())), "shown": str(escape(shown)),
+              "items": str(items_html)}
+    frames = _frames()
+    if errors or notice or frames is None:  # errors and notices are rare: rendered in full
+        return render({name: Markup(value) for name, value in values.items()}), status
+    key = ("page", campaign.version_id, campaign.slug, index, _lang(), request.method,
+           position, total)
+    return frames.render(key, render, values), status
 
 
 def _mark_url(url: str) -> None:
@@ -247,10 +271,21 @@ def _render_review(campaign: Campaign, answers: dict[str, Any]) -> Response:
 
 def _render_done(campaign: Campaign) -> Response:
     _mark_url(url_for("respond.done", slug=campaign.slug))
-    response = make_response(render_template("respond/done.html", campaign=campaign,
-                                              definition=_definition(campaign), text=_text))
+    response = make_response(_done_html(campaign))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _done_html(campaign) -> str:
+    """The thank-you page: the same for everyone of a version, language and method."""
+    def render(holes: dict[str, Any]) -> str:
+        return render_template("respond/done.html", campaign=campaign,
+                               definition=_definition(campaign), text=_text)
+    frames = _frames()
+    if frames is None:
+        return render({})
+    return frames.render(("done", campaign.version_id, campaign.slug, _lang(), request.method),
+                         render, {})
 
 
 def _show_step(campaign: Campaign, draft: Draft, step: int, answers: dict[str, Any]):
@@ -293,9 +328,16 @@ def start(slug: str):
         return error
     draft = _draft(campaign)
     definition = _definition(campaign)
-    return render_template("respond/intro.html", campaign=campaign, definition=definition,
-                           draft=draft, text=_text, code_error=None,
-                           pages=len(_pages(campaign)))
+
+    def render(holes: dict[str, Any]) -> str:
+        return render_template("respond/intro.html", campaign=campaign, definition=definition,
+                               draft=draft, text=_text, code_error=None,
+                               pages=len(_pages(campaign)), csrf_token=lambda: holes["csrf"])
+    frames = _frames()
+    if draft is not None or frames is None:
+        return render({"csrf": Markup(escape(generate_csrf()))})
+    key = ("intro", campaign.version_id, campaign.slug, campaign.access_mode, _lang())
+    return frames.render(key, render, {"csrf": str(escape(generate_csrf()))})
 
 
 @bp.route("/s/<slug>/start", methods=["POST"])
@@ -497,8 +539,7 @@ def done(slug: str):
     campaign = _campaign(slug)
     if campaign is None:
         return _unavailable(None)
-    return render_template("respond/done.html", campaign=campaign,
-                           definition=_definition(campaign), text=_text)
+    return _done_html(campaign)
 
 
 @bp.route("/s/<slug>/resume", methods=["GET", "POST"])
