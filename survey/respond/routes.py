@@ -33,13 +33,14 @@ from sqlalchemy import bindparam, select
 from survey.database import relax_durability
 from survey.extensions import db
 from survey.i18n import current_locale
-from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion
+from survey.models import AccessMode, Campaign, QuestionnaireVersion
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import bp, logic
 from survey.respond.limits import check_rate
 from survey.respond.render import FragmentCache, FrameCache, render_page
 from survey.services import drafts, responses
 from survey.services.access_codes import burn
+from survey.services.drafts import LiveDraft
 from survey.services.campaigns import CampaignState, campaign_state
 
 COOKIE = "rt"
@@ -160,7 +161,7 @@ def _clear_cookie(response: Response, campaign: Campaign) -> Response:
     return response
 
 
-def _draft(campaign: Campaign) -> Draft | None:
+def _draft(campaign: Campaign) -> LiveDraft | None:
     """The respondent's live draft. If the campaign moved to a newer questionnaire version
     meanwhile, the draft follows it: pages are shown, and answers pruned and validated, by the
     campaign's current definition, and the response records that version."""
@@ -199,14 +200,20 @@ def _previous_step(definition: dict[str, Any], answers: dict[str, Any], before: 
     return earlier[-1] + 1 if earlier else 0
 
 
-def _advance(draft: Draft, step: int) -> None:
+def _commit(draft: LiveDraft) -> None:
+    """Write the draft's changes and commit (with what else the request wrote)."""
+    drafts.save(db.session, draft)
+    db.session.commit()
+
+
+def _advance(draft: LiveDraft, step: int) -> None:
     draft.page = step
     if step > draft.furthest_page:
         draft.furthest_page = step
         responses.count_reach(db.session, draft.campaign_id, step)
 
 
-def _save(draft: Draft, answers: dict[str, Any]) -> None:
+def _save(draft: LiveDraft, answers: dict[str, Any]) -> None:
     draft.answers = answers
     draft.language = _lang()
     drafts.touch(draft, _retention())
@@ -218,7 +225,7 @@ def _progress(definition: dict[str, Any], answers: dict[str, Any], index: int) -
     return position, max(len(shown), 1)
 
 
-def _render_step(campaign: Campaign, draft: Draft, index: int, answers: dict[str, Any],
+def _render_step(campaign: Campaign, draft: LiveDraft, index: int, answers: dict[str, Any],
                  errors: dict[str, str] | None = None, page_input: logic.PageInput | None = None,
                  notice: str | None = None, status: int = 200):
     definition = _definition(campaign)
@@ -288,7 +295,7 @@ def _done_html(campaign) -> str:
                          render, {})
 
 
-def _show_step(campaign: Campaign, draft: Draft, step: int, answers: dict[str, Any]):
+def _show_step(campaign: Campaign, draft: LiveDraft, step: int, answers: dict[str, Any]):
     """Render step ``step`` (1…N a page, N+1 the review) in reply to a POST that has already
     moved the draft there and committed."""
     if step > len(_pages(campaign)):
@@ -366,7 +373,7 @@ def begin(slug: str):
     responses.count_reach(db.session, campaign.id, 0)
     step = _next_step(_definition(campaign), {}, -1)
     _advance(draft, step)
-    db.session.commit()
+    _commit(draft)
     response = make_response(_show_step(campaign, draft, step, {}))
     return _set_cookie(response, campaign, token)
 
@@ -393,7 +400,7 @@ def page(slug: str, number: int):
     if request.method == "GET":
         relax_durability(db.session)  # a draft's step only (see survey.database)
         draft.page = number
-        db.session.commit()
+        _commit(draft)
         return _render_step(campaign, draft, index, answers)
 
     action = request.form.get("action", "next")
@@ -406,13 +413,13 @@ def page(slug: str, number: int):
         _save(draft, answers)
         step = _previous_step(definition, answers, index)
         draft.page = max(step, 1)
-        db.session.commit()
+        _commit(draft)
         return redirect(url_for("respond.start", slug=slug) if step == 0
                         else _step_url(campaign, step), 303)
     if action == "save":
         _save(draft, answers)
         code = drafts.set_resume_code(draft)
-        db.session.commit()
+        _commit(draft)
         response = make_response(render_template(
             "respond/saved.html", campaign=campaign, definition=definition, code=code,
             number=number, retention=_retention(), text=_text))
@@ -423,7 +430,7 @@ def page(slug: str, number: int):
     unseen = logic.offer_tokens(page_def, answers) - set(request.form.get("_shown", "").split())
     _save(draft, answers)
     if unseen or errors:
-        db.session.commit()  # keep what was typed, even when the page is shown again
+        _commit(draft)  # keep what was typed, even when the page is shown again
     if unseen:
         new_items = {token.split(":")[0] for token in unseen}
         errors = {key: value for key, value in errors.items() if key not in new_items}
@@ -434,7 +441,7 @@ def page(slug: str, number: int):
         return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
     step = _next_step(definition, answers, index)
     _advance(draft, step)
-    db.session.commit()  # answers and the step in one transaction: one fsync per page
+    _commit(draft)  # answers and the step in one transaction: one fsync per page
     return _show_step(campaign, draft, step, answers)
 
 
@@ -496,7 +503,7 @@ def review(slug: str):
         return redirect(_step_url(campaign, draft.page), 303)
     answers = logic.prune(_definition(campaign), dict(draft.answers or {}))
     draft.page = len(pages) + 1
-    db.session.commit()
+    _commit(draft)
     return _render_review(campaign, answers)
 
 
@@ -528,7 +535,7 @@ def submit(slug: str):
     if problem is not None:
         index, errors = problem
         draft.page = index + 1
-        db.session.commit()
+        _commit(draft)
         return _render_step(campaign, draft, index, answers, errors, status=422)
     responses.submit(db.session, draft, definition, answers, token)
     return _clear_cookie(_render_done(campaign), campaign)

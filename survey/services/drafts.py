@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey.models import Campaign, Draft, SubmissionReceipt
@@ -47,35 +49,93 @@ def expiry(retention_days: int, on: date | None = None) -> date:
     return (on or today()) + timedelta(days=retention_days)
 
 
+@dataclass(eq=False)
+class LiveDraft:
+    """A draft as plain values, read and written with prebuilt Core statements.
+
+    The respondent flow loads and saves a draft on nearly every request; through the ORM (identity
+    map, unit of work, flush) that cost more than the SQL itself. :func:`save` writes only the
+    columns that changed since the row was read. Assign a new ``answers`` dict to change the
+    answers (the flow always does): a dict changed in place is not noticed.
+    """
+
+    token_hash: str
+    resume_hash: str | None
+    campaign_id: int
+    version_id: int
+    code_batch_id: int | None
+    answers: dict[str, Any]
+    page: int
+    furthest_page: int
+    seed: int
+    language: str
+    expires_on: date
+    stored: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_row(cls, row: Any) -> "LiveDraft":
+        values = {name: getattr(row, name) for name in _COLUMNS}
+        return cls(**values, stored=values)
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _COLUMNS
+                if getattr(self, name) is not self.stored[name]
+                and (name == "answers" or getattr(self, name) != self.stored[name])}
+
+
+_draft = Draft.__table__
+_COLUMNS = tuple(column.name for column in _draft.c)
+_FIND = select(_draft).where(_draft.c.token_hash == bindparam("key"))
+_INSERT = insert(_draft)
+
+
 def create_draft(session: Session, campaign: Campaign, retention_days: int,
-                 code_batch_id: int | None = None, language: str = "vi") -> tuple[Draft, str]:
+                 code_batch_id: int | None = None, language: str = "vi") -> tuple[LiveDraft, str]:
     """A new draft and the plain cookie token for it (never stored). The caller commits."""
     token = new_token()
-    draft = Draft(token_hash=token_hash(token), campaign_id=campaign.id,
+    values = dict(token_hash=token_hash(token), resume_hash=None, campaign_id=campaign.id,
                   version_id=campaign.version_id, code_batch_id=code_batch_id, answers={},
                   page=0, furthest_page=0, seed=secrets.randbelow(2**31), language=language,
                   expires_on=expiry(retention_days))
-    session.add(draft)
-    session.flush()
-    return draft, token
+    session.execute(_INSERT, values)
+    return LiveDraft(**values, stored=dict(values)), token
 
 
-def find_draft(session: Session, campaign: Campaign, token: str | None) -> Draft | None:
+def find_draft(session: Session, campaign: Campaign, token: str | None) -> LiveDraft | None:
     """The live draft for this cookie token and campaign, or ``None`` (unknown or expired)."""
     if not token:
         return None
-    draft = session.get(Draft, token_hash(token))
-    if draft is None or draft.campaign_id != campaign.id or draft.expires_on < today():
+    row = session.execute(_FIND, {"key": token_hash(token)}).first()
+    if row is None or row.campaign_id != campaign.id or row.expires_on < today():
         return None
-    return draft
+    return LiveDraft.from_row(row)
 
 
-def touch(draft: Draft, retention_days: int) -> None:
+def save(session: Session, draft: LiveDraft) -> None:
+    """Write what changed in ``draft`` since it was read or last saved. The caller commits."""
+    changes = draft.changes()
+    if not changes:
+        return
+    names = tuple(sorted(changes))
+    statement = _UPDATES.get(names)
+    if statement is None:  # one prebuilt statement per set of changed columns (a handful)
+        statement = _UPDATES[names] = update(_draft).where(
+            _draft.c.token_hash == bindparam("key")).values(
+            {name: bindparam("v_" + name) for name in names})
+    session.execute(statement, {"key": draft.stored["token_hash"],
+                                **{"v_" + name: value for name, value in changes.items()}})
+    draft.stored.update(changes)
+
+
+_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def touch(draft: LiveDraft, retention_days: int) -> None:
     """Push the expiry date forward: a draft expires ``retention_days`` after its last change."""
     draft.expires_on = expiry(retention_days)
 
 
-def set_resume_code(draft: Draft) -> str:
+def set_resume_code(draft: LiveDraft) -> str:
     """Give the draft a fresh resume code (replacing any earlier one) and return it once."""
     code = new_resume_code()
     draft.resume_hash = resume_hash(code)
@@ -112,5 +172,5 @@ def purge_expired(session: Session, on: date | None = None, receipt_days: int = 
     return int(drafts or 0), int(receipts or 0)
 
 
-__all__ = ["create_draft", "find_draft", "touch", "set_resume_code", "resume", "purge_expired",
+__all__ = ["LiveDraft", "create_draft", "find_draft", "save", "touch", "set_resume_code", "resume", "purge_expired",
            "token_hash", "resume_hash", "new_resume_code"]

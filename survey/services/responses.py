@@ -33,7 +33,7 @@ from survey.models import (Answer, BannerTally, Draft, PageReach, Response, Resp
 from survey.models.base import random_id, today
 from survey.questionnaire import banners
 from survey.questionnaire.storage import AnswerRow, answer_rows
-from survey.services.drafts import token_hash
+from survey.services.drafts import LiveDraft, token_hash
 
 
 # Core statements built once: the submission runs them through the session's connection (same
@@ -50,7 +50,7 @@ class SubmitOutcome(str, enum.Enum):
     NO_DRAFT = "no_draft"          # the draft is gone (submitted from another tab, or expired)
 
 
-def submit(session: Session, draft: Draft, definition: dict[str, Any], answers: dict[str, Any],
+def submit(session: Session, draft: Draft | LiveDraft, definition: dict[str, Any], answers: dict[str, Any],
            submission_token: str) -> SubmitOutcome:
     """Store ``answers`` (already validated and pruned) as a complete response; commits.
 
@@ -68,7 +68,8 @@ def submit(session: Session, draft: Draft, definition: dict[str, Any], answers: 
         if deleted != 1:
             session.rollback()
             return SubmitOutcome.NO_DRAFT
-        session.expunge(draft)
+        if isinstance(draft, Draft):
+            session.expunge(draft)
         response_id = random_id()
         session.execute(_INSERT_RESPONSE, {
             "id": response_id, "campaign_id": campaign_id, "version_id": version_id,
