@@ -10,6 +10,7 @@ Form field names: an item's id (``A1``); a grid row ``A1.ROW``; a ranking's rank
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -20,24 +21,58 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from survey.questionnaire import is_true, iter_pages, label_text
-from survey.questionnaire.expressions import is_answered, referenced_items
+from survey.questionnaire.expressions import compiled_condition, is_answered, referenced_items
 
 __all__ = ["page_visible", "visible_pages", "visible_items", "visible_options", "ordered_options",
            "ordered_rows", "arrange", "offer_tokens", "parse_page", "validate_page", "validate_all", "prune", "PageInput"]
 
 
 # --------------------------------------------------------------------------- visibility
+#
+# These run many times per request (every page's items and options, for every page), so they
+# test conditions through compiled_condition (one compilation per expression text, shared by all
+# definitions) and read the answers in place: evaluation never changes them.
+
+def _holds(expr: Any, answers: Mapping[str, Any]) -> bool:
+    """:func:`is_true` for a definition's condition (``None``: no condition)."""
+    if expr is None:
+        return True
+    if type(expr) is str:
+        return compiled_condition(expr)(answers, None)
+    return is_true(expr, answers)
+
+
+def _holds_for(expr: Any, answers: Mapping[str, Any], current: Any) -> bool:
+    """:func:`is_true` of a constraint, ``current`` being the value ``.`` stands for."""
+    if type(expr) is str:
+        return compiled_condition(expr)(answers, current)
+    return is_true(expr, answers, current=current)
+
+
+def _shown_items(things: list[dict[str, Any]], answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The items (or options) whose condition holds; most have none, hence the inline test."""
+    return [thing for thing in things
+            if (expr := thing.get("relevant")) is None or _holds(expr, answers)]
+
+
+def _page_shown(items: list[dict[str, Any]], shown: list[dict[str, Any]]) -> bool:
+    """:func:`page_visible` once the page's condition holds and its shown items are known."""
+    for item in items:
+        if item.get("type") != "note":
+            for each in shown:
+                if each.get("type") != "note":
+                    return True
+            return False
+    return bool(shown) or not items
+
 
 def page_visible(page: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
     """A page is shown when its own condition holds and at least one of its questions is
     shown (a page of notes only is shown when one of its notes is)."""
-    if not is_true(page.get("relevant"), dict(answers)):
+    if not _holds(page.get("relevant"), answers):
         return False
     items = page.get("items") or []
-    shown = visible_items(page, answers)
-    if any(item.get("type") != "note" for item in items):
-        return any(item.get("type") != "note" for item in shown)
-    return bool(shown) or not items
+    return _page_shown(items, _shown_items(items, answers))
 
 
 def visible_pages(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> list[int]:
@@ -47,13 +82,12 @@ def visible_pages(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> 
 
 
 def visible_items(page: Mapping[str, Any], answers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [item for item in page.get("items") or [] if is_true(item.get("relevant"), dict(answers))]
+    return _shown_items(page.get("items") or [], answers)
 
 
 def visible_options(item: Mapping[str, Any], answers: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Options offered for these answers (option filters applied), in definition order."""
-    return [option for option in item.get("options") or []
-            if is_true(option.get("relevant"), dict(answers))]
+    return _shown_items(item.get("options") or [], answers)
 
 
 def _shuffled(things: list[Any], seed: int, item_id: str) -> list[Any]:
@@ -106,11 +140,21 @@ def option_displayed(option: Mapping[str, Any], page: Mapping[str, Any],
     option that may apply (a công chức must see the công chức grades before answering the
     category question); the script hides them at once, and the server checks on submit."""
     expr = option.get("relevant")
-    if is_true(expr, dict(answers)):
+    if _holds(expr, answers):
         return True
-    here = {item["id"] for item in page.get("items") or []}
-    on_page = referenced_items(expr) & here
+    return _unanswered_here(expr, {item["id"] for item in page.get("items") or []}, answers)
+
+
+def _unanswered_here(expr: Any, here: set[str], answers: Mapping[str, Any]) -> bool:
+    """The filter ``expr`` (which does not hold) reads questions of this page, all unanswered."""
+    read = _read_items(expr) if type(expr) is str else referenced_items(expr)
+    on_page = read & here
     return bool(on_page) and not any(is_answered(answers.get(ref)) for ref in on_page)
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_items(expr: str) -> frozenset[str]:
+    return frozenset(referenced_items(expr))
 
 
 def offer_tokens(page: Mapping[str, Any], answers: Mapping[str, Any]) -> set[str]:
@@ -120,12 +164,22 @@ def offer_tokens(page: Mapping[str, Any], answers: Mapping[str, Any]) -> set[str
     seen — a follow-up question, or options of a filtered list — the page is shown again
     instead of moving on. That is how skip logic within a page works without JavaScript."""
     tokens: set[str] = set()
+    here: set[str] | None = None
     for item in visible_items(page, answers):
         if item.get("type") == "note":
             continue
-        tokens.add(item["id"])
-        tokens.update(f"{item['id']}:{o['code']}" for o in item.get("options") or []
-                      if o.get("relevant") and option_displayed(o, page, answers))
+        item_id = item["id"]
+        tokens.add(item_id)
+        for option in item.get("options") or []:
+            expr = option.get("relevant")
+            if not expr:
+                continue
+            if not _holds(expr, answers):
+                if here is None:
+                    here = {each["id"] for each in page.get("items") or []}
+                if not _unanswered_here(expr, here, answers):
+                    continue
+            tokens.add(f"{item_id}:{option['code']}")
     return tokens
 
 
@@ -333,7 +387,7 @@ def _item_error(item: Mapping[str, Any], answers: Mapping[str, Any], page_input:
             return _("Phần ghi rõ tối đa %(n)s ký tự.", n=OTHER_MAX_LENGTH)
 
     if item.get("constraint") and is_answered(value) and \
-            not is_true(item["constraint"], dict(answers), current=value):
+            not _holds_for(item["constraint"], answers, value):
         message = label_text(item.get("constraint_message"), language)
         return message or _("Câu trả lời không hợp lệ. Vui lòng kiểm tra lại.")
     return None
@@ -366,16 +420,26 @@ def validate_all(definition: Mapping[str, Any], answers: Mapping[str, Any],
 # --------------------------------------------------------------------------- pruning
 
 def _prune_once(definition: Mapping[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
-    shown_pages = set(visible_pages(definition, answers))
-    kept: dict[str, Any] = {}
-    for index, page in enumerate(iter_pages(definition)):
-        if index not in shown_pages:
+    pages = [page.get("items") or [] for page in iter_pages(definition)]
+    # Which pages are shown first (every page's conditions), then the answers of their shown items.
+    shown_items: list[list[dict[str, Any]] | None] = []
+    for page, items in zip(iter_pages(definition), pages):
+        if not _holds(page.get("relevant"), answers):
+            shown_items.append(None)
             continue
-        for item in visible_items(page, answers):
+        shown = _shown_items(items, answers)
+        shown_items.append(shown if _page_shown(items, shown) else None)
+    kept: dict[str, Any] = {}
+    for shown in shown_items:
+        if shown is None:
+            continue
+        for item in shown:
             item_id, kind = item["id"], item.get("type")
             if kind == "note" or item_id not in answers:
                 continue
-            offered = {o["code"] for o in visible_options(item, answers)}
+            options = item.get("options") or []
+            offered = {o["code"] for o in options
+                       if (expr := o.get("relevant")) is None or _holds(expr, answers)}
             value = answers[item_id]
             if kind == "single":
                 value = value if value in offered else None
@@ -387,10 +451,12 @@ def _prune_once(definition: Mapping[str, Any], answers: dict[str, Any]) -> dict[
             if not is_answered(value):
                 continue
             kept[item_id] = value
-            code = other_code(item)
+            if kind not in ("single", "multiple"):
+                continue
+            code = next((o["code"] for o in options if o.get("other")), None)
             chosen = value if isinstance(value, list) else [value]
             other = answers.get(f"{item_id}.other")
-            if code is not None and code in chosen and kind in ("single", "multiple") and other:
+            if code is not None and code in chosen and other:
                 kept[f"{item_id}.other"] = other
     return kept
 
