@@ -6,7 +6,16 @@ answer is page 1), then for every page POST random valid answers (CSRF, ``_shown
 the next page, then the review), and POST the submission (CSRF + one-time submission token; the
 answer is the thank-you page): 11 requests for the 8-page flagship. Each respondent comes
 from its own address (``X-Forwarded-For`` behind ``TRUSTED_PROXIES=1``, as behind nginx), so the
-per-address rate limits apply as in production.
+per-address rate limits apply as in production, and its own kept-alive connection.
+
+The load generator runs on the same cores as the server, so every millisecond it spends is one
+the server does not get. Hence: all respondents are driven by one thread and one ``selectors``
+loop (no GIL hand-offs between 50 threads), HTTP/1.1 is spoken over plain sockets (one ``send``
+per request; response headers read by ``find`` on the few that matter), pages are searched as
+bytes, and each page's answer generation is compiled once (:class:`PagePlan`: conditions and
+option filters are evaluated only where the questionnaire has them). The walk itself
+(:func:`_walk`) is one generator shared by this loop and by the blocking :class:`Browser` that
+:func:`complete_one`, ``bench/crash.py`` and the tests use.
 
 Usage::
 
@@ -20,17 +29,20 @@ the same machine as the server and competes with it for the cores.
 from __future__ import annotations
 
 import argparse
+import errno
 import http.client
 import os
 import random
 import re
+import selectors
+import socket
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from typing import Any, Generator
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,11 +50,18 @@ from bench._server import FLAGSHIP, Gunicorn, cpu_seconds, database, database_pi
 from survey.questionnaire import load_file  # noqa: E402
 from survey.respond import logic  # noqa: E402
 
+# What a page is read for (str, for callers holding decoded pages; the walk uses the bytes twins).
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SUBMIT_TOKEN = re.compile(r'name="st" value="([^"]+)"')
 PAGE_PATH = re.compile(r"/s/[^/]+/p/(\d+)$")
 FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 DONE_URL = re.compile(r'<body data-url="/s/[^/"]+/done"')
+_CSRF, _SUBMIT_TOKEN, _PAGE_PATH, _FORM_ACTION, _DONE_URL = (
+    re.compile(pattern.pattern.encode()) for pattern in (CSRF, SUBMIT_TOKEN, PAGE_PATH, FORM_ACTION, DONE_URL))
+_URL_SAFE = re.compile(rb"[A-Za-z0-9_.~-]*")  # what quote_plus leaves as it is
+
+TEXTS = ["Cần quy định rõ trách nhiệm người đứng đầu.", "Bảo vệ cán bộ dám nghĩ, dám làm.", ""]
+TIMEOUT = 30.0
 
 
 class FlowError(Exception):
@@ -71,184 +90,213 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-class Browser:
-    """One respondent's browser: a cookie jar and one HTTP connection (reopened when the
-    server closes it, as a sync gunicorn worker does after every response)."""
+# --------------------------------------------------------------------------- answers
 
-    def __init__(self, base: str, address: str, stats: Stats | None, timeout: float = 30):
-        parts = urlsplit(base)
-        self.host, self.port = parts.hostname, parts.port
-        self.address, self.stats, self.timeout = address, stats, timeout
-        self.cookies: dict[str, str] = {}
-        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+def _offered(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The options a respondent picks among: not "other" (it needs a text) nor exclusive ones
+    ("none of these"), unless nothing else is offered."""
+    return [o for o in options if not o.get("other") and not o.get("exclusive")] or list(options)
 
-    def close(self) -> None:
-        self.conn.close()
 
-    def request(self, kind: str, method: str, path: str,
-                form: dict[str, Any] | list[tuple[str, Any]] | None = None):
-        headers = {"X-Forwarded-For": self.address, "X-Forwarded-Proto": "http",
-                   "Accept-Language": "vi"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        for attempt in (1, 2):
-            try:
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # A kept-alive connection the server had already closed: reconnect once.
-                self.conn.close()
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-                if attempt == 2 or method == "POST":
-                    raise
-        elapsed = time.perf_counter() - started
-        if self.stats is not None:
-            self.stats.record(kind, elapsed)
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                cookie_value = rest.split(";", 1)[0]
-                if "max-age=0" in value.lower() or "expires=thu, 01 jan 1970" in value.lower():
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = cookie_value
-        if response.will_close:
-            self.conn.close()
-        return response.status, response.getheader("Location"), data.decode("utf-8", "replace")
+class _ItemPlan:
+    """One question, with what does not depend on the answers worked out once."""
+
+    __slots__ = ("item", "id", "kind", "relevant", "optional", "options", "rows", "low", "high")
+
+    def __init__(self, item: dict[str, Any]):
+        self.item, self.id, self.kind = item, item["id"], item["type"]
+        self.relevant = item.get("relevant") or None
+        self.optional = not item.get("required")
+        options = item.get("options") or []
+        # Without option filters the options offered never change: pick among a fixed list.
+        self.options = None if any(o.get("relevant") for o in options) else _offered(options)
+        self.rows = [(f"{self.id}.{row['id']}", str(row["id"])) for row in item.get("rows") or []]
+        self.low = item.get("min") if item.get("min") is not None else 0
+        self.high = item.get("max") if item.get("max") is not None else self.low + 10
+
+
+class PagePlan:
+    """A page compiled once for the load generator: the walk asks it for random valid answers
+    (:meth:`form`) and for the ``_shown`` field. The questionnaire's own logic
+    (:mod:`survey.respond.logic`) decides visibility, option filters and ``_shown``; it is only
+    consulted where the page has a condition, since elsewhere the answer cannot change."""
+
+    def __init__(self, page: dict[str, Any]):
+        self.page = page
+        items = page.get("items") or []
+        self.items = [_ItemPlan(item) for item in items if item.get("type") != "note"]
+        conditional = bool(page.get("relevant")) or any(item.get("relevant") for item in items)
+        filtered = any(o.get("relevant") for item in items for o in item.get("options") or [])
+        self._visible = None if conditional else logic.page_visible(page, {})
+        self._static_shown = not conditional and not filtered
+        self._shown: bytes | None = None
+
+    def visible(self, answers: dict[str, Any]) -> bool:
+        return self._visible if self._visible is not None else logic.page_visible(self.page, answers)
+
+    def shown(self, answers: dict[str, Any]) -> str:
+        """The ``_shown`` field the page script sends: what the page offers for these answers."""
+        return " ".join(sorted(logic.offer_tokens(self.page, answers)))
+
+    def shown_field(self, answers: dict[str, Any]) -> bytes:
+        """``&_shown=…``, url-encoded (computed once on a page without conditions)."""
+        if self._shown is not None:
+            return self._shown
+        encoded = b"&_shown=" + quote_plus(self.shown(answers)).encode()
+        if self._static_shown:
+            self._shown = encoded
+        return encoded
+
+    def form(self, answers: dict[str, Any], rng: random.Random) -> list[tuple[str, Any]]:
+        """Random valid answers for the page, as the form fields it would send, choosing items
+        in order so that a later item sees the answers of earlier ones (skip logic, option
+        filters). Updates ``answers``."""
+        fields: list[tuple[str, Any]] = []
+        if not self.visible(answers):
+            return fields
+        for plan in self.items:
+            if plan.relevant is not None and not logic.is_true(plan.relevant, answers):
+                continue
+            if plan.optional and rng.random() < 0.1:
+                continue  # some respondents skip optional questions
+            iid, kind = plan.id, plan.kind
+            options = plan.options if plan.options is not None else \
+                _offered(logic.visible_options(plan.item, answers))
+            if kind == "single":
+                code = rng.choice(options)["code"]
+                fields.append((iid, code))
+                answers[iid] = code
+            elif kind == "multiple":
+                item = plan.item
+                most = min(item.get("max_select") or len(options), len(options))
+                least = max(item.get("min_select") or 1, 1)
+                chosen = rng.sample(options, rng.randint(least, max(least, most)))
+                codes = [o["code"] for o in chosen]
+                fields += [(iid, code) for code in codes]
+                answers[iid] = codes
+            elif kind == "grid":
+                grid = {}
+                for name, row in plan.rows:
+                    code = rng.choice(options)["code"]
+                    fields.append((name, code))
+                    grid[row] = code
+                answers[iid] = grid
+            elif kind == "ranking":
+                ranked = [o for o in options if not o.get("missing")]
+                chosen = rng.sample(ranked, min(plan.item.get("top") or len(ranked), len(ranked)))
+                fields += [(f"{iid}.rank.{r}", o["code"]) for r, o in enumerate(chosen, 1)]
+                answers[iid] = [o["code"] for o in chosen]
+            elif kind == "numeric":
+                value = rng.randint(int(plan.low), int(plan.high))
+                fields.append((iid, value))
+                answers[iid] = value
+            elif kind == "text":
+                text = rng.choice(TEXTS)
+                if text:
+                    fields.append((iid, text))
+                    answers[iid] = text
+        return fields
 
 
 def page_form(page: dict[str, Any], answers: dict[str, Any], rng: random.Random) -> list[tuple[str, Any]]:
-    """Random valid answers for one page, as the form fields the page would send, choosing
-    items in order so that a later item sees the answers of earlier ones (skip logic, option
-    filters). Updates ``answers``."""
-    fields: list[tuple[str, Any]] = []
-    if not logic.page_visible(page, answers):
-        return fields
-    for item in page.get("items") or []:
-        # Each item's own condition against the answers so far (cheap: the load generator
-        # shares the cores with the server it measures).
-        if item.get("type") == "note" or not logic.is_true(item.get("relevant"), answers):
-            continue
-        if not item.get("required") and rng.random() < 0.1:
-            continue  # some respondents skip optional questions
-        iid, kind = item["id"], item["type"]
-        options = [o for o in logic.visible_options(item, answers)
-                   if not o.get("other") and not o.get("exclusive")] or \
-            logic.visible_options(item, answers)
-        if kind == "single":
-            code = rng.choice(options)["code"]
-            fields.append((iid, code))
-            answers[iid] = code
-        elif kind == "multiple":
-            most = min(item.get("max_select") or len(options), len(options))
-            least = max(item.get("min_select") or 1, 1)
-            chosen = rng.sample(options, rng.randint(least, max(least, most)))
-            fields += [(iid, o["code"]) for o in chosen]
-            answers[iid] = [o["code"] for o in chosen]
-        elif kind == "grid":
-            grid = {}
-            for row in item.get("rows") or []:
-                code = rng.choice(options)["code"]
-                fields.append((f"{iid}.{row['id']}", code))
-                grid[str(row["id"])] = code
-            answers[iid] = grid
-        elif kind == "ranking":
-            ranked = [o for o in options if not o.get("missing")]
-            chosen = rng.sample(ranked, min(item.get("top") or len(ranked), len(ranked)))
-            fields += [(f"{iid}.rank.{r}", o["code"]) for r, o in enumerate(chosen, 1)]
-            answers[iid] = [o["code"] for o in chosen]
-        elif kind == "numeric":
-            low = item.get("min") if item.get("min") is not None else 0
-            high = item.get("max") if item.get("max") is not None else low + 10
-            value = rng.randint(int(low), int(high))
-            fields.append((iid, value))
-            answers[iid] = value
-        elif kind == "text":
-            text = rng.choice(["Cần quy định rõ trách nhiệm người đứng đầu.",
-                               "Bảo vệ cán bộ dám nghĩ, dám làm.", ""])
-            if text:
-                fields.append((iid, text))
-                answers[iid] = text
-    return fields
+    """Random valid answers for one page, as the form fields the page would send (see
+    :meth:`PagePlan.form`). Updates ``answers``."""
+    return PagePlan(page).form(answers, rng)
 
 
-def _next_form(html: str) -> str:
-    """The action of the page's form: the step the server rendered (``/p/<n>`` or ``/submit``)."""
-    match = FORM_ACTION.search(html)
+_FRAGMENTS: dict[tuple[str, Any], bytes] = {}
+
+
+def _encoded(fields: list[tuple[str, Any]]) -> bytes:
+    """``&name=value…`` as ``urlencode`` writes it; the fragments are few (codes, row ids, the
+    sample texts), so each is encoded once."""
+    out = []
+    for pair in fields:
+        fragment = _FRAGMENTS.get(pair)
+        if fragment is None:
+            fragment = _FRAGMENTS[pair] = f"&{quote_plus(str(pair[0]))}={quote_plus(str(pair[1]))}".encode()
+        out.append(fragment)
+    return b"".join(out)
+
+
+def _quoted(value: bytes) -> bytes:
+    return value if _URL_SAFE.fullmatch(value) else quote_plus(value).encode()
+
+
+# --------------------------------------------------------------------------- the walk
+
+Request = tuple[str, str, str, "bytes | None"]  # kind, method, path, url-encoded form
+Reply = tuple[int, "str | None", bytes]  # status, Location, body
+
+
+def _hidden(page: bytes, pattern: re.Pattern[bytes], what: str) -> bytes:
+    match = pattern.search(page)
     if match is None:
-        raise FlowError("no form on the page: " + " ".join(re.findall(r"<h1>([^<]*)</h1>", html)))
+        raise FlowError(f"no {what} on the page")
     return match.group(1)
 
 
-def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.Random,
-                 address: str, stats: Stats | None, double_submit: bool = False,
-                 state: dict[str, Any] | None = None) -> str:
-    """Walk the whole flow once; return the submission token of the stored response.
+def _next_form(page: bytes) -> bytes:
+    """The action of the page's form: the step the server rendered (``/p/<n>`` or ``/submit``)."""
+    match = _FORM_ACTION.search(page)
+    if match is None:
+        titles = re.findall(r"<h1>([^<]*)</h1>", page.decode("utf-8", "replace"))
+        raise FlowError("no form on the page: " + " ".join(titles))
+    return match.group(1)
+
+
+def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
+          state: dict[str, Any] | None = None, double_submit: bool = False) -> Generator[Request, Reply, str]:
+    """One respondent's walk through the flow, as a generator: it yields each request and is
+    sent the reply; it returns the submission token of the stored response. The transport is
+    the caller's (one blocking :class:`Browser`, or the loop of :func:`run_load`).
 
     A POST that moves on answers with the next step rendered (see :mod:`survey.respond.routes`):
     start → page 1, each page → the next page or the review, submit → thank-you. So the walk is
     intro GET, start POST, one POST per page, submit POST: the step shown is read from the
     rendered form's action, CSRF and submission tokens from its hidden fields.
 
-    ``state``, when given, is told the browser and, just before the submission is sent, the
-    submission form (``state["submit"]``), so that a caller can retry it after a crash.
-
     Raises :class:`FlowError` on an unexpected answer from the server."""
-    browser = Browser(base, address, stats)
-    if state is not None:
-        state["browser"] = browser
-    pages = definition["pages"]
     answers: dict[str, Any] = {}
     submit_path = f"/s/{slug}/submit"
-    try:
-        status, _, html = browser.request("intro GET", "GET", f"/s/{slug}")
-        if status != 200:
-            raise FlowError(f"intro {status}")
-        csrf = CSRF.search(html).group(1)
-        status, location, html = browser.request("start POST", "POST", f"/s/{slug}/start",
-                                                 {"csrf_token": csrf})
-        if status != 200:
-            raise FlowError(f"start {status} {location}")
-        action = _next_form(html)
-        for _hop in range(len(pages) + 1):
-            match = PAGE_PATH.search(action)
-            if match is None:
-                break
-            number = int(match.group(1))
-            page = pages[number - 1]
-            form = page_form(page, answers, rng)
-            shown = " ".join(sorted(logic.offer_tokens(page, answers)))
-            status, location, html = browser.request(
-                "page POST", "POST", action,
-                [("csrf_token", CSRF.search(html).group(1)), ("_shown", shown), ("action", "next")]
-                + form)
-            following = _next_form(html) if status == 200 else None
-            if following is None or following == action:
-                raise FlowError(f"page {number} POST {status} {location or ''}: "
-                                + "; ".join(re.findall(r'<p class="err"[^>]*>([^<]+)', html))[:300])
-            action = following
-        if action != submit_path:
-            raise FlowError(f"flow did not reach the review page ({action})")
-        form = {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
-        if state is not None:
-            state["submit"] = form
-        status, location, html = browser.request("submit POST", "POST", submit_path, form)
-        if not thanked(status, html):
-            raise FlowError(f"submit {status} {location}")
-        if double_submit:  # a double tap: the same form again
-            again, again_location, html = browser.request("submit POST", "POST", submit_path, form)
-            if not thanked(again, html):
-                raise FlowError(f"second submit {again} {again_location}")
-        return form["st"]
-    finally:
-        browser.close()
+    status, _, page = yield "intro GET", "GET", f"/s/{slug}", None
+    if status != 200:
+        raise FlowError(f"intro {status}")
+    csrf = _hidden(page, _CSRF, "CSRF token")
+    status, location, page = yield "start POST", "POST", f"/s/{slug}/start", b"csrf_token=" + _quoted(csrf)
+    if status != 200:
+        raise FlowError(f"start {status} {location}")
+    action = _next_form(page)
+    for _hop in range(len(plans) + 1):
+        match = _PAGE_PATH.search(action)
+        if match is None:
+            break
+        number = int(match.group(1))
+        plan = plans[number - 1]
+        form = plan.form(answers, rng)
+        body = (b"csrf_token=" + _quoted(_hidden(page, _CSRF, "CSRF token")) + plan.shown_field(answers)
+                + b"&action=next" + _encoded(form))
+        status, location, page = yield "page POST", "POST", action.decode(), body
+        following = _next_form(page) if status == 200 else None
+        if following is None or following == action:
+            errors = re.findall(r'<p class="err"[^>]*>([^<]+)', page.decode("utf-8", "replace"))
+            raise FlowError(f"page {number} POST {status} {location or ''}: " + "; ".join(errors)[:300])
+        action = following
+    if action != submit_path.encode():
+        raise FlowError(f"flow did not reach the review page ({action.decode()})")
+    csrf, token = _hidden(page, _CSRF, "CSRF token"), _hidden(page, _SUBMIT_TOKEN, "submission token")
+    form = {"csrf_token": csrf.decode(), "st": token.decode()}
+    if state is not None:
+        state["submit"] = form
+    body = b"csrf_token=" + _quoted(csrf) + b"&st=" + _quoted(token)
+    status, location, page = yield "submit POST", "POST", submit_path, body
+    if not (status == 200 and _DONE_URL.search(page)):
+        raise FlowError(f"submit {status} {location}")
+    if double_submit:  # a double tap: the same form again
+        status, location, page = yield "submit POST", "POST", submit_path, body
+        if not (status == 200 and _DONE_URL.search(page)):
+            raise FlowError(f"second submit {status} {location}")
+    return form["st"]
 
 
 def thanked(status: int, html: str) -> bool:
@@ -256,37 +304,424 @@ def thanked(status: int, html: str) -> bool:
     return status == 200 and DONE_URL.search(html) is not None
 
 
+# --------------------------------------------------------------------------- HTTP/1.1
+
+class _Reply:
+    """One HTTP/1.1 response read off a connection, fed as bytes arrive. Only what the walk
+    needs is read from the headers: status, length or chunking, ``Connection``,
+    ``Location`` and ``Set-Cookie``."""
+
+    __slots__ = ("data", "start", "status", "length", "chunked", "will_close", "location",
+                 "cookies", "body")
+
+    def __init__(self) -> None:
+        self.data = b""
+        self.start = -1  # where the body starts, once the headers are in
+        self.body: bytes | None = None
+
+    def feed(self, data: bytes) -> bool:
+        """Take bytes; True once the response is complete (then ``body`` is set)."""
+        self.data += data
+        if self.start < 0:
+            end = self.data.find(b"\r\n\r\n")
+            if end < 0:
+                return False
+            self._headers(self.data[:end + 2])
+            self.start = end + 4
+        if self.length is not None:
+            if len(self.data) - self.start < self.length:
+                return False
+            self.body = self.data[self.start:self.start + self.length]
+        elif self.chunked:
+            self.body = _dechunked(self.data, self.start)
+        return self.body is not None
+
+    def eof(self) -> None:
+        """The server closed the connection: the end of a body without a length, or an error."""
+        if not self.data:
+            raise http.client.RemoteDisconnected("Remote end closed connection without response")
+        if self.start >= 0 and self.length is None and not self.chunked:
+            self.body = self.data[self.start:]
+            return
+        raise http.client.IncompleteRead(self.data)
+
+    def _headers(self, head: bytes) -> None:
+        status_line, _, _ = head.partition(b"\r\n")
+        version, _, rest = status_line.partition(b" ")
+        try:
+            self.status = int(rest[:3])
+        except ValueError:
+            raise http.client.BadStatusLine(status_line.decode("latin-1")) from None
+        low = head.lower()
+        self.location = _header(head, low, b"\r\nlocation:")
+        length = _header(head, low, b"\r\ncontent-length:")
+        self.chunked = b"chunked" in (_header(head, low, b"\r\ntransfer-encoding:") or "").encode()
+        self.length = None if self.chunked or length is None else int(length)
+        if self.status in (204, 304) or 100 <= self.status < 200:
+            self.length = 0
+        connection = (_header(head, low, b"\r\nconnection:") or "").lower()
+        self.will_close = connection == "close" or (version == b"HTTP/1.0" and connection != "keep-alive") \
+            or (self.length is None and not self.chunked)
+        self.cookies = []
+        at = low.find(b"\r\nset-cookie:")
+        while at >= 0:
+            end = head.find(b"\r\n", at + 2)
+            self.cookies.append(head[at + 13:end].strip().decode("latin-1"))
+            at = low.find(b"\r\nset-cookie:", end)
+
+
+def _header(head: bytes, low: bytes, name: bytes) -> str | None:
+    at = low.find(name)
+    if at < 0:
+        return None
+    return head[at + len(name):head.find(b"\r\n", at + 2)].strip().decode("latin-1")
+
+
+def _dechunked(data: bytes, at: int) -> bytes | None:
+    """The body of a chunked response starting at ``at``, or None while incomplete."""
+    parts = []
+    while True:
+        eol = data.find(b"\r\n", at)
+        if eol < 0:
+            return None
+        size = int(data[at:eol].split(b";", 1)[0], 16)
+        if size == 0:  # trailers, if any, then an empty line
+            if data[eol + 2:eol + 4] == b"\r\n" or data.find(b"\r\n\r\n", eol) >= 0:
+                return b"".join(parts)
+            return None
+        if len(data) < eol + 2 + size + 2:
+            return None
+        parts.append(data[eol + 2:eol + 2 + size])
+        at = eol + 2 + size + 2
+
+
+class Browser:
+    """One respondent's browser: a cookie jar and one kept-alive HTTP/1.1 connection (reopened
+    when the server closes it). :meth:`request` is blocking; the loop of :func:`run_load` uses
+    :meth:`message` and :meth:`absorb` with its own non-blocking sockets."""
+
+    def __init__(self, base: str, address: str, stats: Stats | None, timeout: float = TIMEOUT):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.address, self.stats, self.timeout = address, stats, timeout
+        self.cookies: dict[str, str] = {}
+        self.sock: socket.socket | None = None
+        # The headers every request carries, in the order http.client sends them.
+        self._host = f"Host: {self.host}:{self.port}\r\nAccept-Encoding: identity\r\n".encode("latin-1")
+        self._fixed = (f"X-Forwarded-For: {address}\r\nX-Forwarded-Proto: http\r\n"
+                       f"Accept-Language: vi\r\n").encode("latin-1")
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def message(self, method: str, path: str, body: bytes | None) -> bytes:
+        """The request, headers and body, to go out in one ``send``."""
+        head = f"{method} {path} HTTP/1.1\r\n".encode("ascii") + self._host
+        if body is not None:
+            head += b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+        head += self._fixed
+        if self.cookies:
+            head += ("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+                     + "\r\n").encode("latin-1")
+        if body is None:
+            return head + b"\r\n"
+        return head + b"Content-Type: application/x-www-form-urlencoded\r\n\r\n" + body
+
+    def absorb(self, reply: _Reply) -> None:
+        """Cookies set or cleared by a response."""
+        for value in reply.cookies:
+            name, _, rest = value.partition("=")
+            low = value.lower()
+            if "max-age=0" in low or "expires=thu, 01 jan 1970" in low:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = rest.split(";", 1)[0]
+
+    def fetch(self, kind: str, method: str, path: str, body: bytes | None = None) -> Reply:
+        """One request, blocking; ``body`` is the url-encoded form."""
+        message = self.message(method, path, body)
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            try:
+                if self.sock is None:
+                    self.sock = socket.create_connection((self.host, self.port), self.timeout)
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.sock.sendall(message)
+                reply = _Reply()
+                while True:
+                    data = self.sock.recv(262144)
+                    if not data:
+                        reply.eof()
+                        break
+                    if reply.feed(data):
+                        break
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # A kept-alive connection the server had already closed: reconnect once.
+                self.close()
+                if attempt == 2 or method == "POST":
+                    raise
+            except BaseException:
+                self.close()
+                raise
+        elapsed = time.perf_counter() - started
+        if self.stats is not None:
+            self.stats.record(kind, elapsed)
+        self.absorb(reply)
+        if reply.will_close:
+            self.close()
+        return reply.status, reply.location, reply.body
+
+    def request(self, kind: str, method: str, path: str,
+                form: dict[str, Any] | list[tuple[str, Any]] | None = None) -> tuple[int, str | None, str]:
+        """One request with a form (a dict or a list of pairs), blocking; the page as text."""
+        body = None if form is None else urlencode(form, doseq=True).encode()
+        status, location, page = self.fetch(kind, method, path, body)
+        return status, location, page.decode("utf-8", "replace")
+
+
+def plans_for(definition: dict[str, Any]) -> list[PagePlan]:
+    return [PagePlan(page) for page in definition["pages"]]
+
+
+def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.Random,
+                 address: str, stats: Stats | None, double_submit: bool = False,
+                 state: dict[str, Any] | None = None, plans: list[PagePlan] | None = None) -> str:
+    """Walk the whole flow once with a blocking :class:`Browser` (see :func:`_walk`); return the
+    submission token of the stored response.
+
+    ``state``, when given, is told the browser and, just before the submission is sent, the
+    submission form (``state["submit"]``), so that a caller can retry it after a crash.
+
+    Raises :class:`FlowError` on an unexpected answer from the server, ``OSError`` or
+    ``http.client.HTTPException`` when the connection fails."""
+    browser = Browser(base, address, stats)
+    if state is not None:
+        state["browser"] = browser
+    walk = _walk(slug, plans or plans_for(definition), rng, state, double_submit)
+    try:
+        request = next(walk)
+        while True:
+            reply = browser.fetch(*request)
+            try:
+                request = walk.send(reply)
+            except StopIteration as done:
+                return done.value
+    finally:
+        walk.close()
+        browser.close()
+
+
+# --------------------------------------------------------------------------- the loop
+
+class _Respondent:
+    """One of the ``clients`` concurrent respondents of :func:`run_load`, driven by the loop:
+    a non-blocking socket, the request in flight and the walk waiting for its reply. When a
+    walk ends (completed or failed) the same slot starts the next respondent."""
+
+    def __init__(self, load: "_Load", n: int):
+        self.load, self.rng = load, random.Random(load.seed * 1000 + n)
+        self.browser: Browser | None = None
+        self.walk: Generator[Request, Reply, str] | None = None
+        self.request: Request = ("", "", "", None)
+        self.pending = b""  # bytes of the request not yet sent
+        self.connecting = False
+        self.retried = False
+        self.reply = _Reply()
+        self.started = self.due = 0.0
+
+    @property
+    def sock(self) -> socket.socket | None:
+        return self.browser.sock if self.browser is not None else None
+
+    def next(self) -> bool:
+        """Start the next respondent; False when the run is over for this slot."""
+        i = self.load.take()
+        if i is None:
+            return False
+        address = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+        self.browser = Browser(self.load.base, address, None)
+        self.walk = _walk(self.load.slug, self.load.plans, self.rng)
+        self.send(next(self.walk))
+        return True
+
+    def send(self, request: Request) -> None:
+        self.request, self.retried = request, False
+        self.started = time.perf_counter()
+        self.due = self.started + TIMEOUT
+        self._transmit()
+
+    def _transmit(self) -> None:
+        _, method, path, body = self.request
+        self.pending = self.browser.message(method, path, body)
+        self.reply = _Reply()
+        if self.browser.sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.browser.sock = sock
+            code = sock.connect_ex(self.load.address)
+            if code not in (0, errno.EINPROGRESS):
+                raise ConnectionRefusedError(code, os.strerror(code))
+            self.connecting = True
+            self.load.selector.register(sock, selectors.EVENT_WRITE, self)
+            return
+        self._write()
+
+    def _write(self) -> None:
+        try:
+            sent = self.browser.sock.send(self.pending)
+        except BlockingIOError:
+            sent = 0
+        self.pending = self.pending[sent:]
+        if self.pending:
+            self.load.selector.modify(self.browser.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, self)
+
+    def on_event(self, mask: int) -> None:
+        try:
+            if mask & selectors.EVENT_WRITE:
+                self._writable()
+            if mask & selectors.EVENT_READ:
+                self._readable()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+            # A kept-alive connection the server had already closed: a GET is sent again once.
+            self._drop()
+            if self.request[1] == "POST" or self.retried:
+                self.fail(exc)
+            else:
+                self.retried = True
+                self._run(self._transmit)
+        except Exception as exc:  # report, keep going: one failure must not end the run
+            self.fail(exc)
+
+    def _writable(self) -> None:
+        sock = self.browser.sock
+        if self.connecting:
+            code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                raise ConnectionRefusedError(code, os.strerror(code))
+            self.connecting = False
+        self._write()
+        if not self.pending:
+            self.load.selector.modify(sock, selectors.EVENT_READ, self)
+
+    def _readable(self) -> None:
+        try:
+            data = self.browser.sock.recv(262144)
+        except BlockingIOError:
+            return
+        reply = self.reply
+        if data:
+            if not reply.feed(data):
+                return
+        else:
+            reply.eof()
+        stats = self.load.stats
+        kind = self.request[0]
+        stats.latencies.setdefault(kind, []).append(time.perf_counter() - self.started)
+        stats.requests += 1
+        self.browser.absorb(reply)
+        if reply.will_close:
+            self._drop()
+        try:
+            request = self.walk.send((reply.status, reply.location, reply.body))
+        except StopIteration:
+            stats.completes += 1
+            self._finish()
+            return
+        self.send(request)
+
+    def _run(self, step) -> None:
+        try:
+            step()
+        except Exception as exc:
+            self.fail(exc)
+
+    def _drop(self) -> None:
+        sock = self.browser.sock
+        if sock is not None:
+            try:
+                self.load.selector.unregister(sock)
+            except KeyError:  # failed before it was registered
+                pass
+            self.browser.close()
+        self.connecting = False
+
+    def fail(self, exc: BaseException) -> None:
+        self.load.stats.errors.append(f"{type(exc).__name__}: {exc}")
+        self._finish()
+
+    def _finish(self) -> None:
+        self._drop()
+        if self.walk is not None:
+            self.walk.close()
+        self.walk = self.browser = None
+        self.load.ready.append(self)
+
+
+class _Load:
+    """The loop of :func:`run_load`: ``clients`` respondents on one thread."""
+
+    def __init__(self, base: str, slug: str, definition: dict[str, Any], clients: int,
+                 completes: int, duration: float, seed: int):
+        parts = urlsplit(base)
+        self.base, self.slug, self.seed = base, slug, seed
+        self.address = (parts.hostname, parts.port or 80)
+        self.plans = plans_for(definition)
+        self.stats = Stats()
+        self.completes, self.deadline = completes, time.monotonic() + duration
+        self.counter = 0
+        self.selector = selectors.DefaultSelector()
+        self.ready = [_Respondent(self, n) for n in range(clients)]  # slots to (re)start
+
+    def take(self) -> int | None:
+        """The number of the next respondent, or None when the run is over."""
+        if self.counter >= self.completes or time.monotonic() >= self.deadline:
+            return None
+        self.counter += 1
+        return self.counter - 1
+
+    def run(self) -> None:
+        active = len(self.ready)
+        select, ready = self.selector.select, self.ready
+        sweep = time.perf_counter() + 1
+        try:
+            while True:
+                while ready:
+                    slot = ready.pop()
+                    try:
+                        started = slot.next()
+                    except Exception as exc:  # the first request could not even go out
+                        slot.fail(exc)
+                        continue
+                    if not started:
+                        active -= 1
+                if not active:
+                    break
+                for key, mask in select(1.0):
+                    key.data.on_event(mask)
+                now = time.perf_counter()
+                if now > sweep:  # requests that never got an answer
+                    sweep = now + 1
+                    for key in list(self.selector.get_map().values()):
+                        if key.data.due < now:
+                            key.data.fail(TimeoutError("timed out"))
+        finally:
+            for key in list(self.selector.get_map().values()):
+                key.fileobj.close()
+            self.selector.close()
+
+
 def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, completes: int,
              duration: float, seed: int = 1) -> tuple[Stats, float]:
-    """``clients`` threads complete responses until ``completes`` are done or ``duration`` s."""
-    stats = Stats()
-    counter = iter(range(10 ** 9))
-    counter_lock = threading.Lock()
-    deadline = time.monotonic() + duration
-
-    def worker(n: int) -> None:
-        rng = random.Random(seed * 1000 + n)
-        while time.monotonic() < deadline:
-            with counter_lock:
-                i = next(counter)
-                if i >= completes:
-                    return
-            address = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
-            try:
-                complete_one(base, slug, definition, rng, address, stats)
-                with stats.lock:
-                    stats.completes += 1
-            except Exception as exc:  # report, keep going: one failure must not end the run
-                with stats.lock:
-                    stats.errors.append(f"{type(exc).__name__}: {exc}")
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    """``clients`` concurrent respondents complete responses until ``completes`` are done or
+    ``duration`` s have passed (walks under way then finish)."""
+    load = _Load(base, slug, definition, clients, completes, duration, seed)
     started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return stats, time.perf_counter() - started
+    load.run()
+    return load.stats, time.perf_counter() - started
 
 
 ORDER = ["intro GET", "start POST", "page POST", "submit POST"]
