@@ -685,6 +685,15 @@ def _always(answers: Mapping[str, Any], current: Any = None) -> bool:
     return True
 
 
+def _gives_bool(node: Node) -> bool:
+    """The node's compiled closure always returns a bool (so ``_truthy`` would change nothing)."""
+    if isinstance(node, (Not, BoolOp)):
+        return True
+    if isinstance(node, Compare):
+        return node.op in _OPERATORS
+    return isinstance(node, Call) and node.function in ("answered", "empty", "selected")
+
+
 @functools.lru_cache(maxsize=4096)
 def compiled_condition(text: str) -> Callable[[Mapping[str, Any], Any], bool]:
     """``text`` as a function ``(answers, current) -> bool`` with exactly the meaning of
@@ -692,7 +701,10 @@ def compiled_condition(text: str) -> Callable[[Mapping[str, Any], Any], bool]:
     :class:`ExpressionError`, every time); for code that tests the same condition many times."""
     if not text.strip():
         return _always
+    tree = parse(text)
     compiled = _compiled_text(text)
+    if _gives_bool(tree):
+        return compiled  # type: ignore[return-value]
 
     def condition(answers: Mapping[str, Any], current: Any) -> bool:
         return _truthy(compiled(answers, current))

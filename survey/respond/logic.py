@@ -195,9 +195,12 @@ class PageInput:
     ranks: dict[str, list[int | None]] = field(default_factory=dict)
 
 
+_INT_RE = re.compile(r"-?\d{1,9}")
+
+
 def _int(text: Any) -> int | None:
-    if isinstance(text, str) and re.fullmatch(r"-?\d{1,9}", text.strip()):
-        return int(text.strip())
+    if isinstance(text, str) and _INT_RE.fullmatch(text := text.strip()):
+        return int(text)
     return None
 
 

@@ -612,3 +612,16 @@ def test_blank_and_missing_conditions_hold_and_bad_text_still_raises():
             is_true(bad, {"A1": 1})
         with pytest.raises(ValueError):  # raised again: failures are not cached as results
             is_true(bad, {"A1": 1})
+
+
+def test_form_integers_read_as_before():
+    import re
+
+    def ref_int(text: Any) -> int | None:
+        if isinstance(text, str) and re.fullmatch(r"-?\d{1,9}", text.strip()):
+            return int(text.strip())
+        return None
+
+    for text in ["1", " 12 ", "-3", "--3", "1.0", "", "  ", "123456789", "1234567890", "٣", "1\n",
+                 "+1", "0x1", "1 2", None, 5, ["1"], "-", "007"]:
+        assert logic._int(text) == ref_int(text), text
