@@ -113,7 +113,7 @@ def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[s
         return None
 
     for item in page.get("items") or []:
-        shown = logic.is_true(item.get("relevant"), dict(answers))
+        shown = logic.is_true(item.get("relevant"), answers)
         rel = dynamic(item.get("relevant"))
         if not shown and rel is None:
             continue

@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -97,25 +97,38 @@ def banner_cells(definition: dict[str, Any], rows: list[AnswerRow]) -> list[tupl
 
 def count_banners(session: Session, campaign_id: int, definition: dict[str, Any],
                   rows: list[AnswerRow]) -> None:
-    """Add one to the campaign's tally of each banner category in ``rows``, in one statement:
-    ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``. The caller commits."""
+    """Add one to the campaign's tally of each banner category in ``rows``:
+    ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``, one prebuilt statement run for the
+    sorted categories (executemany). The caller commits."""
     cells = banner_cells(definition, rows)
     if not cells:
         return
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
+    statement = _TALLY_UPSERT.get(dialect)
+    if statement is None:
         raise RuntimeError(f"banner tallies need SQLite or PostgreSQL, not {dialect}")
-    statement = insert(BannerTally).values(
-        [{"campaign_id": campaign_id, "variable": variable, "code": code, "count": 1}
-         for variable, code in cells])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[BannerTally.campaign_id, BannerTally.variable, BannerTally.code],
-        set_={"count": BannerTally.count + 1}))
+    session.execute(statement, [{"b_campaign": campaign_id, "b_variable": variable, "b_code": code}
+                                for variable, code in cells])
+
+
+def _tally_upsert(insert_for_dialect):
+    table = BannerTally.__table__
+    statement = insert_for_dialect(table).values(
+        campaign_id=bindparam("b_campaign"), variable=bindparam("b_variable"),
+        code=bindparam("b_code"), count=1)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.campaign_id, table.c.variable, table.c.code],
+        set_={"count": table.c.count + 1})
+
+
+_TALLY_UPSERT = {"postgresql": _tally_upsert(postgresql.insert), "sqlite": _tally_upsert(sqlite.insert)}
+_RECEIPT = select(SubmissionReceipt.__table__.c.token_hash).where(
+    SubmissionReceipt.__table__.c.token_hash == bindparam("key"))
 
 
 def receipt_exists(session: Session, submission_token: str) -> bool:
-    return session.get(SubmissionReceipt, token_hash("submit:" + submission_token)) is not None
+    return session.execute(_RECEIPT, {"key": token_hash("submit:" + submission_token)}).first() \
+        is not None
 
 
 def count_reach(session: Session, campaign_id: int, page: int) -> None:
