@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple
 
@@ -141,22 +142,30 @@ class FragmentCache:
     the page, both languages (labels and interface strings), the id prefix, the plan (every
     shown flag, option in display order with its text and condition, row, slot count and error),
     the script context, and this page's answers. A randomised order or an answer gives another
-    key, never a wrong page. Bounded: the oldest entries go first.
+    key, never a wrong page. A page not seen in that state is put together from its items,
+    each cached the same way (so a shuffled ranking re-renders that item only). Bounded: the
+    least recently used entries go first.
     """
 
-    def __init__(self, size: int = 2048) -> None:
+    def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self.entries: dict[Any, Markup] = {}
+        self.entries: OrderedDict[Any, Markup] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: Any) -> Markup | None:
-        return self.entries.get(key)
+        html = self.entries.get(key)
+        if html is not None:
+            with self.lock:  # least recently used goes first: randomised orders come and go
+                if key in self.entries:
+                    self.entries.move_to_end(key)
+        return html
 
     def put(self, key: Any, html: Markup) -> None:
         with self.lock:
-            if len(self.entries) >= self.size:
-                del self.entries[next(iter(self.entries))]
             self.entries[key] = html
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 def _page_answers(views: list[ItemView], answers: Mapping[str, Any]) -> str:
@@ -188,23 +197,43 @@ def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping
     prefix = "pv-" if preview else ""
     context_json = json.dumps(context, ensure_ascii=False, separators=(",", ":")) \
         .replace("<", "\\u003c") if context else ""
-    key = None
-    if cache is not None and version is not None and not raw and not ranks:
-        key = (version, page_index, language, str(get_locale()), prefix, context_json,
-               _page_answers(views, answers),
-               tuple((v.item["id"], v.shown, v.rel, tuple(v.options), tuple(v.rows), v.slots,
-                      v.error) for v in views))
-        html = cache.get(key)
-        if html is not None:
-            return html
-    html = Markup(render_template(
-        "respond/_items.html", views=views, answers=answers, language=language,
-        raw=raw or {}, ranks=ranks or {}, prefix=prefix, context=context_json,
-        label=lambda value: label_text(value, language),
-    ))
-    if key is not None:
+
+    def render(views: list[ItemView], context: str) -> Markup:
+        return Markup(render_template(
+            "respond/_items.html", views=views, answers=answers, language=language,
+            raw=raw or {}, ranks=ranks or {}, prefix=prefix, context=context,
+            label=lambda value: label_text(value, language),
+        ))
+
+    if cache is None or version is None or raw or ranks:
+        return render(views, context_json)
+    common = (version, page_index, language, str(get_locale()), prefix)
+    key = common + (context_json, _page_answers(views, answers), tuple(map(_view_key, views)))
+    html = cache.get(key)
+    if html is not None:
+        return html
+    # A page seen for the first time in this state (often: a randomised option order) is put
+    # together from its items, each cached on its own, so only the item that differs is
+    # rendered: the template renders every item independently of the others.
+    parts, misses = [], 0
+    for view in views:
+        item_key = common + ("item", _page_answers([view], answers), _view_key(view))
+        part = cache.get(item_key)
+        if part is None:
+            part, misses = render([view], ""), misses + 1
+            cache.put(item_key, part)
+        parts.append(part)
+    if context_json:
+        parts.append(render([], context_json))
+    html = Markup("").join(parts)
+    if not misses:  # a state seen item by item before will come again; a new order may not
         cache.put(key, html)
     return html
+
+
+def _view_key(view: ItemView) -> tuple:
+    return (view.item["id"], view.shown, view.rel, tuple(view.options), tuple(view.rows),
+            view.slots, view.error)
 
 
 class FrameCache:

@@ -86,3 +86,5 @@ def test_cached_pages_are_the_full_render(tmp_path):
     frames = cached.extensions["respond_frames"].entries
     assert frames and all(entry is not None for entry in frames.values())
     assert "respond_frames" not in full.extensions
+    # Shuffled rankings made pages that were put together item by item.
+    assert any("item" in key for key in cached.extensions["respond_fragments"].entries)
