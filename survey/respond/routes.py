@@ -369,10 +369,11 @@ def begin(slug: str):
                                    code_error=message, pages=len(_pages(campaign))), \
                 409 if result.used else 400
         batch_id = result.batch_id
-    draft, token = drafts.create_draft(db.session, campaign, _retention(), batch_id, _lang())
-    responses.count_reach(db.session, campaign.id, 0)
     step = _next_step(_definition(campaign), {}, -1)
-    _advance(draft, step)
+    draft, token = drafts.create_draft(db.session, campaign, _retention(), batch_id, _lang(),
+                                       page=step)
+    responses.count_reach(db.session, campaign.id, 0)
+    responses.count_reach(db.session, campaign.id, step)
     _commit(draft)
     response = make_response(_show_step(campaign, draft, step, {}))
     return _set_cookie(response, campaign, token)
@@ -461,13 +462,24 @@ def _review_rows(campaign: Campaign, answers: dict[str, Any]) -> list[dict[str, 
     return sections
 
 
+def _option_labels(item: dict[str, Any]) -> dict[Any, str]:
+    """An item's option texts by code in the request's language, kept per item and language
+    (the review lists every answer; items of published versions never change)."""
+    cache = current_app.extensions.setdefault("respond_option_labels", {})
+    key = (id(item), _lang())
+    entry = cache.get(key)
+    if entry is None or entry[0] is not item:  # the item is kept alive with its entry
+        entry = cache[key] = (item, {o["code"]: _text(o["label"]) for o in item.get("options") or []})
+    return entry[1]
+
+
 def _answer_text(item: dict[str, Any], answers: dict[str, Any]) -> str:
     from flask_babel import format_decimal
 
     value = answers.get(item["id"])
     if value is None or value == [] or value == {} or value == "":
         return _("(chưa trả lời)")
-    labels = {o["code"]: _text(o["label"]) for o in item.get("options") or []}
+    labels = _option_labels(item)
     other = answers.get(f"{item['id']}.other")
 
     def with_other(code: int) -> str:

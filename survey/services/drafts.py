@@ -90,12 +90,14 @@ _INSERT = insert(_draft)
 
 
 def create_draft(session: Session, campaign: Campaign, retention_days: int,
-                 code_batch_id: int | None = None, language: str = "vi") -> tuple[LiveDraft, str]:
-    """A new draft and the plain cookie token for it (never stored). The caller commits."""
+                 code_batch_id: int | None = None, language: str = "vi",
+                 page: int = 0) -> tuple[LiveDraft, str]:
+    """A new draft, already at step ``page``, and the plain cookie token for it (never
+    stored). The caller commits."""
     token = new_token()
     values = dict(token_hash=token_hash(token), resume_hash=None, campaign_id=campaign.id,
                   version_id=campaign.version_id, code_batch_id=code_batch_id, answers={},
-                  page=0, furthest_page=0, seed=secrets.randbelow(2**31), language=language,
+                  page=page, furthest_page=page, seed=secrets.randbelow(2**31), language=language,
                   expires_on=expiry(retention_days))
     session.execute(_INSERT, values)
     return LiveDraft(**values, stored=dict(values)), token
