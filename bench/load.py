@@ -9,13 +9,14 @@ from its own address (``X-Forwarded-For`` behind ``TRUSTED_PROXIES=1``, as behin
 per-address rate limits apply as in production, and its own kept-alive connection.
 
 The load generator runs on the same cores as the server, so every millisecond it spends is one
-the server does not get. Hence: all respondents are driven by one thread and one ``selectors``
-loop (no GIL hand-offs between 50 threads), HTTP/1.1 is spoken over plain sockets (one ``send``
-per request; response headers read by ``find`` on the few that matter), pages are searched as
-bytes, and each page's answer generation is compiled once (:class:`PagePlan`: conditions and
-option filters are evaluated only where the questionnaire has them). The walk itself
-(:func:`_walk`) is one generator shared by this loop and by the blocking :class:`Browser` that
-:func:`complete_one`, ``bench/crash.py`` and the tests use.
+the server does not get. Hence: all respondents are driven by one thread and one ``epoll``
+loop (no GIL hand-offs between 50 threads); HTTP/1.1 is spoken over plain sockets (one ``send``
+per request, the response headers the walk needs picked out by one regex); pages are searched
+as bytes; and each page's answer generation is compiled once (:class:`PagePlan`): visibility,
+option filters and ``_shown`` come from the questionnaire's own logic, computed once per
+combination of the answers their conditions read. The walk itself (:func:`_walk`) is one
+generator shared by this loop and by the blocking :class:`Browser` that :func:`complete_one`,
+``bench/crash.py`` and the tests use.
 
 Usage::
 
@@ -34,7 +35,7 @@ import http.client
 import os
 import random
 import re
-import selectors
+import select
 import socket
 import sys
 import threading
@@ -48,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import FLAGSHIP, Gunicorn, cpu_seconds, database, database_pids, prepare  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
+from survey.questionnaire.expressions import referenced_items  # noqa: E402
 from survey.respond import logic  # noqa: E402
 
 # What a page is read for (str, for callers holding decoded pages; the walk uses the bytes twins).
@@ -59,6 +61,9 @@ DONE_URL = re.compile(r'<body data-url="/s/[^/"]+/done"')
 _CSRF, _SUBMIT_TOKEN, _PAGE_PATH, _FORM_ACTION, _DONE_URL = (
     re.compile(pattern.pattern.encode()) for pattern in (CSRF, SUBMIT_TOKEN, PAGE_PATH, FORM_ACTION, DONE_URL))
 _URL_SAFE = re.compile(rb"[A-Za-z0-9_.~-]*")  # what quote_plus leaves as it is
+# The only response headers the walk reads (each header line follows a CRLF).
+_HEADERS = re.compile(rb"\r\n(content-length|transfer-encoding|connection|location|set-cookie)[ \t]*:"
+                      rb"[ \t]*([^\r\n]*)", re.IGNORECASE)
 
 TEXTS = ["Cần quy định rõ trách nhiệm người đứng đầu.", "Bảo vệ cán bộ dám nghĩ, dám làm.", ""]
 TIMEOUT = 30.0
@@ -98,18 +103,52 @@ def _offered(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [o for o in options if not o.get("other") and not o.get("exclusive")] or list(options)
 
 
-class _ItemPlan:
-    """One question, with what does not depend on the answers worked out once."""
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple(sorted(value.items()))
+    return value
 
-    __slots__ = ("item", "id", "kind", "relevant", "optional", "options", "rows", "low", "high")
+
+class _Memo:
+    """A function of the answers that reads only the items its conditions reference
+    (expressions are pure functions of the items they name): computed once per combination of
+    those items' answers, so the questionnaire's own logic runs once per case, not per page
+    sent. With no conditions at all it is computed once."""
+
+    __slots__ = ("refs", "compute", "cache", "value")
+    _UNSET = object()
+
+    def __init__(self, conditions: list[Any], compute):
+        self.refs = sorted(set().union(*(referenced_items(c) for c in conditions if c)))
+        self.compute, self.cache, self.value = compute, {}, self._UNSET
+
+    def __call__(self, answers: dict[str, Any]) -> Any:
+        if not self.refs:
+            if self.value is self._UNSET:
+                self.value = self.compute(answers)
+            return self.value
+        key = tuple([_hashable(answers.get(ref)) for ref in self.refs])
+        value = self.cache.get(key, self._UNSET)
+        if value is self._UNSET:
+            value = self.compute(answers)
+            if len(self.cache) < 10_000:
+                self.cache[key] = value
+        return value
+
+
+class _ItemPlan:
+    """One question, with what depends on the answers behind memos."""
+
+    __slots__ = ("item", "id", "kind", "shown", "optional", "options", "rows", "low", "high")
 
     def __init__(self, item: dict[str, Any]):
         self.item, self.id, self.kind = item, item["id"], item["type"]
-        self.relevant = item.get("relevant") or None
+        self.shown = _Memo([item.get("relevant")], lambda answers: logic.is_true(item.get("relevant"), answers))
         self.optional = not item.get("required")
-        options = item.get("options") or []
-        # Without option filters the options offered never change: pick among a fixed list.
-        self.options = None if any(o.get("relevant") for o in options) else _offered(options)
+        self.options = _Memo([o.get("relevant") for o in item.get("options") or []],
+                             lambda answers: _offered(logic.visible_options(item, answers)))
         self.rows = [(f"{self.id}.{row['id']}", str(row["id"])) for row in item.get("rows") or []]
         self.low = item.get("min") if item.get("min") is not None else 0
         self.high = item.get("max") if item.get("max") is not None else self.low + 10
@@ -118,34 +157,24 @@ class _ItemPlan:
 class PagePlan:
     """A page compiled once for the load generator: the walk asks it for random valid answers
     (:meth:`form`) and for the ``_shown`` field. The questionnaire's own logic
-    (:mod:`survey.respond.logic`) decides visibility, option filters and ``_shown``; it is only
-    consulted where the page has a condition, since elsewhere the answer cannot change."""
+    (:mod:`survey.respond.logic`) decides visibility, option filters and ``_shown``, once per
+    combination of the answers its conditions read (:class:`_Memo`)."""
 
     def __init__(self, page: dict[str, Any]):
         self.page = page
         items = page.get("items") or []
         self.items = [_ItemPlan(item) for item in items if item.get("type") != "note"]
-        conditional = bool(page.get("relevant")) or any(item.get("relevant") for item in items)
-        filtered = any(o.get("relevant") for item in items for o in item.get("options") or [])
-        self._visible = None if conditional else logic.page_visible(page, {})
-        self._static_shown = not conditional and not filtered
-        self._shown: bytes | None = None
-
-    def visible(self, answers: dict[str, Any]) -> bool:
-        return self._visible if self._visible is not None else logic.page_visible(self.page, answers)
-
-    def shown(self, answers: dict[str, Any]) -> str:
-        """The ``_shown`` field the page script sends: what the page offers for these answers."""
-        return " ".join(sorted(logic.offer_tokens(self.page, answers)))
+        conditions = [item.get("relevant") for item in items]
+        options = [o.get("relevant") for item in items for o in item.get("options") or []]
+        self.visible = _Memo([page.get("relevant")] + conditions,
+                             lambda answers: logic.page_visible(page, answers))
+        self._shown = _Memo(conditions + options, lambda answers: b"&_shown=" + quote_plus(
+            " ".join(sorted(logic.offer_tokens(page, answers)))).encode())
 
     def shown_field(self, answers: dict[str, Any]) -> bytes:
-        """``&_shown=…``, url-encoded (computed once on a page without conditions)."""
-        if self._shown is not None:
-            return self._shown
-        encoded = b"&_shown=" + quote_plus(self.shown(answers)).encode()
-        if self._static_shown:
-            self._shown = encoded
-        return encoded
+        """``&_shown=…``, url-encoded: the field the page script sends, what the page offers
+        for these answers (:func:`survey.respond.logic.offer_tokens`)."""
+        return self._shown(answers)
 
     def form(self, answers: dict[str, Any], rng: random.Random) -> list[tuple[str, Any]]:
         """Random valid answers for the page, as the form fields it would send, choosing items
@@ -155,13 +184,12 @@ class PagePlan:
         if not self.visible(answers):
             return fields
         for plan in self.items:
-            if plan.relevant is not None and not logic.is_true(plan.relevant, answers):
+            if not plan.shown(answers):
                 continue
             if plan.optional and rng.random() < 0.1:
                 continue  # some respondents skip optional questions
             iid, kind = plan.id, plan.kind
-            options = plan.options if plan.options is not None else \
-                _offered(logic.visible_options(plan.item, answers))
+            options = plan.options(answers)
             if kind == "single":
                 code = rng.choice(options)["code"]
                 fields.append((iid, code))
@@ -346,35 +374,30 @@ class _Reply:
         raise http.client.IncompleteRead(self.data)
 
     def _headers(self, head: bytes) -> None:
-        status_line, _, _ = head.partition(b"\r\n")
+        status_line = head[:head.find(b"\r\n")]
         version, _, rest = status_line.partition(b" ")
         try:
             self.status = int(rest[:3])
         except ValueError:
             raise http.client.BadStatusLine(status_line.decode("latin-1")) from None
-        low = head.lower()
-        self.location = _header(head, low, b"\r\nlocation:")
-        length = _header(head, low, b"\r\ncontent-length:")
-        self.chunked = b"chunked" in (_header(head, low, b"\r\ntransfer-encoding:") or "").encode()
-        self.length = None if self.chunked or length is None else int(length)
+        length, self.location, self.chunked, connection, self.cookies = None, None, False, b"", []
+        for name, value in _HEADERS.findall(head):
+            name, value = name.lower(), value.rstrip()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"set-cookie":
+                self.cookies.append(value.decode("latin-1"))
+            elif name == b"connection":
+                connection = value.lower()
+            elif name == b"location":
+                self.location = value.decode("latin-1")
+            else:
+                self.chunked = b"chunked" in value.lower()
+        self.length = None if self.chunked else length
         if self.status in (204, 304) or 100 <= self.status < 200:
             self.length = 0
-        connection = (_header(head, low, b"\r\nconnection:") or "").lower()
-        self.will_close = connection == "close" or (version == b"HTTP/1.0" and connection != "keep-alive") \
+        self.will_close = connection == b"close" or (version == b"HTTP/1.0" and connection != b"keep-alive") \
             or (self.length is None and not self.chunked)
-        self.cookies = []
-        at = low.find(b"\r\nset-cookie:")
-        while at >= 0:
-            end = head.find(b"\r\n", at + 2)
-            self.cookies.append(head[at + 13:end].strip().decode("latin-1"))
-            at = low.find(b"\r\nset-cookie:", end)
-
-
-def _header(head: bytes, low: bytes, name: bytes) -> str | None:
-    at = low.find(name)
-    if at < 0:
-        return None
-    return head[at + len(name):head.find(b"\r\n", at + 2)].strip().decode("latin-1")
 
 
 def _dechunked(data: bytes, at: int) -> bytes | None:
@@ -516,6 +539,9 @@ def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.R
 
 # --------------------------------------------------------------------------- the loop
 
+_IN, _OUT, _TROUBLE = select.EPOLLIN, select.EPOLLOUT, select.EPOLLERR | select.EPOLLHUP
+
+
 class _Respondent:
     """One of the ``clients`` concurrent respondents of :func:`run_load`, driven by the loop:
     a non-blocking socket, the request in flight and the walk waiting for its reply. When a
@@ -526,15 +552,11 @@ class _Respondent:
         self.browser: Browser | None = None
         self.walk: Generator[Request, Reply, str] | None = None
         self.request: Request = ("", "", "", None)
-        self.pending = b""  # bytes of the request not yet sent
-        self.connecting = False
+        self.pending = b""  # bytes of the request the socket has not taken yet
+        self.waiting = False  # for the socket to take them (EPOLLOUT)
         self.retried = False
         self.reply = _Reply()
         self.started = self.due = 0.0
-
-    @property
-    def sock(self) -> socket.socket | None:
-        return self.browser.sock if self.browser is not None else None
 
     def next(self) -> bool:
         """Start the next respondent; False when the run is over for this slot."""
@@ -557,17 +579,17 @@ class _Respondent:
         _, method, path, body = self.request
         self.pending = self.browser.message(method, path, body)
         self.reply = _Reply()
-        if self.browser.sock is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock = self.browser.sock
+        if sock is None:
+            sock = self.browser.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.browser.sock = sock
             code = sock.connect_ex(self.load.address)
             if code not in (0, errno.EINPROGRESS):
                 raise ConnectionRefusedError(code, os.strerror(code))
-            self.connecting = True
-            self.load.selector.register(sock, selectors.EVENT_WRITE, self)
-            return
+            self.load.attach(sock, self)
+            # On loopback the handshake is over when connect returns: send at once (a socket
+            # still connecting refuses the bytes, and the loop waits until it is writable).
         self._write()
 
     def _write(self) -> None:
@@ -576,14 +598,15 @@ class _Respondent:
         except BlockingIOError:
             sent = 0
         self.pending = self.pending[sent:]
-        if self.pending:
-            self.load.selector.modify(self.browser.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, self)
+        if bool(self.pending) != self.waiting:  # wait for room in the socket, or stop waiting
+            self.waiting = bool(self.pending)
+            self.load.epoll.modify(self.browser.sock, _IN | _OUT if self.waiting else _IN)
 
-    def on_event(self, mask: int) -> None:
+    def on_event(self, events: int) -> None:
         try:
-            if mask & selectors.EVENT_WRITE:
-                self._writable()
-            if mask & selectors.EVENT_READ:
+            if events & _OUT and self.pending:
+                self._write()
+            if events & (_IN | _TROUBLE):
                 self._readable()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
             # A kept-alive connection the server had already closed: a GET is sent again once.
@@ -592,20 +615,12 @@ class _Respondent:
                 self.fail(exc)
             else:
                 self.retried = True
-                self._run(self._transmit)
+                try:
+                    self._transmit()
+                except Exception as again:
+                    self.fail(again)
         except Exception as exc:  # report, keep going: one failure must not end the run
             self.fail(exc)
-
-    def _writable(self) -> None:
-        sock = self.browser.sock
-        if self.connecting:
-            code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            if code:
-                raise ConnectionRefusedError(code, os.strerror(code))
-            self.connecting = False
-        self._write()
-        if not self.pending:
-            self.load.selector.modify(sock, selectors.EVENT_READ, self)
 
     def _readable(self) -> None:
         try:
@@ -620,7 +635,7 @@ class _Respondent:
             reply.eof()
         stats = self.load.stats
         kind = self.request[0]
-        stats.latencies.setdefault(kind, []).append(time.perf_counter() - self.started)
+        stats.latencies[kind].append(time.perf_counter() - self.started)
         stats.requests += 1
         self.browser.absorb(reply)
         if reply.will_close:
@@ -633,28 +648,18 @@ class _Respondent:
             return
         self.send(request)
 
-    def _run(self, step) -> None:
-        try:
-            step()
-        except Exception as exc:
-            self.fail(exc)
-
     def _drop(self) -> None:
-        sock = self.browser.sock
-        if sock is not None:
-            try:
-                self.load.selector.unregister(sock)
-            except KeyError:  # failed before it was registered
-                pass
+        if self.browser.sock is not None:
+            self.load.detach(self.browser.sock)
             self.browser.close()
-        self.connecting = False
 
     def fail(self, exc: BaseException) -> None:
         self.load.stats.errors.append(f"{type(exc).__name__}: {exc}")
         self._finish()
 
     def _finish(self) -> None:
-        self._drop()
+        if self.browser is not None:
+            self._drop()
         if self.walk is not None:
             self.walk.close()
         self.walk = self.browser = None
@@ -662,7 +667,7 @@ class _Respondent:
 
 
 class _Load:
-    """The loop of :func:`run_load`: ``clients`` respondents on one thread."""
+    """The loop of :func:`run_load`: ``clients`` respondents on one thread and one epoll."""
 
     def __init__(self, base: str, slug: str, definition: dict[str, Any], clients: int,
                  completes: int, duration: float, seed: int):
@@ -670,11 +675,24 @@ class _Load:
         self.base, self.slug, self.seed = base, slug, seed
         self.address = (parts.hostname, parts.port or 80)
         self.plans = plans_for(definition)
-        self.stats = Stats()
+        self.stats = Stats(latencies={kind: [] for kind in ORDER})
         self.completes, self.deadline = completes, time.monotonic() + duration
         self.counter = 0
-        self.selector = selectors.DefaultSelector()
+        self.epoll = select.epoll()
+        self.sockets: dict[int, _Respondent] = {}  # by file descriptor
         self.ready = [_Respondent(self, n) for n in range(clients)]  # slots to (re)start
+
+    def attach(self, sock: socket.socket, respondent: _Respondent) -> None:
+        self.epoll.register(sock, _IN)
+        respondent.waiting = False
+        self.sockets[sock.fileno()] = respondent
+
+    def detach(self, sock: socket.socket) -> None:
+        self.sockets.pop(sock.fileno(), None)
+        try:
+            self.epoll.unregister(sock)
+        except (KeyError, OSError):  # failed before it was registered
+            pass
 
     def take(self) -> int | None:
         """The number of the next respondent, or None when the run is over."""
@@ -685,7 +703,7 @@ class _Load:
 
     def run(self) -> None:
         active = len(self.ready)
-        select, ready = self.selector.select, self.ready
+        poll, sockets, ready = self.epoll.poll, self.sockets, self.ready
         sweep = time.perf_counter() + 1
         try:
             while True:
@@ -700,18 +718,19 @@ class _Load:
                         active -= 1
                 if not active:
                     break
-                for key, mask in select(1.0):
-                    key.data.on_event(mask)
+                for fd, events in poll(1.0):
+                    respondent = sockets.get(fd)
+                    if respondent is not None:  # else closed by an earlier event of this batch
+                        respondent.on_event(events)
                 now = time.perf_counter()
                 if now > sweep:  # requests that never got an answer
                     sweep = now + 1
-                    for key in list(self.selector.get_map().values()):
-                        if key.data.due < now:
-                            key.data.fail(TimeoutError("timed out"))
+                    for respondent in [r for r in sockets.values() if r.due < now]:
+                        respondent.fail(TimeoutError("timed out"))
         finally:
-            for key in list(self.selector.get_map().values()):
-                key.fileobj.close()
-            self.selector.close()
+            for respondent in list(sockets.values()):
+                respondent.browser.close()
+            self.epoll.close()
 
 
 def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, completes: int,
@@ -721,7 +740,9 @@ def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, com
     load = _Load(base, slug, definition, clients, completes, duration, seed)
     started = time.perf_counter()
     load.run()
-    return load.stats, time.perf_counter() - started
+    stats = load.stats
+    stats.latencies = {kind: values for kind, values in stats.latencies.items() if values}
+    return stats, time.perf_counter() - started
 
 
 ORDER = ["intro GET", "start POST", "page POST", "submit POST"]
