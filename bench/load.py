@@ -635,7 +635,8 @@ class _Respondent:
             reply.eof()
         stats = self.load.stats
         kind = self.request[0]
-        stats.latencies[kind].append(time.perf_counter() - self.started)
+        done = self.load.now if self.load.now > self.started else time.perf_counter()
+        stats.latencies[kind].append(done - self.started)
         stats.requests += 1
         self.browser.absorb(reply)
         if reply.will_close:
@@ -678,6 +679,7 @@ class _Load:
         self.stats = Stats(latencies={kind: [] for kind in ORDER})
         self.completes, self.deadline = completes, time.monotonic() + duration
         self.counter = 0
+        self.now = 0.0  # when the last poll returned
         self.epoll = select.epoll()
         self.sockets: dict[int, _Respondent] = {}  # by file descriptor
         self.ready = [_Respondent(self, n) for n in range(clients)]  # slots to (re)start
@@ -718,11 +720,13 @@ class _Load:
                         active -= 1
                 if not active:
                     break
-                for fd, events in poll(1.0):
+                events = poll(1.0)
+                # A reply is in when poll returns: its time, however long the batch takes.
+                self.now = now = time.perf_counter()
+                for fd, happened in events:
                     respondent = sockets.get(fd)
                     if respondent is not None:  # else closed by an earlier event of this batch
-                        respondent.on_event(events)
-                now = time.perf_counter()
+                        respondent.on_event(happened)
                 if now > sweep:  # requests that never got an answer
                     sweep = now + 1
                     for respondent in [r for r in sockets.values() if r.due < now]:
