@@ -511,7 +511,7 @@ def plans_for(definition: dict[str, Any]) -> list[PagePlan]:
 
 def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.Random,
                  address: str, stats: Stats | None, double_submit: bool = False,
-                 state: dict[str, Any] | None = None, plans: list[PagePlan] | None = None) -> str:
+                 state: dict[str, Any] | None = None) -> str:
     """Walk the whole flow once with a blocking :class:`Browser` (see :func:`_walk`); return the
     submission token of the stored response.
 
@@ -523,7 +523,7 @@ def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.R
     browser = Browser(base, address, stats)
     if state is not None:
         state["browser"] = browser
-    walk = _walk(slug, plans or plans_for(definition), rng, state, double_submit)
+    walk = _walk(slug, plans_for(definition), rng, state, double_submit)
     try:
         request = next(walk)
         while True:
