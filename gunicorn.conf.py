@@ -3,15 +3,19 @@ time of day.
 
 Why these values (measured with ``bench/load.py``; see ``docs/deploy.md``):
 
-* ``workers = cores`` gthread workers with ``threads = 8`` each. A survey request is short
-  (render a page, or write one draft / one response): CPU in Python plus one database round trip
-  or fsync. One process per core uses the cores (the GIL allows one running thread per process);
-  the threads fill the waits on the disk or the database and hold kept-alive connections and slow
-  clients without a process each. Measured with ``bench/load.py`` (50 clients, 2 cores, the load
-  generator on the same cores and a busy machine, November 2026): SQLite 5.4 completes/s with
-  5 sync workers vs 8.4 with 2 x 8 threads (7.4 with 3 x 4), p95 1.4 s vs 1.1 s; PostgreSQL 3.2
-  vs 7.3 completes/s, p95 2.3 s vs 1.1 s; server CPU per complete equal or lower. Set
-  ``GUNICORN_THREADS=1`` for the former sync workers (then ``WEB_CONCURRENCY`` ~ 2 x cores + 1).
+* ``workers = cores + 1`` sync workers (one request at a time per process). A survey request is
+  short (render a page, or write one draft / one response): about 3-5 ms of CPU in Python plus a
+  database round trip. Measured with ``bench/load.py`` (2 cores, the load generator on the same
+  cores, November 2026, after the respondent flow was made cheaper): at 50 clients on SQLite, 3
+  sync workers gave 25.6 completes/s (p95 307 ms) against 20.7 for the former 2 gthread workers
+  x 8 threads (p95 ~475 ms), 23-24 for 3 x 2 or 3 x 4 threads and 22-23 for 4-5 sync workers;
+  at 10 clients p95 53 ms against 115 ms. PostgreSQL: 18.0 against 16.8 completes/s, p95 72 ms
+  against 104 ms at 10 clients. Threads lose because a thread that holds SQLite's write lock waits
+  for the GIL while its siblings render, and writers in other processes then sleep in SQLite's
+  busy handler; more processes than cores + 1 only add switching. A sync worker needs a buffering
+  proxy in front for slow clients (nginx, see ``docs/deploy.md``), and a long staff export
+  occupies one worker while it runs. ``GUNICORN_THREADS=n`` (n > 1) gives gthread workers;
+  ``WEB_CONCURRENCY`` sets the number of workers.
   PostgreSQL: keep ``DB_POOL_SIZE`` + ``DB_MAX_OVERFLOW`` >= threads (default 5 + 5).
 * ``preload_app``: the app is built once in the master and forked, so workers share its memory,
   start fast after ``max_requests`` recycling, and a broken configuration fails at start-up, not
@@ -28,8 +32,8 @@ import os
 import sys
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", 8))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = "sync" if threads == 1 else "gthread"
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 # Exports and reports over a large campaign are the slowest requests; respondent pages take ms.
