@@ -7,22 +7,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 
 from survey.extensions import babel
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
-        return chosen
+        return _locale(chosen)
     if session.get("lang") in languages:
-        return session["lang"]
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(session["lang"])
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(code: str) -> Locale:
+    """The parsed locale, kept per code: Flask-Babel parses a selector's string on every request,
+    and Babel checks for the locale's data file on disk each time (a ``stat`` per request)."""
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
 
 
 def translation_directories(app: Flask) -> str:
