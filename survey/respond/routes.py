@@ -240,20 +240,26 @@ def _render_step(campaign: Campaign, draft: LiveDraft, index: int, answers: dict
     _mark_url(url_for("respond.page", slug=campaign.slug, number=index + 1))
 
     def render(holes: dict[str, Any]) -> str:
-        labels = {item["id"]: _text(item.get("label")) for item in page.get("items") or []}
         return render_template("respond/page.html", campaign=campaign, definition=definition,
                                page=page, number=index + 1, items_html=holes["items"],
-                               errors=errors, labels=labels, shown=holes["shown"],
+                               errors=errors, shown=holes["shown"],
                                position=position, total=total, notice=notice, text=_text,
                                csrf_token=lambda: holes["csrf"])
     values = {"csrf": str(escape(generate_csrf())), "shown": str(escape(shown)),
               "items": str(items_html)}
+    key = None if errors or notice else (  # errors and notices are rare: rendered in full
+        "page", campaign.version_id, campaign.slug, index, _lang(), request.method, position, total)
+    return _framed(key, render, values), status
+
+
+def _framed(key: Any, render: Any, values: dict[str, str]) -> str:
+    """The page ``render`` makes, from the frame cache under ``key`` (see :class:`FrameCache`),
+    or rendered in full when ``key`` is ``None`` or the cache is off. ``values``: the request's
+    HTML for each hole."""
     frames = _frames()
-    if errors or notice or frames is None:  # errors and notices are rare: rendered in full
-        return render({name: Markup(value) for name, value in values.items()}), status
-    key = ("page", campaign.version_id, campaign.slug, index, _lang(), request.method,
-           position, total)
-    return frames.render(key, render, values), status
+    if key is None or frames is None:
+        return render({name: Markup(value) for name, value in values.items()})
+    return frames.render(key, render, values)
 
 
 def _mark_url(url: str) -> None:
@@ -288,11 +294,8 @@ def _done_html(campaign) -> str:
     def render(holes: dict[str, Any]) -> str:
         return render_template("respond/done.html", campaign=campaign,
                                definition=_definition(campaign), text=_text)
-    frames = _frames()
-    if frames is None:
-        return render({})
-    return frames.render(("done", campaign.version_id, campaign.slug, _lang(), request.method),
-                         render, {})
+    return _framed(("done", campaign.version_id, campaign.slug, _lang(), request.method),
+                   render, {})
 
 
 def _show_step(campaign: Campaign, draft: LiveDraft, step: int, answers: dict[str, Any]):
@@ -340,11 +343,9 @@ def start(slug: str):
         return render_template("respond/intro.html", campaign=campaign, definition=definition,
                                draft=draft, text=_text, code_error=None,
                                pages=len(_pages(campaign)), csrf_token=lambda: holes["csrf"])
-    frames = _frames()
-    if draft is not None or frames is None:
-        return render({"csrf": Markup(escape(generate_csrf()))})
-    key = ("intro", campaign.version_id, campaign.slug, campaign.access_mode, _lang())
-    return frames.render(key, render, {"csrf": str(escape(generate_csrf()))})
+    key = None if draft is not None else (
+        "intro", campaign.version_id, campaign.slug, campaign.access_mode, _lang())
+    return _framed(key, render, {"csrf": str(escape(generate_csrf()))})
 
 
 @bp.route("/s/<slug>/start", methods=["POST"])
@@ -456,30 +457,30 @@ def _review_rows(campaign: Campaign, answers: dict[str, Any]) -> list[dict[str, 
         for item in logic.visible_items(page_def, answers):
             if item.get("type") == "note":
                 continue
-            lines.append((item["id"], _text(item.get("label")), _answer_text(item, answers)))
+            lines.append((item["id"], _text(item.get("label")),
+                          _answer_text(item, answers, _option_labels(campaign.version_id, item))))
         sections.append({"number": index + 1, "title": _text(page_def.get("title")) or
                          _("Trang %(n)s", n=index + 1), "lines": lines})
     return sections
 
 
-def _option_labels(item: dict[str, Any]) -> dict[Any, str]:
-    """An item's option texts by code in the request's language, kept per item and language
-    (the review lists every answer; items of published versions never change)."""
+def _option_labels(version_id: int, item: dict[str, Any]) -> dict[Any, str]:
+    """An item's option texts by code in the request's language, kept per published version,
+    item and language (the review lists every answer; a published version never changes)."""
     cache = current_app.extensions.setdefault("respond_option_labels", {})
-    key = (id(item), _lang())
-    entry = cache.get(key)
-    if entry is None or entry[0] is not item:  # the item is kept alive with its entry
-        entry = cache[key] = (item, {o["code"]: _text(o["label"]) for o in item.get("options") or []})
-    return entry[1]
+    key = (version_id, item["id"], _lang())
+    labels = cache.get(key)
+    if labels is None:
+        labels = cache[key] = {o["code"]: _text(o["label"]) for o in item.get("options") or []}
+    return labels
 
 
-def _answer_text(item: dict[str, Any], answers: dict[str, Any]) -> str:
+def _answer_text(item: dict[str, Any], answers: dict[str, Any], labels: dict[Any, str]) -> str:
     from flask_babel import format_decimal
 
     value = answers.get(item["id"])
     if value is None or value == [] or value == {} or value == "":
         return _("(chưa trả lời)")
-    labels = _option_labels(item)
     other = answers.get(f"{item['id']}.other")
 
     def with_other(code: int) -> str:
