@@ -28,12 +28,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from survey.database import relax_durability
 from survey.extensions import db
 from survey.i18n import current_locale
-from survey.models import AccessMode, Campaign, QuestionnaireVersion
+from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import bp, logic
 from survey.respond.limits import check_rate
@@ -122,16 +122,23 @@ def _unavailable(campaign: Campaign | None, state: CampaignState | None = None):
         message=_("Đợt khảo sát này đã đóng, không nhận thêm câu trả lời. Cảm ơn bạn đã quan tâm.")), 410
 
 
-_CAMPAIGN_BY_SLUG = select(Campaign.__table__).where(
-    Campaign.__table__.c.slug == bindparam("slug"))
+_campaigns, _drafts = Campaign.__table__, Draft.__table__
+_CAMPAIGN_BY_SLUG = select(_campaigns, *[c.label("draft_" + c.name) for c in _drafts.c]).select_from(
+    _campaigns.outerjoin(_drafts, and_(_drafts.c.token_hash == bindparam("draft_key"),
+                                       _drafts.c.campaign_id == _campaigns.c.id))
+).where(_campaigns.c.slug == bindparam("slug"))
 
 
 def _campaign(slug: str):
     """The campaign row for ``slug`` (read-only, every column by name, as the ORM object has
     them), or ``None``. Read afresh on every request, so closing or reopening a campaign takes
     effect at once in every worker; a prebuilt Core statement without ORM instances costs a
-    fraction of ``select(Campaign)``."""
-    return db.session.execute(_CAMPAIGN_BY_SLUG, {"slug": slug}).first()
+    fraction of ``select(Campaign)``. The same statement reads the draft of the request's cookie,
+    if it belongs to this campaign (columns ``draft_*``, see :func:`_draft`): one query instead
+    of two on nearly every respondent request."""
+    token = request.cookies.get(COOKIE)
+    return db.session.execute(_CAMPAIGN_BY_SLUG, {
+        "slug": slug, "draft_key": drafts.token_hash(token) if token else None}).first()
 
 
 def _load(slug: str, allow_full: bool = True):
@@ -165,7 +172,8 @@ def _draft(campaign: Campaign) -> LiveDraft | None:
     """The respondent's live draft. If the campaign moved to a newer questionnaire version
     meanwhile, the draft follows it: pages are shown, and answers pruned and validated, by the
     campaign's current definition, and the response records that version."""
-    draft = drafts.find_draft(db.session, campaign, request.cookies.get(COOKIE))
+    draft = drafts.live(drafts.LiveDraft.from_row(campaign, prefix="draft_")) \
+        if campaign.draft_token_hash is not None else None
     if draft is not None and draft.version_id != campaign.version_id:
         draft.version_id = campaign.version_id
         draft.answers = logic.prune(_definition(campaign), dict(draft.answers or {}))

@@ -73,8 +73,9 @@ class LiveDraft:
     stored: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_row(cls, row: Any) -> "LiveDraft":
-        values = {name: getattr(row, name) for name in _COLUMNS}
+    def from_row(cls, row: Any, prefix: str = "") -> "LiveDraft":
+        """From a row of the draft table, or of a join that labels its columns ``prefix + name``."""
+        values = {name: getattr(row, prefix + name) for name in _COLUMNS}
         return cls(**values, stored=values)
 
     def changes(self) -> dict[str, Any]:
@@ -85,7 +86,12 @@ class LiveDraft:
 
 _draft = Draft.__table__
 _COLUMNS = tuple(column.name for column in _draft.c)
-_FIND = select(_draft).where(_draft.c.token_hash == bindparam("key"))
+
+
+def live(draft: LiveDraft | None) -> LiveDraft | None:
+    """``draft`` unless it has expired. The respondent flow reads the draft of the request's
+    cookie in the same query as its campaign (``survey.respond.routes._campaign``)."""
+    return draft if draft is not None and draft.expires_on >= today() else None
 _INSERT = insert(_draft)
 
 
@@ -101,16 +107,6 @@ def create_draft(session: Session, campaign: Campaign, retention_days: int,
                   expires_on=expiry(retention_days))
     session.execute(_INSERT, values)
     return LiveDraft(**values, stored=dict(values)), token
-
-
-def find_draft(session: Session, campaign: Campaign, token: str | None) -> LiveDraft | None:
-    """The live draft for this cookie token and campaign, or ``None`` (unknown or expired)."""
-    if not token:
-        return None
-    row = session.execute(_FIND, {"key": token_hash(token)}).first()
-    if row is None or row.campaign_id != campaign.id or row.expires_on < today():
-        return None
-    return LiveDraft.from_row(row)
 
 
 def save(session: Session, draft: LiveDraft) -> None:
@@ -174,5 +170,5 @@ def purge_expired(session: Session, on: date | None = None, receipt_days: int = 
     return int(drafts or 0), int(receipts or 0)
 
 
-__all__ = ["LiveDraft", "create_draft", "find_draft", "save", "touch", "set_resume_code", "resume", "purge_expired",
+__all__ = ["LiveDraft", "create_draft", "live", "save", "touch", "set_resume_code", "resume", "purge_expired",
            "token_hash", "resume_hash", "new_resume_code"]
