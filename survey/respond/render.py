@@ -149,10 +149,10 @@ class FragmentCache:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self.entries: OrderedDict[Any, Markup] = OrderedDict()
+        self.entries: OrderedDict[Any, Any] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Any) -> Markup | None:
+    def get(self, key: Any) -> Any:
         html = self.entries.get(key)
         if html is not None:
             with self.lock:  # least recently used goes first: randomised orders come and go
@@ -160,7 +160,7 @@ class FragmentCache:
                     self.entries.move_to_end(key)
         return html
 
-    def put(self, key: Any, html: Markup) -> None:
+    def put(self, key: Any, html: Any) -> None:
         with self.lock:
             self.entries[key] = html
             self.entries.move_to_end(key)
@@ -255,23 +255,20 @@ class FrameCache:
     MARK = "\x00hole:{}\x00"
 
     def __init__(self, size: int = 1024) -> None:
-        self.size = size
-        self.entries: dict[Any, tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
-        self.lock = threading.Lock()
+        # The same bounded, least-recently-used store as the fragments; ``False`` marks a key
+        # whose template cannot be split.
+        self.store = FragmentCache(size)
 
     def render(self, key: Any, render: Any, values: Mapping[str, str]) -> str:
         """The page for ``key``: ``render(holes)`` renders the template with ``holes`` (hole name →
         text to print, already HTML) standing for ``values`` (hole name → HTML text)."""
-        entry = self.entries.get(key, False)
-        if entry is False:
+        entry = self.store.get(key)
+        if entry is None:
             marks = {name: self.MARK.format(name) for name in values}
             html = render({name: Markup(mark) for name, mark in marks.items()})
-            entry = self._split(html, marks)
-            with self.lock:
-                if len(self.entries) >= self.size:
-                    del self.entries[next(iter(self.entries))]
-                self.entries[key] = entry
-        if entry is None:
+            entry = self._split(html, marks) or False
+            self.store.put(key, entry)
+        if entry is False:
             return render({name: Markup(value) for name, value in values.items()})
         parts, order = entry
         out = [parts[0]]

@@ -79,20 +79,25 @@ class LiveDraft:
         return cls(**values, stored=values)
 
     def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _COLUMNS
-                if getattr(self, name) is not self.stored[name]
-                and (name == "answers" or getattr(self, name) != self.stored[name])}
+        """Columns whose value differs from the stored one (``answers``: a new dict)."""
+        changed = {}
+        for name in _COLUMNS:
+            value, before = getattr(self, name), self.stored[name]
+            if (value is not before) if name == "answers" else (value != before):
+                changed[name] = value
+        return changed
 
 
 _draft = Draft.__table__
 _COLUMNS = tuple(column.name for column in _draft.c)
+_INSERT = insert(_draft)
+_UPDATES: dict[tuple[str, ...], Any] = {}  # prebuilt UPDATE per set of changed columns
 
 
 def live(draft: LiveDraft | None) -> LiveDraft | None:
     """``draft`` unless it has expired. The respondent flow reads the draft of the request's
     cookie in the same query as its campaign (``survey.respond.routes._campaign``)."""
     return draft if draft is not None and draft.expires_on >= today() else None
-_INSERT = insert(_draft)
 
 
 def create_draft(session: Session, campaign: Campaign, retention_days: int,
@@ -116,16 +121,13 @@ def save(session: Session, draft: LiveDraft) -> None:
         return
     names = tuple(sorted(changes))
     statement = _UPDATES.get(names)
-    if statement is None:  # one prebuilt statement per set of changed columns (a handful)
+    if statement is None:  # a handful of column sets ever occur
         statement = _UPDATES[names] = update(_draft).where(
             _draft.c.token_hash == bindparam("key")).values(
             {name: bindparam("v_" + name) for name in names})
     session.execute(statement, {"key": draft.stored["token_hash"],
                                 **{"v_" + name: value for name, value in changes.items()}})
     draft.stored.update(changes)
-
-
-_UPDATES: dict[tuple[str, ...], Any] = {}
 
 
 def touch(draft: LiveDraft, retention_days: int) -> None:

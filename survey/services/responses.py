@@ -50,7 +50,7 @@ class SubmitOutcome(str, enum.Enum):
     NO_DRAFT = "no_draft"          # the draft is gone (submitted from another tab, or expired)
 
 
-def submit(session: Session, draft: Draft | LiveDraft, definition: dict[str, Any], answers: dict[str, Any],
+def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answers: dict[str, Any],
            submission_token: str) -> SubmitOutcome:
     """Store ``answers`` (already validated and pruned) as a complete response; commits.
 
@@ -68,8 +68,6 @@ def submit(session: Session, draft: Draft | LiveDraft, definition: dict[str, Any
         if deleted != 1:
             session.rollback()
             return SubmitOutcome.NO_DRAFT
-        if isinstance(draft, Draft):
-            session.expunge(draft)
         response_id = random_id()
         session.execute(_INSERT_RESPONSE, {
             "id": response_id, "campaign_id": campaign_id, "version_id": version_id,
