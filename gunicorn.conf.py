@@ -41,7 +41,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 20
 keepalive = 5
 backlog = 2048
-max_requests = 5000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
 max_requests_jitter = 500
 # Heartbeat files in memory: a busy or slow disk (SQLite fsyncs) must not make the arbiter think
 # a worker hung.
@@ -58,9 +58,11 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 accesslog = os.environ.get("ACCESS_LOG", "-")
-# Method, path (without query string), status, bytes, duration. Never %(h)s (IP), %(a)s (agent),
-# %(f)s (referrer), %(q)s (query) or %(t)s: a time of day next to a path could point at a person.
-access_log_format = '%(m)s %(U)s %(s)s %(B)s %(M)sms'
+# Method, path (without query string), status, bytes, duration: the fixed line of
+# survey.access_log, which computes only these (gunicorn's own logger builds every header and
+# environ entry per request). Never the IP, agent, referrer, query or time of day: a time of day
+# next to a path could point at a person.
+logger_class = "survey.access_log.AccessLogger"
 errorlog = "-"
 
 

@@ -223,6 +223,8 @@ def test_gunicorn_logs_carry_no_address_agent_time_or_code(tmp_path):
         errors = (tmp_path / "error.log").read_text()
     request_lines = [line for line in (access + errors).splitlines() if "/s/" in line]
     assert len(request_lines) >= 3 * 11  # 11 requests per flagship complete
+    # survey.access_log's fixed line: method, path, status, bytes sent, duration.
+    assert re.search(r"^POST /s/bench/submit 200 [1-9][0-9]* [0-9]+ms$", access, re.MULTILINE), access[-500:]
     for line in request_lines:
         assert not IPV4.search(line), line
         assert not TIME_OF_DAY.search(line), line
