@@ -382,9 +382,17 @@ def references(expr: str | Node) -> set[str]:
     return {node.name for node in walk(_as_node(expr)) if isinstance(node, Reference)}
 
 
-def referenced_items(expr: str | Node) -> set[str]:
-    """Item ids the expression depends on: ``B2.3`` counts as ``B2``."""
-    return {node.item for node in walk(_as_node(expr)) if isinstance(node, Reference)}
+def referenced_items(expr: str | Node) -> frozenset[str]:
+    """Item ids the expression depends on: ``B2.3`` counts as ``B2``. Kept per expression text:
+    a page render asks it of every conditional item and option."""
+    if isinstance(expr, str):
+        return _referenced_in_text(expr)
+    return frozenset(node.item for node in walk(expr) if isinstance(node, Reference))
+
+
+@functools.lru_cache(maxsize=4096)
+def _referenced_in_text(text: str) -> frozenset[str]:
+    return frozenset(node.item for node in walk(parse(text)) if isinstance(node, Reference))
 
 
 def uses_current(expr: str | Node) -> bool:

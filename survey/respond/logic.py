@@ -10,7 +10,6 @@ Form field names: an item's id (``A1``); a grid row ``A1.ROW``; a ranking's rank
 """
 from __future__ import annotations
 
-import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -147,14 +146,8 @@ def option_displayed(option: Mapping[str, Any], page: Mapping[str, Any],
 
 def _unanswered_here(expr: Any, here: set[str], answers: Mapping[str, Any]) -> bool:
     """The filter ``expr`` (which does not hold) reads questions of this page, all unanswered."""
-    read = _read_items(expr) if type(expr) is str else referenced_items(expr)
-    on_page = read & here
+    on_page = referenced_items(expr) & here
     return bool(on_page) and not any(is_answered(answers.get(ref)) for ref in on_page)
-
-
-@functools.lru_cache(maxsize=4096)
-def _read_items(expr: str) -> frozenset[str]:
-    return frozenset(referenced_items(expr))
 
 
 def offer_tokens(page: Mapping[str, Any], answers: Mapping[str, Any]) -> set[str]:
@@ -223,7 +216,10 @@ class _Prefixed:
         self.form, self.prefix = form, prefix
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self.form.get(self.prefix + name, default)
+        # A MultiDict's get() raises and catches an HTTP exception for each absent field (an
+        # unanswered question sends none); a membership test first costs a dict lookup.
+        key = self.prefix + name
+        return self.form.get(key, default) if key in self.form else default
 
     def getlist(self, name: str) -> list[Any]:
         return self.form.getlist(self.prefix + name)
