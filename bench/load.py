@@ -753,7 +753,7 @@ ORDER = ["intro GET", "start POST", "page POST", "submit POST"]
 
 
 def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: float,
-           client_cpu: float) -> dict[str, Any]:
+           client_cpu: float, database_cpu: float = 0.0) -> dict[str, Any]:
     rate = stats.completes / elapsed if elapsed else 0
     per = stats.requests / stats.completes if stats.completes else float("nan")
     everything = [x for values in stats.latencies.values() for x in values]
@@ -763,7 +763,10 @@ def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: floa
     per_complete = server_cpu / stats.completes if stats.completes else float("nan")
     cores = os.cpu_count() or 1
     print(f"   CPU used: server (gunicorn + database) {server_cpu:.1f} s = "
-          f"{1000 * per_complete:.0f} ms per complete, {1000 * server_cpu / max(stats.requests, 1):.1f} ms "
+          f"{1000 * per_complete:.0f} ms per complete"
+          + (f" (app {1000 * (server_cpu - database_cpu) / max(stats.completes, 1):.0f} + database "
+             f"{1000 * database_cpu / max(stats.completes, 1):.0f})" if database_cpu else "")
+          + f", {1000 * server_cpu / max(stats.requests, 1):.1f} ms "
           f"per request -> at most {cores / per_complete:.1f} completes/s with all {cores} cores; "
           f"load generator {client_cpu:.1f} s ({100 * client_cpu / max(server_cpu + client_cpu, 1e-9):.0f}% "
           f"of the CPU this run consumed). Machine load average now: {os.getloadavg()[0]:.1f}")
@@ -803,13 +806,16 @@ def main(argv: list[str] | None = None) -> int:
                 slug = prepare(url)
                 with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
                     run_load(server.base, slug, definition, min(clients, 10), args.warmup, 60, seed=99)
-                    pids = server.pids() + database_pids(url)
-                    server_before, client_before = cpu_seconds(pids), sum(os.times()[:2])
+                    pids, db_pids = server.pids(), database_pids(url)
+                    server_before, client_before = cpu_seconds(pids + db_pids), sum(os.times()[:2])
+                    db_before = cpu_seconds(db_pids)
                     stats, elapsed = run_load(server.base, slug, definition, clients,
                                               args.completes, args.duration)
-                    server_cpu = cpu_seconds(pids) - server_before
+                    server_cpu = cpu_seconds(pids + db_pids) - server_before
+                    database_cpu = cpu_seconds(db_pids) - db_before
                     client_cpu = sum(os.times()[:2]) - client_before
-                    summary.append(report(kind, clients, stats, elapsed, server_cpu, client_cpu))
+                    summary.append(report(kind, clients, stats, elapsed, server_cpu, client_cpu,
+                                          database_cpu))
     print("\nSummary (request latencies over all request types)")
     print(f"{'database':<11} {'clients':>7} {'completes/s':>12} {'req/complete':>13} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'CPU ms/complete':>16} "
