@@ -40,6 +40,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generator
@@ -62,7 +63,8 @@ _CSRF, _SUBMIT_TOKEN, _PAGE_PATH, _FORM_ACTION, _DONE_URL = (
     re.compile(pattern.pattern.encode()) for pattern in (CSRF, SUBMIT_TOKEN, PAGE_PATH, FORM_ACTION, DONE_URL))
 _URL_SAFE = re.compile(rb"[A-Za-z0-9_.~-]*")  # what quote_plus leaves as it is
 # The only response headers the walk reads (each header line follows a CRLF).
-_HEADERS = re.compile(rb"\r\n(content-length|transfer-encoding|connection|location|set-cookie)[ \t]*:"
+_HEADERS = re.compile(rb"\r\n(content-length|transfer-encoding|connection|location|set-cookie|"
+                      rb"content-encoding)[ \t]*:"
                       rb"[ \t]*([^\r\n]*)", re.IGNORECASE)
 
 TEXTS = ["Cần quy định rõ trách nhiệm người đứng đầu.", "Bảo vệ cán bộ dám nghĩ, dám làm.", ""]
@@ -168,8 +170,9 @@ class PagePlan:
         options = [o.get("relevant") for item in items for o in item.get("options") or []]
         self.visible = _Memo([page.get("relevant")] + conditions,
                              lambda answers: logic.page_visible(page, answers))
+        self.tokens = _Memo(conditions + options, lambda answers: logic.offer_tokens(page, answers))
         self._shown = _Memo(conditions + options, lambda answers: b"&_shown=" + quote_plus(
-            " ".join(sorted(logic.offer_tokens(page, answers)))).encode())
+            " ".join(sorted(self.tokens(answers)))).encode())
 
     def shown_field(self, answers: dict[str, Any]) -> bytes:
         """``&_shown=…``, url-encoded: the field the page script sends, what the page offers
@@ -274,7 +277,8 @@ def _next_form(page: bytes) -> bytes:
 
 
 def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
-          state: dict[str, Any] | None = None, double_submit: bool = False) -> Generator[Request, Reply, str]:
+          state: dict[str, Any] | None = None, double_submit: bool = False,
+          script: bool = False) -> Generator[Request, Reply, str]:
     """One respondent's walk through the flow, as a generator: it yields each request and is
     sent the reply; it returns the submission token of the stored response. The transport is
     the caller's (one blocking :class:`Browser`, or the loop of :func:`run_load`).
@@ -284,6 +288,12 @@ def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
     intro GET, start POST, one POST per page, submit POST: the step shown is read from the
     rendered form's action, CSRF and submission tokens from its hidden fields.
 
+    ``script=True`` walks as a browser whose page script runs (``js=1``): the start POST
+    answers with the whole questionnaire in one document, the script turns its pages, and
+    the form goes back once with every answer (``_shown`` as the script keeps it: what the
+    visible pages offer) and answers with the review: intro GET, start POST, all POST,
+    submit POST.
+
     Raises :class:`FlowError` on an unexpected answer from the server."""
     answers: dict[str, Any] = {}
     submit_path = f"/s/{slug}/submit"
@@ -291,10 +301,25 @@ def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
     if status != 200:
         raise FlowError(f"intro {status}")
     csrf = _hidden(page, _CSRF, "CSRF token")
-    status, location, page = yield "start POST", "POST", f"/s/{slug}/start", b"csrf_token=" + _quoted(csrf)
+    status, location, page = yield "start POST", "POST", f"/s/{slug}/start", \
+        b"csrf_token=" + _quoted(csrf) + (b"&js=1" if script else b"")
     if status != 200:
         raise FlowError(f"start {status} {location}")
     action = _next_form(page)
+    if script:
+        if action != f"/s/{slug}/all".encode():
+            raise FlowError(f"start did not answer with the whole questionnaire ({action.decode()})")
+        form = []
+        for plan in plans:  # page by page, as the respondent turns them (hidden pages send nothing)
+            form += plan.form(answers, rng)
+        offered = set().union(*(plan.tokens(answers) for plan in plans if plan.visible(answers)))
+        body = (b"csrf_token=" + _quoted(_hidden(page, _CSRF, "CSRF token")) + b"&js=1&action=next"
+                + b"&_shown=" + quote_plus(" ".join(sorted(offered))).encode() + _encoded(form))
+        status, location, page = yield "all POST", "POST", action.decode(), body
+        action = _next_form(page) if status == 200 else b""
+        if action != submit_path.encode():
+            errors = re.findall(r'<p class="err"[^>]*>([^<]+)', page.decode("utf-8", "replace"))
+            raise FlowError(f"all POST {status} {location or ''}: " + "; ".join(errors)[:300])
     for _hop in range(len(plans) + 1):
         match = _PAGE_PATH.search(action)
         if match is None:
@@ -340,7 +365,7 @@ class _Reply:
     ``Location`` and ``Set-Cookie``."""
 
     __slots__ = ("data", "start", "status", "length", "chunked", "will_close", "location",
-                 "cookies", "body")
+                 "cookies", "body", "gzip")
 
     def __init__(self) -> None:
         self.data = b""
@@ -362,6 +387,9 @@ class _Reply:
             self.body = self.data[self.start:self.start + self.length]
         elif self.chunked:
             self.body = _dechunked(self.data, self.start)
+        if self.body is not None and self.gzip:
+            self.body = zlib.decompress(self.body, 31)
+            self.gzip = False
         return self.body is not None
 
     def eof(self) -> None:
@@ -370,6 +398,8 @@ class _Reply:
             raise http.client.RemoteDisconnected("Remote end closed connection without response")
         if self.start >= 0 and self.length is None and not self.chunked:
             self.body = self.data[self.start:]
+            if self.gzip:
+                self.body = zlib.decompress(self.body, 31)
             return
         raise http.client.IncompleteRead(self.data)
 
@@ -381,6 +411,7 @@ class _Reply:
         except ValueError:
             raise http.client.BadStatusLine(status_line.decode("latin-1")) from None
         length, self.location, self.chunked, connection, self.cookies = None, None, False, b"", []
+        self.gzip = False
         for name, value in _HEADERS.findall(head):
             name, value = name.lower(), value.rstrip()
             if name == b"content-length":
@@ -391,6 +422,8 @@ class _Reply:
                 connection = value.lower()
             elif name == b"location":
                 self.location = value.decode("latin-1")
+            elif name == b"content-encoding":
+                self.gzip = value.lower() == b"gzip"
             else:
                 self.chunked = b"chunked" in value.lower()
         self.length = None if self.chunked else length
@@ -430,7 +463,8 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.sock: socket.socket | None = None
         # The headers every request carries, in the order http.client sends them.
-        self._host = f"Host: {self.host}:{self.port}\r\nAccept-Encoding: identity\r\n".encode("latin-1")
+        # gzip, as browsers ask: respondent pages then come compressed (the server's cost).
+        self._host = f"Host: {self.host}:{self.port}\r\nAccept-Encoding: gzip\r\n".encode("latin-1")
         self._fixed = (f"X-Forwarded-For: {address}\r\nX-Forwarded-Proto: http\r\n"
                        f"Accept-Language: vi\r\n").encode("latin-1")
 
@@ -511,7 +545,7 @@ def plans_for(definition: dict[str, Any]) -> list[PagePlan]:
 
 def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.Random,
                  address: str, stats: Stats | None, double_submit: bool = False,
-                 state: dict[str, Any] | None = None) -> str:
+                 state: dict[str, Any] | None = None, script: bool = False) -> str:
     """Walk the whole flow once with a blocking :class:`Browser` (see :func:`_walk`); return the
     submission token of the stored response.
 
@@ -523,7 +557,7 @@ def complete_one(base: str, slug: str, definition: dict[str, Any], rng: random.R
     browser = Browser(base, address, stats)
     if state is not None:
         state["browser"] = browser
-    walk = _walk(slug, plans_for(definition), rng, state, double_submit)
+    walk = _walk(slug, plans_for(definition), rng, state, double_submit, script)
     try:
         request = next(walk)
         while True:
@@ -565,7 +599,7 @@ class _Respondent:
             return False
         address = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
         self.browser = Browser(self.load.base, address, None)
-        self.walk = _walk(self.load.slug, self.load.plans, self.rng)
+        self.walk = _walk(self.load.slug, self.load.plans, self.rng, script=self.load.script)
         self.send(next(self.walk))
         return True
 
@@ -671,9 +705,9 @@ class _Load:
     """The loop of :func:`run_load`: ``clients`` respondents on one thread and one epoll."""
 
     def __init__(self, base: str, slug: str, definition: dict[str, Any], clients: int,
-                 completes: int, duration: float, seed: int):
+                 completes: int, duration: float, seed: int, script: bool = False):
         parts = urlsplit(base)
-        self.base, self.slug, self.seed = base, slug, seed
+        self.base, self.slug, self.seed, self.script = base, slug, seed, script
         self.address = (parts.hostname, parts.port or 80)
         self.plans = plans_for(definition)
         self.stats = Stats(latencies={kind: [] for kind in ORDER})
@@ -738,10 +772,11 @@ class _Load:
 
 
 def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, completes: int,
-             duration: float, seed: int = 1) -> tuple[Stats, float]:
+             duration: float, seed: int = 1, script: bool = False) -> tuple[Stats, float]:
     """``clients`` concurrent respondents complete responses until ``completes`` are done or
-    ``duration`` s have passed (walks under way then finish)."""
-    load = _Load(base, slug, definition, clients, completes, duration, seed)
+    ``duration`` s have passed (walks under way then finish); ``script``: browsers whose page
+    script runs (see :func:`_walk`)."""
+    load = _Load(base, slug, definition, clients, completes, duration, seed, script)
     started = time.perf_counter()
     load.run()
     stats = load.stats
@@ -749,15 +784,15 @@ def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, com
     return stats, time.perf_counter() - started
 
 
-ORDER = ["intro GET", "start POST", "page POST", "submit POST"]
+ORDER = ["intro GET", "start POST", "page POST", "all POST", "submit POST"]
 
 
 def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: float,
-           client_cpu: float, database_cpu: float = 0.0) -> dict[str, Any]:
+           client_cpu: float, database_cpu: float = 0.0, flow: str = "paged") -> dict[str, Any]:
     rate = stats.completes / elapsed if elapsed else 0
     per = stats.requests / stats.completes if stats.completes else float("nan")
     everything = [x for values in stats.latencies.values() for x in values]
-    print(f"\n== {db}, {clients} concurrent clients: {stats.completes} completes in {elapsed:.1f} s "
+    print(f"\n== {db}, {flow} flow, {clients} concurrent clients: {stats.completes} completes in {elapsed:.1f} s "
           f"= {rate:.1f} completes/s; {stats.requests} requests ({stats.requests / elapsed:.0f}/s), "
           f"{per:.1f} requests per complete; errors {len(stats.errors)}")
     per_complete = server_cpu / stats.completes if stats.completes else float("nan")
@@ -778,7 +813,7 @@ def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: floa
                   f"{1000 * percentile(values, 95):>8.1f} {1000 * percentile(values, 99):>8.1f}")
     for error in sorted(set(stats.errors))[:5]:
         print(f"   error: {error} (x{stats.errors.count(error)})")
-    return {"db": db, "clients": clients, "completes": stats.completes, "seconds": elapsed,
+    return {"db": db, "flow": flow, "clients": clients, "completes": stats.completes, "seconds": elapsed,
             "rate": rate, "per_complete": per, "errors": len(stats.errors),
             "cpu_ms": 1000 * per_complete, "capacity": cores / per_complete,
             "p50": percentile(everything, 50), "p95": percentile(everything, 95),
@@ -794,34 +829,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker")
     parser.add_argument("--warmup", type=int, default=10, help="completes before measuring")
+    parser.add_argument("--flow", choices=["script", "paged", "both"], default="both",
+                        help="script: browsers running the page script (the whole questionnaire in "
+                             "one document); paged: without it, one POST per page")
     args = parser.parse_args(argv)
     definition = load_file(FLAGSHIP)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(f"bench/load.py: flagship '{definition['id']}', {len(definition['pages'])} pages; "
           f"cores: {os.cpu_count()}; load generator and server share this machine")
     summary = []
-    for kind in kinds:
-        for clients in args.clients:
-            with database(kind) as url:
-                slug = prepare(url)
-                with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
-                    run_load(server.base, slug, definition, min(clients, 10), args.warmup, 60, seed=99)
-                    pids, db_pids = server.pids(), database_pids(url)
-                    server_before, client_before = cpu_seconds(pids + db_pids), sum(os.times()[:2])
-                    db_before = cpu_seconds(db_pids)
-                    stats, elapsed = run_load(server.base, slug, definition, clients,
-                                              args.completes, args.duration)
-                    server_cpu = cpu_seconds(pids + db_pids) - server_before
-                    database_cpu = cpu_seconds(db_pids) - db_before
-                    client_cpu = sum(os.times()[:2]) - client_before
-                    summary.append(report(kind, clients, stats, elapsed, server_cpu, client_cpu,
-                                          database_cpu))
+    flows = ["script", "paged"] if args.flow == "both" else [args.flow]
+    for kind, flow, clients in [(k, f, c) for k in kinds for f in flows for c in args.clients]:
+        script = flow == "script"
+        with database(kind) as url:
+            slug = prepare(url)
+            with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
+                run_load(server.base, slug, definition, min(clients, 10), args.warmup, 60, seed=99,
+                         script=script)
+                pids, db_pids = server.pids(), database_pids(url)
+                server_before, client_before = cpu_seconds(pids + db_pids), sum(os.times()[:2])
+                db_before = cpu_seconds(db_pids)
+                stats, elapsed = run_load(server.base, slug, definition, clients,
+                                          args.completes, args.duration, script=script)
+                server_cpu = cpu_seconds(pids + db_pids) - server_before
+                database_cpu = cpu_seconds(db_pids) - db_before
+                client_cpu = sum(os.times()[:2]) - client_before
+                summary.append(report(kind, clients, stats, elapsed, server_cpu, client_cpu,
+                                      database_cpu, flow))
     print("\nSummary (request latencies over all request types)")
-    print(f"{'database':<11} {'clients':>7} {'completes/s':>12} {'req/complete':>13} "
+    print(f"{'database':<11} {'flow':<7} {'clients':>7} {'completes/s':>12} {'req/complete':>13} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'CPU ms/complete':>16} "
           f"{'max/s on idle box':>18}")
     for row in summary:
-        print(f"{row['db']:<11} {row['clients']:>7} {row['rate']:>12.1f} {row['per_complete']:>13.1f} "
+        print(f"{row['db']:<11} {row['flow']:<7} {row['clients']:>7} {row['rate']:>12.1f} {row['per_complete']:>13.1f} "
               f"{1000 * row['p50']:>7.1f} {1000 * row['p95']:>7.1f} {1000 * row['p99']:>7.1f} "
               f"{row['errors']:>7} {row['cpu_ms']:>16.0f} {row['capacity']:>18.1f}")
     print("Targets: >= 50 completes/s at 50 clients, request p95 <= 150 ms (load generator on the "

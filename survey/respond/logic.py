@@ -132,16 +132,17 @@ def ranking_slots(item: Mapping[str, Any], answers: Mapping[str, Any]) -> int:
     return max(0, min(int(top), len(offered)))
 
 
-def option_displayed(option: Mapping[str, Any], page: Mapping[str, Any],
+def option_displayed(option: Mapping[str, Any], here: set[str],
                      answers: Mapping[str, Any]) -> bool:
-    """An option is displayed when its filter holds, or when the filter reads only questions of
-    this same page that are still unanswered: without JavaScript the respondent must see every
-    option that may apply (a công chức must see the công chức grades before answering the
-    category question); the script hides them at once, and the server checks on submit."""
+    """An option is displayed when its filter holds, or when the filter reads only questions
+    ``here`` (the ids of the items on the same page) that are still unanswered: without
+    JavaScript the respondent must see every option that may apply (a công chức must see the
+    công chức grades before answering the category question); the script hides them at once,
+    and the server checks on submit."""
     expr = option.get("relevant")
     if _holds(expr, answers):
         return True
-    return _unanswered_here(expr, {item["id"] for item in page.get("items") or []}, answers)
+    return _unanswered_here(expr, here, answers)
 
 
 def _unanswered_here(expr: Any, here: set[str], answers: Mapping[str, Any]) -> bool:

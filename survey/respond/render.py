@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple
 
 from flask import render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
 from survey.questionnaire import iter_pages, label_text
@@ -24,7 +24,7 @@ from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Li
                                               Reference, parse, referenced_items)
 from survey.respond import logic
 
-__all__ = ["render_page", "condition_json", "page_plan", "ItemView", "OptionView", "RowView",
+__all__ = ["render_page", "render_all", "condition_json", "page_plan", "ItemView", "OptionView", "RowView",
            "FragmentCache", "FrameCache"]
 
 
@@ -99,7 +99,15 @@ def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[s
     decided here and left out when false.
     """
     page = list(iter_pages(definition))[page_index]
-    here = {item["id"] for item in page.get("items") or []}
+    return _plan(page, {item["id"] for item in page.get("items") or []}, answers, errors, seed,
+                 language)
+
+
+def _plan(page: Mapping[str, Any], here: set[str], answers: Mapping[str, Any],
+          errors: Mapping[str, str] | None, seed: int | None,
+          language: str) -> tuple[list[ItemView], dict[str, Any]]:
+    """:func:`page_plan` of ``page`` where conditions reading the items ``here`` are left to the
+    script (the page's own items; every item when the whole questionnaire is one document)."""
     context_ids: set[str] = set()
     views: list[ItemView] = []
     errors = errors or {}
@@ -120,7 +128,7 @@ def page_plan(definition: Mapping[str, Any], page_index: int, answers: Mapping[s
             continue
         options = []
         for option in logic.arrange(item, item.get("options") or [], seed):
-            offered = logic.option_displayed(option, page, answers)
+            offered = logic.option_displayed(option, here, answers)
             option_rel = dynamic(option.get("relevant"))
             if offered or option_rel is not None:
                 options.append((_option_view(option, language), offered, option_rel))
@@ -197,7 +205,18 @@ def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping
     prefix = "pv-" if preview else ""
     context_json = json.dumps(context, ensure_ascii=False, separators=(",", ":")) \
         .replace("<", "\\u003c") if context else ""
+    if raw or ranks:
+        cache = None
+    return _assemble(views, answers, language, prefix, context_json, raw, ranks,
+                     cache if version is not None else None, (version, page_index))
 
+
+def _assemble(views: list[ItemView], answers: Mapping[str, Any], language: str, prefix: str,
+              context_json: str, raw: Mapping[str, str] | None, ranks: Mapping[str, list] | None,
+              cache: FragmentCache | None, where: tuple) -> Markup:
+    """The items of ``views`` (and the script context) as HTML, from ``cache`` when it holds
+    them. ``where`` (version, page or "all") keys the whole fragment; items are cached per
+    version alone, so both ways of showing a questionnaire share them."""
     def render(views: list[ItemView], context: str) -> Markup:
         return Markup(render_template(
             "respond/_items.html", views=views, answers=answers, language=language,
@@ -205,10 +224,11 @@ def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping
             label=lambda value: label_text(value, language),
         ))
 
-    if cache is None or version is None or raw or ranks:
+    if cache is None:
         return render(views, context_json)
-    common = (version, page_index, language, str(get_locale()), prefix)
-    key = common + (context_json, _page_answers(views, answers), tuple(map(_view_key, views)))
+    common = (where[0], language, str(get_locale()), prefix)
+    key = common + (where[1:], context_json, _page_answers(views, answers),
+                    tuple(map(_view_key, views)))
     html = cache.get(key)
     if html is not None:
         return html
@@ -229,6 +249,35 @@ def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping
     if not misses:  # a state seen item by item before will come again; a new order may not
         cache.put(key, html)
     return html
+
+
+_SECTION = Markup('<section class="pg" id="p-{n}" data-p="{n}"{rel}{hidden}>'
+                  '<h1 tabindex="-1">{title}</h1>{items}\n</section>\n')
+
+
+def render_all(definition: Mapping[str, Any], answers: Mapping[str, Any], language: str = "vi",
+               seed: int | None = None, cache: FragmentCache | None = None,
+               version: Any = None) -> Markup:
+    """The whole questionnaire as one fragment, a ``<section data-p="N">`` per page, for a
+    browser whose script turns the pages itself (``respond.js``): a complete then takes a few
+    requests instead of one per page. Every condition and option filter goes to the script
+    (``data-rel``), the page's own condition on its section, since any answer may now change
+    what a later page shows; the server validates everything when the form comes back.
+    Without the script the document is one long form that still works: items shown by the
+    answers so far, the rest revealed by the server as on any page."""
+    pages = list(iter_pages(definition))
+    here = {item["id"] for page in pages for item in page.get("items") or []}
+    out = []
+    for number, page in enumerate(pages, 1):
+        views, _ = _plan(page, here, answers, None, seed, language)
+        rel = page.get("relevant")
+        out.append(_SECTION.format(
+            n=number, rel=Markup(' data-rel="{}"').format(condition_json(rel)) if rel else "",
+            hidden=Markup(" hidden") if rel and not logic.is_true(rel, answers) else "",
+            title=label_text(page.get("title"), language) or gettext("Trang %(n)s", n=number),
+            items=_assemble(views, answers, language, "", "", None, None,
+                            cache if version is not None else None, (version, "all", number))))
+    return Markup("").join(out)
 
 
 def _view_key(view: ItemView) -> tuple:

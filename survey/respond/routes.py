@@ -37,7 +37,7 @@ from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import bp, logic
 from survey.respond.limits import check_rate
-from survey.respond.render import FragmentCache, FrameCache, render_page
+from survey.respond.render import FragmentCache, FrameCache, render_all, render_page
 from survey.services import drafts, responses
 from survey.services.access_codes import burn
 from survey.services.drafts import LiveDraft
@@ -396,7 +396,10 @@ def begin(slug: str):
     responses.count_reach(db.session, campaign.id, 0)
     responses.count_reach(db.session, campaign.id, step)
     _commit(draft)
-    response = make_response(_show_step(campaign, draft, step, {}))
+    if _scripted() and step <= len(_pages(campaign)):
+        response = make_response(_render_whole(campaign, draft, {}))
+    else:
+        response = make_response(_show_step(campaign, draft, step, {}))
     return _set_cookie(response, campaign, token)
 
 
@@ -439,14 +442,7 @@ def page(slug: str, number: int):
         return redirect(url_for("respond.start", slug=slug) if step == 0
                         else _step_url(campaign, step), 303)
     if action == "save":
-        _save(draft, answers)
-        code = drafts.set_resume_code(draft)
-        _commit(draft)
-        response = make_response(render_template(
-            "respond/saved.html", campaign=campaign, definition=definition, code=code,
-            number=number, retention=_retention(), text=_text))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _saved(campaign, draft, answers, number)
 
     errors = logic.validate_page(page_def, answers, page_input, _lang())
     unseen = logic.offer_tokens(page_def, answers) - set(request.form.get("_shown", "").split())
@@ -465,6 +461,139 @@ def page(slug: str, number: int):
     _advance(draft, step)
     _commit(draft)  # answers and the step in one transaction: one fsync per page
     return _show_step(campaign, draft, step, answers)
+
+
+def _saved(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any], number: int) -> Response:
+    """Keep the answers and show a fresh resume code (that commit stays durable: a code must
+    not be lost once shown)."""
+    _save(draft, answers)
+    code = drafts.set_resume_code(draft)
+    _commit(draft)
+    response = make_response(render_template(
+        "respond/saved.html", campaign=campaign, definition=_definition(campaign), code=code,
+        number=number, retention=_retention(), text=_text))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- one document
+
+def _scripted() -> bool:
+    """The form comes from a page whose script runs (it sets ``js``), and the whole
+    questionnaire may go to the browser in one document (``RESPOND_CLIENT_PAGING``, on by
+    default): the script turns the pages, so a complete takes 4 requests instead of 11."""
+    return request.form.get("js") == "1" and current_app.config.get("RESPOND_CLIENT_PAGING", True)
+
+
+def _whole_page(campaign: Campaign) -> dict[str, Any]:
+    """Every item of the questionnaire as one page, to read the whole document's form with
+    :func:`logic.parse_page` (kept per published version, like the definitions)."""
+    cache = current_app.extensions.setdefault("respond_whole_pages", {})
+    page = cache.get(campaign.version_id)
+    if page is None:
+        page = cache[campaign.version_id] = {
+            "items": [item for each in _pages(campaign) for item in each.get("items") or []]}
+    return page
+
+
+def _render_whole(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any]) -> str:
+    """The whole questionnaire in one document, opening at the draft's page."""
+    definition = _definition(campaign)
+    pages = _pages(campaign)
+    visible = logic.visible_pages(definition, answers)
+    shown = set().union(*(logic.offer_tokens(pages[index], answers) for index in visible))
+    opening = draft.page if 1 <= draft.page <= len(pages) else 1
+    items_html = render_all(definition, answers, _lang(), seed=draft.seed, cache=_fragments(),
+                            version=campaign.version_id)
+    _mark_url(url_for("respond.whole", slug=campaign.slug))
+
+    def render(holes: dict[str, Any]) -> str:
+        return render_template("respond/whole.html", campaign=campaign, definition=definition,
+                               items_html=holes["items"], shown=holes["shown"],
+                               total=max(len(visible), 1), opening=opening, text=_text,
+                               csrf_token=lambda: holes["csrf"])
+    values = {"csrf": str(escape(generate_csrf())), "shown": str(escape(" ".join(sorted(shown)))),
+              "items": str(items_html)}
+    return _framed(("whole", campaign.version_id, campaign.slug, _lang(), request.method,
+                    len(visible), opening), render, values)
+
+
+@bp.route("/s/<slug>/all", methods=["GET", "POST"])
+def whole(slug: str):
+    """The whole questionnaire in one document (see :func:`_scripted`). Its form comes back
+    with every answer: they are read, pruned and validated page by page exactly as page
+    POSTs would be; the first page with an error, or with a question the answers revealed
+    that the respondent has not seen, is shown on its own (the page-by-page flow takes over
+    from there), and a clean form moves on to the review. ``action=keep`` (sent by the script
+    when the respondent leaves the tab) only keeps the answers and the page reached."""
+    campaign, error = _load(slug)
+    if error:
+        return error
+    draft = _draft(campaign)
+    if draft is None:
+        return redirect(url_for("respond.start", slug=slug), 303)
+    definition = _definition(campaign)
+    pages = _pages(campaign)
+    answers = dict(draft.answers or {})
+    if request.method == "GET":
+        return _render_whole(campaign, draft, answers)
+    action = request.form.get("action", "next")
+    if action != "save":
+        relax_durability(db.session)
+    page_input = logic.parse_page(_whole_page(campaign), request.form, answers)
+    answers = logic.prune(definition, logic.merge(answers, page_input))
+    if action == "save":
+        return _saved(campaign, draft, answers, max(draft.page, 1))
+    visible = logic.visible_pages(definition, answers)
+    if action in ("back", "keep"):
+        _save(draft, answers)
+        reached = _int_arg(request.form.get("p"), 1, len(pages))
+        if action == "keep":
+            _reach(draft, len(pages), visible, reached)
+            draft.page = reached
+            _commit(draft)
+            return "", 204
+        draft.page = 1
+        _commit(draft)
+        return redirect(url_for("respond.start", slug=slug), 303)
+    shown = set(request.form.get("_shown", "").split())
+    _save(draft, answers)
+    for index in visible:
+        page_def = pages[index]
+        errors = logic.validate_page(page_def, answers, page_input, _lang())
+        unseen = logic.offer_tokens(page_def, answers) - shown
+        if not errors and not unseen:
+            continue
+        _reach(draft, len(pages), visible, index + 1)
+        draft.page = index + 1
+        _commit(draft)
+        if unseen:
+            new_items = {token.split(":")[0] for token in unseen}
+            errors = {key: value for key, value in errors.items() if key not in new_items}
+            return _render_step(campaign, draft, index, answers, errors, page_input,
+                                notice=_("Câu trả lời của bạn làm xuất hiện thêm câu hỏi hoặc "
+                                         "lựa chọn mới. Vui lòng xem lại rồi bấm “Tiếp tục”."))
+        return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
+    _reach(draft, len(pages), visible, len(pages) + 1)
+    draft.page = len(pages) + 1
+    _commit(draft)
+    return _render_review(campaign, answers)
+
+
+def _reach(draft: LiveDraft, pages: int, visible: list[int], step: int) -> None:
+    """Count the steps up to ``step`` that this draft has not reached before (the visible
+    pages, and the review N+1), as page POSTs would have one by one, and remember ``step``."""
+    steps = [each for each in range(draft.furthest_page + 1, step + 1)
+             if each > pages or each - 1 in visible]
+    responses.count_reach_steps(db.session, draft.campaign_id, steps)
+    draft.furthest_page = max(draft.furthest_page, step)
+
+
+def _int_arg(text: str | None, low: int, high: int) -> int:
+    try:
+        return min(max(int(text or low), low), high)
+    except ValueError:
+        return low
 
 
 def _review_rows(campaign: Campaign, answers: dict[str, Any]) -> list[dict[str, Any]]:

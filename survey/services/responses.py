@@ -146,10 +146,29 @@ def count_reach(session: Session, campaign_id: int, page: int) -> None:
         session.execute(_REACH_UPDATE, key)
 
 
+def count_reach_steps(session: Session, campaign_id: int, pages: list[int]) -> None:
+    """:func:`count_reach` for several pages at once (the whole questionnaire in one document
+    reports them together): one UPDATE when today's rows exist, as they do after the first
+    respondent of the day."""
+    if not pages:
+        return
+    counted = set(session.scalars(_REACH_UPDATE_MANY, {
+        "b_campaign": campaign_id, "b_pages": pages, "b_day": today()}))
+    for page in pages:
+        if page not in counted:  # the day's first: inserted one by one, as count_reach does
+            count_reach(session, campaign_id, page)
+
+
 _reach = PageReach.__table__.c
 _REACH_UPDATE = (update(PageReach.__table__)
                  .where(_reach.campaign_id == bindparam("b_campaign"),
                         _reach.page == bindparam("b_page"), _reach.day == bindparam("b_day"))
                  .values(count=_reach.count + 1))
+_REACH_UPDATE_MANY = (update(PageReach.__table__)
+                      .where(_reach.campaign_id == bindparam("b_campaign"),
+                             _reach.page.in_(bindparam("b_pages", expanding=True)),
+                             _reach.day == bindparam("b_day"))
+                      .values(count=_reach.count + 1)
+                      .returning(_reach.page))
 _REACH_INSERT = insert(PageReach.__table__).values(
     campaign_id=bindparam("b_campaign"), page=bindparam("b_page"), day=bindparam("b_day"), count=1)

@@ -1,25 +1,27 @@
-/* Optional: shows/hides questions at once (the server applies the same rules, so forms
-   work without it); puts the step's own URL in the address bar after a POST. No inline JS. */
+/* Optional: shows/hides questions at once (the server applies the same rules, so forms work
+   without it); puts the step's URL in the address bar after a POST; tells forms it runs (js=1:
+   the questionnaire may then come as one document, see pages.js). No inline JS. */
 (function () {
   "use strict";
-  var f = document.getElementById("form"), u = document.body.dataset.url;
-  if (u) history.replaceState(null, "", u);
+  var d = document, f = d.getElementById("form"), u = d.body.dataset.url, A = [], H = history;
+  if (u) H.replaceState(H.state, "", u);
+  A.forEach.call(d.querySelectorAll("[name=js]"), function (e) { e.value = "1"; });
   if (!f) return;
-  var c = document.getElementById("ctx"), ctx = c ? JSON.parse(c.textContent) : {};
-  function live(name) {
-    return Array.prototype.filter.call(f.elements, function (e) { return e.name === name && !e.disabled; });
-  }
+  var c = d.getElementById("ctx"), ctx = c ? JSON.parse(c.textContent) : {};
+  function all(s, q) { return A.slice.call(s.querySelectorAll(q)); }
+  function off(e) { return e.closest("[hidden]"); }
+  function live(n) { return A.filter.call(f.elements, function (e) { return e.name === n && !e.disabled; }); }
   function num(v) { return typeof v === "number" ? v : (v !== "" && !isNaN(+v.replace(",", ".")) ? +v.replace(",", ".") : null); }
-  function val(name, item, row) {
-    var els = live(name), out, i;
+  function val(n, item, row) {
+    var els = live(n), out, i;
     if (!els.length) {
-      els = live(name + ".rank.1");
+      els = live(n + ".rank.1");
       if (els.length) {
         out = [];
-        for (i = 1; (els = live(name + ".rank." + i)).length; i++) if (els[0].value) out.push(+els[0].value);
+        for (i = 1; (els = live(n + ".rank." + i)).length; i++) if (els[0].value) out.push(+els[0].value);
         return out;
       }
-      if (f.querySelector('[name="' + name + '"]')) return undefined;
+      if (f.querySelector('[name="' + n + '"]')) return;
       var v = ctx[item];
       return row === null ? v : (v && typeof v === "object" ? v[row] : undefined);
     }
@@ -34,8 +36,7 @@
     if (v === undefined || v === null) return false;
     if (typeof v === "string") return v.trim() !== "";
     if (Array.isArray(v)) return v.length > 0;
-    if (typeof v === "object") return Object.keys(v).length > 0;
-    return true;
+    return typeof v !== "object" || Object.keys(v).length > 0;
   }
   function codes(v) { return !answered(v) ? [] : Array.isArray(v) ? v : typeof v === "string" ? v.split(/\s+/) : [v]; }
   function truthy(v) { return typeof v === "boolean" ? v : answered(v) && v !== 0; }
@@ -48,14 +49,13 @@
     if (!answered(a) || !answered(b)) return false;
     if (typeof a === "string" && typeof b === "string") return ops[op](a, b);
     var x = typeof a === "string" ? num(a) : a, y = typeof b === "string" ? num(b) : b;
-    if (typeof x === "number" && typeof y === "number") return ops[op](x, y);
-    return false;
+    return typeof x === "number" && typeof y === "number" && ops[op](x, y);
   }
   function ev(n) {
     switch (n[0]) {
       case "v": return n[1];
       case "r": return val(n[2] === null ? n[1] : n[1] + "." + n[2], n[1], n[2]);
-      case ".": return undefined;
+      case ".": return;
       case "not": return !truthy(ev(n[1]));
       case "and": return n[1].every(function (x) { return truthy(ev(x)); });
       case "or": return n[1].some(function (x) { return truthy(ev(x)); });
@@ -72,22 +72,18 @@
   }
   function update() {
     for (var round = 0; round < 3; round++) {
-      Array.prototype.forEach.call(f.querySelectorAll("[data-rel]"), function (el) {
+      all(f, "[data-rel]").forEach(function (el) {
         var show = truthy(ev(JSON.parse(el.getAttribute("data-rel"))));
         el.hidden = !show;
-        show = show && !el.parentNode.closest("[hidden]");
+        show = show && !off(el.parentNode);
         if (el.tagName === "OPTION") { el.disabled = !show; if (!show && el.selected) el.parentNode.value = ""; return; }
-        Array.prototype.forEach.call(el.querySelectorAll("input,select,textarea"), function (x) { x.disabled = !show; });
+        all(el, "input,select,textarea").forEach(function (x) { x.disabled = !show; });
       });
     }
     var ids = [];
-    Array.prototype.forEach.call(f.querySelectorAll(".q[id^='q-']"), function (q) {
-      if (!q.hidden && !q.classList.contains("note")) ids.push(q.id.slice(2));
-    });
-    Array.prototype.forEach.call(f.querySelectorAll("[data-o]"), function (o) {
-      if (!o.hidden && !o.closest("[hidden]")) ids.push(o.getAttribute("data-o"));
-    });
-    document.getElementById("shown").value = ids.join(" ");
+    all(f, ".q[id^='q-']").forEach(function (q) { if (!off(q) && !q.classList.contains("note")) ids.push(q.id.slice(2)); });
+    all(f, "[data-o]").forEach(function (o) { if (!off(o)) ids.push(o.getAttribute("data-o")); });
+    d.getElementById("shown").value = ids.join(" ");
   }
   f.addEventListener("change", function (e) {
     var t = e.target;
