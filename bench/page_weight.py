@@ -6,7 +6,11 @@ the flagship questionnaire and an open campaign, then walks every page in headle
 a cold load: HTML + CSS + JS as sent (no compression in front of the app). Budget: ≤ 30 KB and
 ≤ 4 requests per page.
 
-    .venv/bin/python bench/page_weight.py [--viewport 360x640] [--no-js]
+    .venv/bin/python bench/page_weight.py [--viewport 360x640] [--no-js | --paged]
+
+With JavaScript the whole questionnaire comes as one document (``respond/whole.html``), measured
+as one page; ``--paged`` measures the page-by-page flow a browser with the script gets when
+client paging is switched off (and after a server-side error).
 """
 from __future__ import annotations
 
@@ -98,6 +102,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewport", default="360x640")
     parser.add_argument("--no-js", action="store_true", help="JavaScript disabled")
+    parser.add_argument("--paged", action="store_true",
+                        help="with JavaScript, pages one by one (RESPOND_CLIENT_PAGING off)")
     args, _rest = parser.parse_known_args()
     width, height = (int(v) for v in args.viewport.split("x"))
 
@@ -105,6 +111,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="page-weight-"))
     app = build_app(tmp)
+    app.config["RESPOND_CLIENT_PAGING"] = not args.paged
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -133,20 +140,35 @@ def main() -> int:
             page.goto(base + "/s/demo")
             page.get_by_role("button", name="Bắt đầu trả lời").click()
             page.wait_for_load_state()
-            # The first page with every error shown (the heaviest state of a page): the POST
-            # answering the empty form is the page load here.
-            page.wait_for_load_state("networkidle")
-            meter.reset()
-            page.get_by_role("button", name="Tiếp tục", exact=True).click()
-            page.wait_for_load_state("networkidle")
-            results.append(("page 1 + errors", meter.summary()))
-            number = 1
 
             def step() -> str:
                 """The step shown: a POST answers with the next step, whose own URL the page
                 names in ``data-url`` (the address bar keeps the POST's URL with JS off)."""
                 return page.evaluate("() => document.body.dataset.url || location.pathname")
 
+            if step().endswith("/all"):
+                # The script runs: the whole questionnaire comes in one document and its pages
+                # turn without a request; the form goes to the server after the last one.
+                load("all 8 pages", step())
+                meter.reset()
+                for _turn in range(30):
+                    page.evaluate(FILL)
+                    page.get_by_role("button", name="Tiếp tục", exact=True).click()
+                    page.wait_for_timeout(50)
+                    if not step().endswith("/all"):
+                        break
+                page.wait_for_load_state("networkidle")
+                turned = meter.summary()
+                assert turned["requests"] <= 3, meter.rows  # the one POST (+ the review's files)
+            # The first page with every error shown (the heaviest state of a page): the POST
+            # answering the empty form is the page load here.
+            if "/p/1" in step():
+                page.wait_for_load_state("networkidle")
+                meter.reset()
+                page.get_by_role("button", name="Tiếp tục", exact=True).click()
+                page.wait_for_load_state("networkidle")
+                results.append(("page 1 + errors", meter.summary()))
+            number = 1
             while "/p/" in step():
                 load(f"page {number} ({step().rsplit('/', 1)[-1]})", step())
                 page.evaluate(FILL)  # evaluation still works with JS off
@@ -167,7 +189,7 @@ def main() -> int:
     finally:
         server.shutdown()
 
-    mode = "JS off" if args.no_js else "JS on"
+    mode = "JS off" if args.no_js else "JS on, page by page" if args.paged else "JS on"
     print(f"Respondent page weight, flagship questionnaire, {width}x{height}, {mode}, cold cache")
     print(f"{'page':<16}{'HTML':>8}{'CSS':>8}{'JS':>8}{'other':>8}{'total':>9}{'KB':>7}{'req':>5}  ok")
     worst = 0

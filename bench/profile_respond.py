@@ -17,62 +17,41 @@ import argparse
 import random
 import sys
 import time
+import zlib
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import FLAGSHIP, bench_config, database, prepare  # noqa: E402
-from bench.load import CSRF, FORM_ACTION, PAGE_PATH, SUBMIT_TOKEN, page_form, thanked  # noqa: E402
+from bench.load import _walk, plans_for  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
-from survey.respond import logic  # noqa: E402
 
-HEADERS = {"Accept-Language": "vi"}
+HEADERS = {"Accept-Language": "vi", "Accept-Encoding": "gzip"}  # as browsers send them
 
 
-def walk(client, slug: str, definition: dict[str, Any], rng: random.Random, address: str,
-         costs: dict[str, list[float]]) -> None:
-    """One complete through the test client; ``costs`` gets CPU seconds per request type."""
+def walk(client, slug: str, plans: list, rng: random.Random, address: str,
+         costs: dict[str, list[float]], script: bool = False) -> None:
+    """One complete through the test client, the requests of ``bench/load.py``'s own walk
+    (:func:`bench.load._walk`); ``costs`` gets CPU seconds per request type."""
     environ = {"REMOTE_ADDR": address}
-
-    def call(kind: str, method: str, path: str, data=None):
-        started = time.process_time()
-        response = client.open(path, method=method, data=data, headers=HEADERS,
-                               environ_base=environ)
-        costs.setdefault(kind, []).append(time.process_time() - started)
-        return response
-
     client._cookies.clear()  # a new browser
-    r = call("intro GET", "GET", f"/s/{slug}")
-    assert r.status_code == 200, r.status_code
-    csrf = CSRF.search(r.get_data(as_text=True)).group(1)
-    r = call("start POST", "POST", f"/s/{slug}/start", {"csrf_token": csrf})
-    assert r.status_code == 200, r.status_code
-    html = r.get_data(as_text=True)
-    action = FORM_ACTION.search(html).group(1)
-    answers: dict[str, Any] = {}
-    pages = definition["pages"]
-    while (match := PAGE_PATH.search(action)) is not None:
-        page = pages[int(match.group(1)) - 1]
-        form = page_form(page, answers, rng)
-        shown = " ".join(sorted(logic.offer_tokens(page, answers)))
-        data = [("csrf_token", CSRF.search(html).group(1)), ("_shown", shown),
-                ("action", "next")] + form
-        r = call("page POST", "POST", action, _multidict(data))
-        html = r.get_data(as_text=True)
-        following = FORM_ACTION.search(html).group(1)
-        assert r.status_code == 200 and following != action, (action, r.status_code, html[:500])
-        action = following
-    assert action.endswith("/submit"), action
-    form = {"csrf_token": CSRF.search(html).group(1), "st": SUBMIT_TOKEN.search(html).group(1)}
-    r = call("submit POST", "POST", action, form)
-    assert thanked(r.status_code, r.get_data(as_text=True)), r.status_code
-
-
-def _multidict(pairs):
-    from werkzeug.datastructures import MultiDict
-
-    return MultiDict([(k, str(v)) for k, v in pairs])
+    steps = _walk(slug, plans, rng, script=script)
+    request = next(steps)
+    while True:
+        kind, method, path, body = request
+        started = time.process_time()
+        response = client.open(path, method=method, data=body, headers=HEADERS,
+                               environ_base=environ,
+                               content_type=None if body is None else
+                               "application/x-www-form-urlencoded")
+        costs.setdefault(kind, []).append(time.process_time() - started)
+        data = response.get_data()
+        if response.headers.get("Content-Encoding") == "gzip":
+            data = zlib.decompress(data, 31)
+        try:
+            request = steps.send((response.status_code, response.headers.get("Location"), data))
+        except StopIteration:
+            return
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument tree")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--flow", choices=["script", "paged"], default="script",
+                        help="as bench/load.py: the one-document flow, or one POST per page")
     parser.add_argument("--batches", type=int, default=1,
                         help="split the completes into batches and also print each request "
                              "type's lowest batch mean (steadier on a shared machine)")
@@ -88,14 +69,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from survey import create_app
 
-    definition = load_file(FLAGSHIP)
+    plans = plans_for(load_file(FLAGSHIP))
+    script = args.flow == "script"
     with database(args.db) as url:
         slug = prepare(url)
         app = create_app(bench_config(url))
         client = app.test_client()
         rng = random.Random(7)
         for i in range(args.warmup):
-            walk(client, slug, definition, rng, f"10.9.0.{i}", {})
+            walk(client, slug, plans, rng, f"10.9.0.{i}", {}, script)
         costs: dict[str, list[float]] = {}
         profiler = None
         if args.profile:
@@ -108,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         per_batch = max(1, args.completes // args.batches)
         for i in range(args.completes):
             batch: dict[str, list[float]] = {}
-            walk(client, slug, definition, rng, f"10.8.{i >> 8}.{i & 255}", batch)
+            walk(client, slug, plans, rng, f"10.8.{i >> 8}.{i & 255}", batch, script)
             for kind, values in batch.items():
                 costs.setdefault(kind, []).extend(values)
             if (i + 1) % per_batch == 0:
@@ -119,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         if profiler is not None:
             profiler.stop()
         requests = sum(len(v) for v in costs.values())
-        print(f"{args.db}: {args.completes} completes, {requests / args.completes:.1f} requests "
+        print(f"{args.db}, {args.flow} flow: {args.completes} completes, {requests / args.completes:.1f} requests "
               f"per complete; CPU {1000 * cpu / args.completes:.1f} ms per complete "
               f"({1000 * cpu / requests:.2f} ms per request); wall {1000 * wall / args.completes:.1f} ms")
         print(f"   {'request':<12} {'n':>5} {'CPU ms mean':>12} {'CPU ms/complete':>16}")
