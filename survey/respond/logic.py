@@ -89,8 +89,15 @@ def visible_options(item: Mapping[str, Any], answers: Mapping[str, Any]) -> list
     return _shown_items(item.get("options") or [], answers)
 
 
+# Randomised orders per item: each respondent gets one of this many, drawn by the draft's seed.
+# Enough to spread order effects evenly (every option in every position many times over a
+# campaign), few enough that the server renders each order once and serves it from its
+# fragment cache afterwards, instead of rendering a ranking afresh for every respondent.
+ORDERS = 120
+
+
 def _shuffled(things: list[Any], seed: int, item_id: str) -> list[Any]:
-    rng = random.Random(f"{seed}:{item_id}")
+    rng = random.Random(f"{seed % ORDERS}:{item_id}")
     things = list(things)
     rng.shuffle(things)
     return things

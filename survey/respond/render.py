@@ -269,6 +269,17 @@ def render_all(definition: Mapping[str, Any], answers: Mapping[str, Any], langua
     here = {item["id"] for page in pages for item in page.get("items") or []}
     out = []
     for number, page in enumerate(pages, 1):
+        # Nothing answered yet (the document a start POST sends): the section is the same for
+        # everyone who drew the same option orders (see logic.ORDERS), kept whole.
+        fixed = None
+        if not answers and cache is not None and version is not None:
+            drawn = seed % logic.ORDERS if seed is not None and any(
+                item.get("randomize") for item in page.get("items") or []) else None
+            fixed = (version, "all-fresh", number, language, str(get_locale()), drawn)
+            html = cache.get(fixed)
+            if html is not None:
+                out.append(html)
+                continue
         views, _ = _plan(page, here, answers, None, seed, language)
         rel = page.get("relevant")
         out.append(_SECTION.format(
@@ -277,6 +288,8 @@ def render_all(definition: Mapping[str, Any], answers: Mapping[str, Any], langua
             title=label_text(page.get("title"), language) or gettext("Trang %(n)s", n=number),
             items=_assemble(views, answers, language, "", "", None, None,
                             cache if version is not None else None, (version, "all", number))))
+        if fixed is not None:
+            cache.put(fixed, out[-1])
     return Markup("").join(out)
 
 

@@ -282,10 +282,16 @@ def _render_review(campaign: Campaign, answers: dict[str, Any]) -> Response:
     """The review page with a fresh one-time submission token (never cached)."""
     definition = _definition(campaign)
     _mark_url(url_for("respond.review", slug=campaign.slug))
-    response = make_response(render_template(
-        "respond/review.html", campaign=campaign, definition=definition,
-        sections=_review_rows(campaign, answers), token=secrets.token_urlsafe(24), text=_text,
-        back_step=_previous_step(definition, answers, len(_pages(campaign)))))
+
+    def render(holes: dict[str, Any]) -> str:
+        return render_template("respond/review.html", campaign=campaign, definition=definition,
+                               sections_html=holes["sections"], token=lambda: holes["token"],
+                               text=_text, csrf_token=lambda: holes["csrf"])
+    values = {"csrf": str(escape(generate_csrf())), "token": secrets.token_urlsafe(24),
+              "sections": render_template("respond/_review_sections.html", campaign=campaign,
+                                          sections=_review_rows(campaign, answers))}
+    response = make_response(_framed(("review", campaign.version_id, campaign.slug, _lang(),
+                                      request.method), render, values))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -393,8 +399,7 @@ def begin(slug: str):
     step = _next_step(_definition(campaign), {}, -1)
     draft, token = drafts.create_draft(db.session, campaign, _retention(), batch_id, _lang(),
                                        page=step)
-    responses.count_reach(db.session, campaign.id, 0)
-    responses.count_reach(db.session, campaign.id, step)
+    responses.count_reach_steps(db.session, campaign.id, [0, step])
     _commit(draft)
     if _scripted() and step <= len(_pages(campaign)):
         response = make_response(_render_whole(campaign, draft, {}))
