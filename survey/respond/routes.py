@@ -383,7 +383,11 @@ def begin(slug: str):
     if draft is not None:  # a second tap or a reload: where the respondent already is
         return redirect(_step_url(campaign, max(draft.page, 1)), 303)
     batch_id = None
-    if campaign.access_mode == AccessMode.CODE:
+    if campaign.access_mode != AccessMode.CODE:
+        # A new draft is no acknowledgement: losing it to a power cut loses nothing promised.
+        # (A burned access code is: that commit stays durable.)
+        relax_durability(db.session)
+    else:
         result = burn(db.session, campaign, request.form.get("code", ""))
         if not result.accepted:
             db.session.rollback()
