@@ -1,7 +1,9 @@
 """Crash test: kill -9 gunicorn (master and workers) in the middle of a load run, restart it, and
 count what the database holds.
 
-Respondents complete flagship responses through the real HTTP flow (see ``bench/load.py``).
+Respondents complete flagship responses through the real HTTP flow (see ``bench/load.py``),
+half of them as browsers running the page script (the whole questionnaire in one document),
+half page by page.
 At random moments the whole server process group gets SIGKILL — as far as the app can tell, a
 power cut. Respondents whose submission was in flight when the server died do what a person does
 with a spinning page: once the server is back they press "Gửi" again (the same form, the same
@@ -69,7 +71,10 @@ def respondent_loop(base: str, slug: str, definition: dict, up: threading.Event,
         state: dict[str, Any] = SubmitWatch()
         address = f"10.{seed % 250}.{(n >> 8) & 255}.{n & 255}"
         try:
-            token = complete_one(base, slug, definition, rng, address, None, state=state)
+            # Half the respondents have the page script (the whole questionnaire in one
+            # document, 4 requests), half walk page by page (11).
+            token = complete_one(base, slug, definition, rng, address, None, state=state,
+                                 script=n % 2 == 0)
             with tally.lock:
                 tally.acknowledged.append(token)
         except FlowError as exc:
