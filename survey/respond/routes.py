@@ -15,6 +15,11 @@ JavaScript off a reload re-sends the POST that produced the page (the browser as
 same answers are saved again, the same step is shown, and a repeated submission finds its receipt
 and shows the thank-you once more — harmless by construction, as in LimeSurvey. Back, the language
 switch, resume and the rare redirects (a page not reached yet, a skipped page) stay 303s.
+
+A browser whose page script runs says so (``js=1``) and gets the whole questionnaire in one
+document instead (``/s/<slug>/all``, see :func:`whole`): the script turns its pages, and the form
+comes back once with every answer: 4 requests per complete. The server applies the same rules to
+it, page by page, and hands any page with a problem to the page-by-page flow.
 """
 from __future__ import annotations
 
