@@ -516,7 +516,7 @@ def _render_whole(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any])
     pages = _pages(campaign)
     visible = logic.visible_pages(definition, answers)
     shown = set().union(*(logic.offer_tokens(pages[index], answers) for index in visible))
-    opening = draft.page if 1 <= draft.page <= len(pages) else 1
+    opening = min(max(draft.page, 1), len(pages))  # back from the review: its last page
     items_html = render_all(definition, answers, _lang(), seed=draft.seed, cache=_fragments(),
                             version=campaign.version_id)
     _mark_url(url_for("respond.whole", slug=campaign.slug))

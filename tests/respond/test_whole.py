@@ -151,3 +151,11 @@ def test_respondent_pages_travel_gzipped_when_the_browser_accepts_it(rich):
     assert token.sub("", gzip.decompress(packed.data).decode()) == token.sub("", plain.get_data(as_text=True))
     staff = client.get("/login", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in staff.headers  # staff pages: no compression beside secrets
+
+
+def test_back_from_the_review_reopens_the_document_at_its_last_page(rich):
+    client = rich.test_client()
+    html = start(client)
+    assert where(send(client, html, EVERYTHING)) == "/s/thu/review"
+    again = client.get("/s/thu/all").get_data(as_text=True)  # the browser's Back re-loads it
+    assert 'data-open="3"' in again and 'value="Giao việc rõ"' in again
