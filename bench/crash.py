@@ -89,15 +89,15 @@ def respondent_loop(base: str, slug: str, definition: dict, up: threading.Event,
             time.sleep(0.2)
 
 
-def retry_submissions(tally: Tally, slug: str) -> tuple[int, list[str]]:
+def retry_submissions(tally: Tally) -> tuple[int, list[str]]:
     """Press "Gửi" again for every interrupted submission; return (retried, problems)."""
     problems = []
     for state in tally.in_flight:
         browser = state["browser"]
         for _attempt in range(50):
             try:
-                status, location, html = browser.request("retry", "POST", f"/s/{slug}/submit",
-                                                         state["submit"])
+                status, location, page = browser.fetch("retry", "POST", *state["request"])
+                html = page.decode("utf-8", "replace")
                 break
             except (OSError, http.client.HTTPException):
                 time.sleep(0.2)
@@ -180,7 +180,7 @@ def run(kind: str, clients: int, kills: int, duration: float, seed: int) -> bool
                 t.join(timeout=60)
         flight_tokens = [state["submit"]["st"] for state in tally.in_flight]
         committed_before_retry = audit(url, definition, flight_tokens)["tokens_with_receipt"]
-        retried, problems = retry_submissions(tally, slug)
+        retried, problems = retry_submissions(tally)
         server.stop()
         tokens = tally.acknowledged + [s["submit"]["st"] for s in tally.in_flight]
         counts = audit(url, definition, tokens)

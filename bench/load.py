@@ -290,9 +290,12 @@ def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
 
     ``script=True`` walks as a browser whose page script runs (``js=1``): the start POST
     answers with the whole questionnaire in one document, the script turns its pages, and
-    the form goes back once with every answer (``_shown`` as the script keeps it: what the
-    visible pages offer) and answers with the review: intro GET, start POST, all POST,
-    submit POST.
+    "Gửi" on the last sends the form once with every answer (``_shown`` as the script keeps
+    it: what the visible pages offer) and the document's one-time submission token; the
+    answer is the thank-you page: intro GET, start POST, send POST.
+
+    ``state``, when given, is told the submission just before it goes: ``state["submit"]``
+    (its fields, ``st`` the token) and ``state["request"]`` (path and body, to send again).
 
     Raises :class:`FlowError` on an unexpected answer from the server."""
     answers: dict[str, Any] = {}
@@ -313,13 +316,18 @@ def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
         for plan in plans:  # page by page, as the respondent turns them (hidden pages send nothing)
             form += plan.form(answers, rng)
         offered = set().union(*(plan.tokens(answers) for plan in plans if plan.visible(answers)))
-        body = (b"csrf_token=" + _quoted(_hidden(page, _CSRF, "CSRF token")) + b"&js=1&action=next"
+        csrf, token = _hidden(page, _CSRF, "CSRF token"), _hidden(page, _SUBMIT_TOKEN, "submission token")
+        body = (b"csrf_token=" + _quoted(csrf) + b"&js=1&action=send&st=" + _quoted(token)
                 + b"&_shown=" + quote_plus(" ".join(sorted(offered))).encode() + _encoded(form))
-        status, location, page = yield "all POST", "POST", action.decode(), body
-        action = _next_form(page) if status == 200 else b""
-        if action != submit_path.encode():
-            errors = re.findall(r'<p class="err"[^>]*>([^<]+)', page.decode("utf-8", "replace"))
-            raise FlowError(f"all POST {status} {location or ''}: " + "; ".join(errors)[:300])
+        if state is not None:
+            state["submit"] = {"csrf_token": csrf.decode(), "st": token.decode()}
+            state["request"] = (action.decode(), body)
+        for _tap in range(2 if double_submit else 1):  # a double tap: the same form again
+            status, location, page = yield "send POST", "POST", action.decode(), body
+            if not (status == 200 and _DONE_URL.search(page)):
+                errors = re.findall(r'<p class="err"[^>]*>([^<]+)', page.decode("utf-8", "replace"))
+                raise FlowError(f"send POST {status} {location or ''}: " + "; ".join(errors)[:300])
+        return token.decode()
     for _hop in range(len(plans) + 1):
         match = _PAGE_PATH.search(action)
         if match is None:
@@ -339,9 +347,10 @@ def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
         raise FlowError(f"flow did not reach the review page ({action.decode()})")
     csrf, token = _hidden(page, _CSRF, "CSRF token"), _hidden(page, _SUBMIT_TOKEN, "submission token")
     form = {"csrf_token": csrf.decode(), "st": token.decode()}
+    body = b"csrf_token=" + _quoted(csrf) + b"&st=" + _quoted(token)
     if state is not None:
         state["submit"] = form
-    body = b"csrf_token=" + _quoted(csrf) + b"&st=" + _quoted(token)
+        state["request"] = (submit_path, body)
     status, location, page = yield "submit POST", "POST", submit_path, body
     if not (status == 200 and _DONE_URL.search(page)):
         raise FlowError(f"submit {status} {location}")
@@ -784,7 +793,7 @@ def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, com
     return stats, time.perf_counter() - started
 
 
-ORDER = ["intro GET", "start POST", "page POST", "all POST", "submit POST"]
+ORDER = ["intro GET", "start POST", "page POST", "submit POST", "send POST"]
 
 
 def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: float,

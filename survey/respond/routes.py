@@ -510,7 +510,7 @@ def _whole_page(campaign: Campaign) -> dict[str, Any]:
     return page
 
 
-def _render_whole(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any]) -> str:
+def _render_whole(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any]) -> Response:
     """The whole questionnaire in one document, opening at the draft's page."""
     definition = _definition(campaign)
     pages = _pages(campaign)
@@ -525,11 +525,13 @@ def _render_whole(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any])
         return render_template("respond/whole.html", campaign=campaign, definition=definition,
                                items_html=holes["items"], shown=holes["shown"],
                                total=max(len(visible), 1), opening=opening, text=_text,
-                               csrf_token=lambda: holes["csrf"])
+                               csrf_token=lambda: holes["csrf"], token=lambda: holes["token"])
     values = {"csrf": str(escape(generate_csrf())), "shown": str(escape(" ".join(sorted(shown)))),
-              "items": str(items_html)}
-    return _framed(("whole", campaign.version_id, campaign.slug, _lang(), request.method,
-                    len(visible), opening), render, values)
+              "items": str(items_html), "token": secrets.token_urlsafe(24)}
+    response = make_response(_framed(("whole", campaign.version_id, campaign.slug, _lang(),
+                                      request.method, len(visible), opening), render, values))
+    response.headers["Cache-Control"] = "no-store"  # a one-time submission token
+    return response
 
 
 @bp.route("/s/<slug>/all", methods=["GET", "POST"])
@@ -538,21 +540,30 @@ def whole(slug: str):
     with every answer: they are read, pruned and validated page by page exactly as page
     POSTs would be; the first page with an error, or with a question the answers revealed
     that the respondent has not seen, is shown on its own (the page-by-page flow takes over
-    from there), and a clean form moves on to the review. ``action=keep`` (sent by the script
-    when the respondent leaves the tab) only keeps the answers and the page reached."""
-    campaign, error = _load(slug)
-    if error:
-        return error
-    draft = _draft(campaign)
-    if draft is None:
-        return redirect(url_for("respond.start", slug=slug), 303)
+    from there). A clean form is stored at once (``action=send``, the document's "Gửi" with its
+    one-time token, checked as the review's submission is) or moves on to the review
+    (``action=next``). ``action=keep`` (sent by the script when the respondent leaves the tab)
+    only keeps the answers and the page reached."""
+    token = None
+    if request.method == "POST" and request.form.get("action") == "send":
+        found = _submission(slug)
+        if not isinstance(found, tuple):
+            return found
+        campaign, draft, token = found
+    else:
+        campaign, error = _load(slug)
+        if error:
+            return error
+        draft = _draft(campaign)
+        if draft is None:
+            return redirect(url_for("respond.start", slug=slug), 303)
     definition = _definition(campaign)
     pages = _pages(campaign)
     answers = dict(draft.answers or {})
     if request.method == "GET":
         return _render_whole(campaign, draft, answers)
     action = request.form.get("action", "next")
-    if action != "save":
+    if action not in ("save", "send"):  # a stored response and a resume code stay durable
         relax_durability(db.session)
     page_input = logic.parse_page(_whole_page(campaign), request.form, answers)
     answers = logic.prune(definition, logic.merge(answers, page_input))
@@ -589,6 +600,9 @@ def whole(slug: str):
                                          "lựa chọn mới. Vui lòng xem lại rồi bấm “Tiếp tục”."))
         return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
     _reach(draft, len(pages), visible, len(pages) + 1)
+    if token is not None:
+        responses.submit(db.session, draft, definition, answers, token)
+        return _clear_cookie(_render_done(campaign), campaign)
     draft.page = len(pages) + 1
     _commit(draft)
     return _render_review(campaign, answers)
@@ -683,12 +697,16 @@ def review(slug: str):
     return _render_review(campaign, answers)
 
 
-@bp.route("/s/<slug>/submit", methods=["POST"])
-def submit(slug: str):
+def _submission(slug: str) -> tuple[Campaign, LiveDraft, str] | Any:
+    """What every submission (a POST with its one-time token ``st``) checks first: the
+    campaign, draft and token to store, or the answer to give instead: the thank-you again for
+    a token already stored (a double tap, a retry after a crash, even once the campaign has
+    closed), the campaign's own page when it takes no answers, or the introduction when there
+    is no draft."""
     campaign, error = _load(slug, allow_full=False)
     token = request.form.get("st", "")
     if error:
-        if campaign is None and token and responses.receipt_exists(db.session, token):
+        if token and responses.receipt_exists(db.session, token):
             closed = _campaign(slug)
             if closed is not None:
                 return _render_done(closed)
@@ -702,6 +720,15 @@ def submit(slug: str):
         if responses.receipt_exists(db.session, token):  # a double tap whose twin just committed
             return _render_done(campaign)
         return redirect(url_for("respond.start", slug=slug), 303)
+    return campaign, draft, token
+
+
+@bp.route("/s/<slug>/submit", methods=["POST"])
+def submit(slug: str):
+    found = _submission(slug)
+    if not isinstance(found, tuple):
+        return found
+    campaign, draft, token = found
     definition = _definition(campaign)
     if request.form.get("action") == "back":
         step = _previous_step(definition, draft.answers or {}, len(_pages(campaign)))

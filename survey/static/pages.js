@@ -1,5 +1,5 @@
 /* The whole questionnaire in one document (respond/whole.html): a section per page, one shown
-   at a time, so pages turn without a request; the form goes to the server after the last.
+   at a time, so pages turn without a request; "Gửi" on the last sends the form, once.
    Next checks required answers first; Back and the phone's Back follow the history; leaving
    the tab keeps the answers on the server (action=keep). respond.js shows and hides the
    questions; without either script the document is one long form. No inline JS. */
@@ -16,9 +16,15 @@
     return !s.hidden && (ask ? q.some(function (x) { return !x.classList.contains("note"); }) : q.length || !s.querySelector(".q"));
   }
   function step(by) { for (var i = cur + by; i >= 0 && i < S.length; i += by) if (on(S[i])) return i; return -1; }
+  function ends() {  /* "Gửi" on the last page shown, "Tiếp tục" before it */
+    var last = step(1) < 0;
+    d.getElementById("next").hidden = last;
+    d.getElementById("send").hidden = d.getElementById("send-n").hidden = !last;
+  }
   function go(i) {
     var v = S.filter(on), g = d.getElementById("prog"), p = v.indexOf(S[i]) + 1;
     cur = i;
+    ends();
     d.getElementById("p").value = i + 1;
     S.forEach(function (s, k) { s.classList.toggle("off", k !== i); });
     d.getElementById("prog-t").textContent = f.dataset.prog.replace("{a}", p).replace("{b}", v.length);
@@ -50,6 +56,7 @@
   f.addEventListener("click", function (e) {
     var b = e.target.closest("[name=action]"), i;
     if (!b || b.value === "save") return;
+    if (b.value === "send") return ok() || e.preventDefault();
     if (b.value === "back") {
       if (n) { e.preventDefault(); H.back(); } else if ((i = step(-1)) >= 0) { e.preventDefault(); H.replaceState({p: i}, ""); go(i); }
       return;
@@ -59,6 +66,7 @@
     e.preventDefault(); n++; H.pushState({p: i}, ""); go(i);
   });
   addEventListener("popstate", function (e) { if (e.state && e.state.p >= 0) { n = Math.max(n - 1, 0); go(e.state.p); } });
+  f.addEventListener("change", ends);
   f.addEventListener("submit", function () { sent = 1; });
   d.addEventListener("visibilitychange", function () {
     if (d.visibilityState !== "hidden" || sent || !navigator.sendBeacon) return;
