@@ -17,9 +17,10 @@ and shows the thank-you once more — harmless by construction, as in LimeSurvey
 switch, resume and the rare redirects (a page not reached yet, a skipped page) stay 303s.
 
 A browser whose page script runs says so (``js=1``) and gets the whole questionnaire in one
-document instead (``/s/<slug>/all``, see :func:`whole`): the script turns its pages, and the form
-comes back once with every answer: 4 requests per complete. The server applies the same rules to
-it, page by page, and hands any page with a problem to the page-by-page flow.
+document instead (``/s/<slug>/all``, see :func:`whole`): the script turns its pages, and "Gửi" on
+the last sends the form once with every answer: 3 requests per complete. The server applies the
+same rules to it, page by page, stores it as the review's submission is stored, and hands any
+page with a problem to the page-by-page flow.
 """
 from __future__ import annotations
 
@@ -495,7 +496,7 @@ def _saved(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any], number
 def _scripted() -> bool:
     """The form comes from a page whose script runs (it sets ``js``), and the whole
     questionnaire may go to the browser in one document (``RESPOND_CLIENT_PAGING``, on by
-    default): the script turns the pages, so a complete takes 4 requests instead of 11."""
+    default): the script turns the pages, so a complete takes 3 requests instead of 11."""
     return request.form.get("js") == "1" and current_app.config.get("RESPOND_CLIENT_PAGING", True)
 
 
