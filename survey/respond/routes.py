@@ -285,7 +285,8 @@ def _mark_url(url: str) -> None:
 
 
 def _render_review(campaign: Campaign, answers: dict[str, Any]) -> Response:
-    """The review page with a fresh one-time submission token (never cached)."""
+    """The review page with a fresh one-time submission token (``no-store``: never kept by the
+    browser; the frame around the answers is rendered once per version and language)."""
     definition = _definition(campaign)
     _mark_url(url_for("respond.review", slug=campaign.slug))
 

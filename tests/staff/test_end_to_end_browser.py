@@ -61,7 +61,7 @@ def test_designer_to_respondent_to_monitor(browser, app, live_server, artifacts_
     rows = staff.locator("table.banner-table[data-dimension=experience] tbody tr")
     assert [rows.nth(i).inner_text().split("\t")[:2] for i in range(rows.count())] == [
         ["Đã gặp", "< 5"], ["Chưa gặp", "< 5"]]
-    # start, P1, P2 and the review page, each reached once
+    # start, P1, P2 and the end (the review step), each reached once
     funnel = staff.locator("#funnel-table tbody tr")
     assert funnel.count() == 4
     assert [funnel.nth(i).inner_text().split("\t")[1] for i in range(4)] == ["1"] * 4
