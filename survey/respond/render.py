@@ -24,8 +24,8 @@ from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Li
                                               Reference, parse, referenced_items)
 from survey.respond import logic
 
-__all__ = ["render_page", "render_all", "condition_json", "page_plan", "ItemView", "OptionView", "RowView",
-           "FragmentCache", "FrameCache"]
+__all__ = ["render_page", "render_all", "condition_json", "page_plan", "ItemView", "OptionView",
+           "RowView", "FragmentCache", "FrameCache"]
 
 
 def _tree(node: Node) -> Any:
@@ -205,10 +205,8 @@ def render_page(definition: Mapping[str, Any], page_index: int, answers: Mapping
     prefix = "pv-" if preview else ""
     context_json = json.dumps(context, ensure_ascii=False, separators=(",", ":")) \
         .replace("<", "\\u003c") if context else ""
-    if raw or ranks:
-        cache = None
     return _assemble(views, answers, language, prefix, context_json, raw, ranks,
-                     cache if version is not None else None, (version, page_index))
+                     None if raw or ranks else cache, (version, page_index))
 
 
 def _assemble(views: list[ItemView], answers: Mapping[str, Any], language: str, prefix: str,
@@ -216,7 +214,8 @@ def _assemble(views: list[ItemView], answers: Mapping[str, Any], language: str, 
               cache: FragmentCache | None, where: tuple) -> Markup:
     """The items of ``views`` (and the script context) as HTML, from ``cache`` when it holds
     them. ``where`` (version, page or "all") keys the whole fragment; items are cached per
-    version alone, so both ways of showing a questionnaire share them."""
+    version alone, so both ways of showing a questionnaire share them. Without a published
+    version (``where[0]`` is ``None``: a definition being edited) nothing is cached."""
     def render(views: list[ItemView], context: str) -> Markup:
         return Markup(render_template(
             "respond/_items.html", views=views, answers=answers, language=language,
@@ -224,7 +223,7 @@ def _assemble(views: list[ItemView], answers: Mapping[str, Any], language: str, 
             label=lambda value: label_text(value, language),
         ))
 
-    if cache is None:
+    if cache is None or where[0] is None:
         return render(views, context_json)
     common = (where[0], language, str(get_locale()), prefix)
     key = common + (where[1:], context_json, _page_answers(views, answers),
@@ -286,8 +285,8 @@ def render_all(definition: Mapping[str, Any], answers: Mapping[str, Any], langua
             n=number, rel=Markup(' data-rel="{}"').format(condition_json(rel)) if rel else "",
             hidden=Markup(" hidden") if rel and not logic.is_true(rel, answers) else "",
             title=label_text(page.get("title"), language) or gettext("Trang %(n)s", n=number),
-            items=_assemble(views, answers, language, "", "", None, None,
-                            cache if version is not None else None, (version, "all", number))))
+            items=_assemble(views, answers, language, "", "", None, None, cache,
+                            (version, "all", number))))
         if fixed is not None:
             cache.put(fixed, out[-1])
     return Markup("").join(out)

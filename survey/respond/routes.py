@@ -158,6 +158,18 @@ def _load(slug: str, allow_full: bool = True):
     return None, _unavailable(campaign, state)
 
 
+def _load_draft(slug: str) -> tuple[Campaign, LiveDraft] | Any:
+    """The campaign and the respondent's draft, or the answer to give instead: the campaign's
+    own page when it takes no answers, the introduction when there is no draft."""
+    campaign, error = _load(slug)
+    if error:
+        return error
+    draft = _draft(campaign)
+    if draft is None:
+        return redirect(url_for("respond.start", slug=slug), 303)
+    return campaign, draft
+
+
 def _cookie_path(campaign: Campaign) -> str:
     return f"/s/{campaign.slug}"
 
@@ -421,12 +433,10 @@ def begin(slug: str):
 
 @bp.route("/s/<slug>/p/<int:number>", methods=["GET", "POST"])
 def page(slug: str, number: int):
-    campaign, error = _load(slug)
-    if error:
-        return error
-    draft = _draft(campaign)
-    if draft is None:
-        return redirect(url_for("respond.start", slug=slug), 303)
+    found = _load_draft(slug)
+    if not isinstance(found, tuple):
+        return found
+    campaign, draft = found
     definition = _definition(campaign)
     pages = _pages(campaign)
     index = number - 1
@@ -465,18 +475,25 @@ def page(slug: str, number: int):
     _save(draft, answers)
     if unseen or errors:
         _commit(draft)  # keep what was typed, even when the page is shown again
+        return _shown_again(campaign, draft, index, answers, errors, unseen, page_input)
+    step = _next_step(definition, answers, index)
+    _advance(draft, step)
+    _commit(draft)  # answers and the step in one transaction: one fsync per page
+    return _show_step(campaign, draft, step, answers)
+
+
+def _shown_again(campaign: Campaign, draft: LiveDraft, index: int, answers: dict[str, Any],
+                 errors: dict[str, str], unseen: set[str], page_input: logic.PageInput):
+    """Page ``index`` once more instead of moving on: with a notice when the answers revealed
+    questions or options the respondent has not seen (their errors wait until then), else
+    with its errors (422)."""
     if unseen:
         new_items = {token.split(":")[0] for token in unseen}
         errors = {key: value for key, value in errors.items() if key not in new_items}
         return _render_step(campaign, draft, index, answers, errors, page_input,
                             notice=_("Câu trả lời của bạn làm xuất hiện thêm câu hỏi hoặc lựa "
                                      "chọn mới. Vui lòng xem lại rồi bấm “Tiếp tục”."))
-    if errors:
-        return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
-    step = _next_step(definition, answers, index)
-    _advance(draft, step)
-    _commit(draft)  # answers and the step in one transaction: one fsync per page
-    return _show_step(campaign, draft, step, answers)
+    return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
 
 
 def _saved(campaign: Campaign, draft: LiveDraft, answers: dict[str, Any], number: int) -> Response:
@@ -553,12 +570,10 @@ def whole(slug: str):
             return found
         campaign, draft, token = found
     else:
-        campaign, error = _load(slug)
-        if error:
-            return error
-        draft = _draft(campaign)
-        if draft is None:
-            return redirect(url_for("respond.start", slug=slug), 303)
+        found = _load_draft(slug)
+        if not isinstance(found, tuple):
+            return found
+        campaign, draft = found
     definition = _definition(campaign)
     pages = _pages(campaign)
     answers = dict(draft.answers or {})
@@ -594,13 +609,7 @@ def whole(slug: str):
         _reach(draft, len(pages), visible, index + 1)
         draft.page = index + 1
         _commit(draft)
-        if unseen:
-            new_items = {token.split(":")[0] for token in unseen}
-            errors = {key: value for key, value in errors.items() if key not in new_items}
-            return _render_step(campaign, draft, index, answers, errors, page_input,
-                                notice=_("Câu trả lời của bạn làm xuất hiện thêm câu hỏi hoặc "
-                                         "lựa chọn mới. Vui lòng xem lại rồi bấm “Tiếp tục”."))
-        return _render_step(campaign, draft, index, answers, errors, page_input, status=422)
+        return _shown_again(campaign, draft, index, answers, errors, unseen, page_input)
     _reach(draft, len(pages), visible, len(pages) + 1)
     if token is not None:
         responses.submit(db.session, draft, definition, answers, token)
@@ -684,12 +693,10 @@ def _answer_text(item: dict[str, Any], answers: dict[str, Any], labels: dict[Any
 
 @bp.route("/s/<slug>/review")
 def review(slug: str):
-    campaign, error = _load(slug)
-    if error:
-        return error
-    draft = _draft(campaign)
-    if draft is None:
-        return redirect(url_for("respond.start", slug=slug), 303)
+    found = _load_draft(slug)
+    if not isinstance(found, tuple):
+        return found
+    campaign, draft = found
     pages = _pages(campaign)
     if draft.furthest_page <= len(pages):
         return redirect(_step_url(campaign, draft.page), 303)
