@@ -119,14 +119,14 @@ def audit(url: str, definition: dict, tokens: list[str]) -> dict[str, int]:
     from survey.models import Answer, Draft, Response, ResponseStatus, SubmissionReceipt
     from survey.questionnaire.storage import answers_from_rows
     from survey.respond import logic
-    from survey.services.drafts import token_hash
+    from survey.services.responses import receipt_key
 
     app = create_app(bench_config(url))
     with app.app_context(), app.test_request_context():
         complete = db.session.scalar(select(func.count()).select_from(Response).where(
             Response.status == ResponseStatus.COMPLETE))
         receipts = db.session.scalar(select(func.count()).select_from(SubmissionReceipt))
-        hashes = {token_hash("submit:" + t) for t in tokens}
+        hashes = {receipt_key(t) for t in tokens}
         found = set(db.session.scalars(select(SubmissionReceipt.token_hash).where(
             SubmissionReceipt.token_hash.in_(hashes)))) if hashes else set()
         invalid = 0

@@ -59,6 +59,7 @@ class Config:
     # at a time; keep workers x (pool + overflow) x app servers below the server's max_connections.
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", 5))
     DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", 5))
+    DB_PING_AFTER = float(os.environ.get("DB_PING_AFTER", 1.0))
     QUESTIONNAIRE_DIR = os.environ.get(
         "QUESTIONNAIRE_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
     )

@@ -17,16 +17,21 @@ acknowledged submission: the submission's own commit is ``FULL``/synchronous and
 WAL, syncs every earlier frame with it. The connection is back at ``FULL`` before anyone else
 uses it (pool check-in).
 
-PostgreSQL gets a small connection pool per process that checks connections before use: a sync
-gunicorn worker serves one request at a time, so a handful of connections is plenty, and the
-total over workers and app servers must stay under the server's ``max_connections``.
+PostgreSQL gets a small connection pool per process: a sync gunicorn worker serves one request at a
+time, so a handful of connections is plenty, and the total over workers and app servers must stay
+under the server's ``max_connections``. A connection is checked (``SELECT 1``) before use only
+when it has been idle for ``DB_PING_AFTER`` seconds (default 1): SQLAlchemy's ``pool_pre_ping``
+checks every checkout, a round trip per request that under load cost more than some of the
+request's own statements (see :func:`ping_when_idle`).
 """
 from __future__ import annotations
 
+import time
+import weakref
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -37,7 +42,40 @@ def engine_options(uri: str, pool_size: int = 5, max_overflow: int = 5) -> dict:
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
     return {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": 10,
-            "pool_pre_ping": True, "pool_recycle": 1800}
+            "pool_recycle": 1800}
+
+
+def ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection before use when it has been idle for ``seconds`` or more.
+
+    Why not on every checkout: a connection used a moment ago is alive, and the check is a
+    network round trip. Why it still catches a database restart: a restart takes longer than a
+    second, so every connection that outlived it has been idle at least that long (requests
+    caught in the middle fail either way, and their disconnect invalidates the pool). A failed
+    check invalidates the pool's older connections and the checkout retries with a new one, as
+    ``pool_pre_ping`` does."""
+    if engine.dialect.name == "sqlite" or engine in _pinged_engines:
+        return
+    _pinged_engines.add(engine)
+    dialect = engine.dialect
+
+    def note_idle_since(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return  # connected for this checkout, or used a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.InvalidatePoolError() from error
+
+    event.listen(engine, "checkin", note_idle_since)
+    event.listen(engine, "checkout", ping_if_idle)
+
+
+_pinged_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -89,5 +127,6 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        ping_when_idle(db.engine, float(app.config.get("DB_PING_AFTER", 1.0)))
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)

@@ -39,7 +39,7 @@ from sqlalchemy import and_, bindparam, select
 from survey.database import relax_durability
 from survey.extensions import db
 from survey.i18n import current_locale
-from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion
+from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion, SubmissionReceipt
 from survey.questionnaire import iter_pages, label_text
 from survey.respond import bp, logic
 from survey.respond.limits import check_rate
@@ -128,23 +128,29 @@ def _unavailable(campaign: Campaign | None, state: CampaignState | None = None):
         message=_("Đợt khảo sát này đã đóng, không nhận thêm câu trả lời. Cảm ơn bạn đã quan tâm.")), 410
 
 
-_campaigns, _drafts = Campaign.__table__, Draft.__table__
-_CAMPAIGN_BY_SLUG = select(_campaigns, *[c.label("draft_" + c.name) for c in _drafts.c]).select_from(
+_campaigns, _drafts, _receipts = Campaign.__table__, Draft.__table__, SubmissionReceipt.__table__
+_CAMPAIGN_BY_SLUG = select(_campaigns, *[c.label("draft_" + c.name) for c in _drafts.c],
+                           _receipts.c.token_hash.label("receipt_token_hash")).select_from(
     _campaigns.outerjoin(_drafts, and_(_drafts.c.token_hash == bindparam("draft_key"),
                                        _drafts.c.campaign_id == _campaigns.c.id))
+    .outerjoin(_receipts, _receipts.c.token_hash == bindparam("receipt_key"))
 ).where(_campaigns.c.slug == bindparam("slug"))
 
 
-def _campaign(slug: str):
+def _campaign(slug: str, submission_token: str | None = None):
     """The campaign row for ``slug`` (read-only, every column by name, as the ORM object has
     them), or ``None``. Read afresh on every request, so closing or reopening a campaign takes
     effect at once in every worker; a prebuilt Core statement without ORM instances costs a
     fraction of ``select(Campaign)``. The same statement reads the draft of the request's cookie,
-    if it belongs to this campaign (columns ``draft_*``, see :func:`_draft`): one query instead
-    of two on nearly every respondent request."""
+    if it belongs to this campaign (columns ``draft_*``, see :func:`_draft`), and whether
+    ``submission_token`` was stored before (``receipt_token_hash``): one query instead of three
+    on a submission. One statement sees one snapshot, so a draft missing because its twin
+    submission just committed comes with that twin's receipt."""
     token = request.cookies.get(COOKIE)
     return db.session.execute(_CAMPAIGN_BY_SLUG, {
-        "slug": slug, "draft_key": drafts.token_hash(token) if token else None}).first()
+        "slug": slug, "draft_key": drafts.token_hash(token) if token else None,
+        "receipt_key": responses.receipt_key(submission_token) if submission_token else None,
+    }).first()
 
 
 def _load(slug: str, allow_full: bool = True):
@@ -152,6 +158,10 @@ def _load(slug: str, allow_full: bool = True):
     campaign = _campaign(slug)
     if campaign is None:
         return None, _unavailable(None)
+    return _taking_answers(campaign, allow_full)
+
+
+def _taking_answers(campaign, allow_full: bool):
     state = campaign_state(db.session, campaign)
     if state == CampaignState.OPEN or (allow_full and state == CampaignState.FULL):
         return campaign, None
@@ -610,10 +620,11 @@ def whole(slug: str):
         draft.page = index + 1
         _commit(draft)
         return _shown_again(campaign, draft, index, answers, errors, unseen, page_input)
-    _reach(draft, len(pages), visible, len(pages) + 1)
-    if token is not None:
-        responses.submit(db.session, draft, definition, answers, token)
+    if token is not None:  # the reach counts go with the response, in its transaction
+        responses.submit(db.session, draft, definition, answers, token,
+                         reach=_steps_reached(draft, len(pages), visible, len(pages) + 1))
         return _clear_cookie(_render_done(campaign), campaign)
+    _reach(draft, len(pages), visible, len(pages) + 1)
     draft.page = len(pages) + 1
     _commit(draft)
     return _render_review(campaign, answers)
@@ -622,10 +633,14 @@ def whole(slug: str):
 def _reach(draft: LiveDraft, pages: int, visible: list[int], step: int) -> None:
     """Count the steps up to ``step`` that this draft has not reached before (the visible
     pages, and the review N+1), as page POSTs would have one by one, and remember ``step``."""
-    steps = [each for each in range(draft.furthest_page + 1, step + 1)
-             if each > pages or each - 1 in visible]
-    responses.count_reach_steps(db.session, draft.campaign_id, steps)
+    responses.count_reach_steps(db.session, draft.campaign_id,
+                                _steps_reached(draft, pages, visible, step))
     draft.furthest_page = max(draft.furthest_page, step)
+
+
+def _steps_reached(draft: LiveDraft, pages: int, visible: list[int], step: int) -> list[int]:
+    return [each for each in range(draft.furthest_page + 1, step + 1)
+            if each > pages or each - 1 in visible]
 
 
 def _int_arg(text: str | None, low: int, high: int) -> int:
@@ -712,22 +727,20 @@ def _submission(slug: str) -> tuple[Campaign, LiveDraft, str] | Any:
     a token already stored (a double tap, a retry after a crash, even once the campaign has
     closed), the campaign's own page when it takes no answers, or the introduction when there
     is no draft."""
-    campaign, error = _load(slug, allow_full=False)
     token = request.form.get("st", "")
-    if error:
-        if token and responses.receipt_exists(db.session, token):
-            closed = _campaign(slug)
-            if closed is not None:
-                return _render_done(closed)
-        return error
-    if not 16 <= len(token) <= 64:
-        abort(400)
-    if responses.receipt_exists(db.session, token):  # a repeated submission: thank-you again
+    well_formed = 16 <= len(token) <= 64
+    campaign = _campaign(slug, token if well_formed else None)
+    if campaign is None:
+        return _unavailable(None)
+    if campaign.receipt_token_hash is not None:  # a repeated submission: thank-you again
         return _render_done(campaign)
+    campaign, error = _taking_answers(campaign, allow_full=False)
+    if error:
+        return error
+    if not well_formed:
+        abort(400)
     draft = _draft(campaign)
     if draft is None:
-        if responses.receipt_exists(db.session, token):  # a double tap whose twin just committed
-            return _render_done(campaign)
         return redirect(url_for("respond.start", slug=slug), 303)
     return campaign, draft, token
 

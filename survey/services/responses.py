@@ -12,8 +12,10 @@ receipt holds no reference to the response.
 
 Banner tallies: the same transaction adds one to the :class:`BannerTally` row of each banner
 category the respondent chose (an UPSERT), so the fieldwork monitor reads counts instead of
-grouping the answer table. The upserts are the last statements before the commit: on PostgreSQL
-they lock rows every concurrent submit also updates, and the locks are held until the commit.
+grouping the answer table. The upserts, with a one-document submission's page-reach counts just
+before them, are the last statements before the commit: on PostgreSQL they lock rows every
+concurrent submit also updates, and the locks are held until the commit (its disk flush
+included).
 They run in a fixed order (variable, code) so two submits never wait on each other in a cycle.
 A submit that stops (receipt found, draft gone, any error) rolls back its increments with the
 rest: a tally counts exactly the complete responses stored.
@@ -21,10 +23,11 @@ rest: a tally counts exactly the complete responses stored.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, insert, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,13 +54,15 @@ class SubmitOutcome(str, enum.Enum):
 
 
 def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answers: dict[str, Any],
-           submission_token: str) -> SubmitOutcome:
+           submission_token: str, reach: Sequence[int] = ()) -> SubmitOutcome:
     """Store ``answers`` (already validated and pruned) as a complete response; commits.
+    ``reach``: steps to count as reached (:func:`count_reach_steps`) in the same transaction,
+    just before the banner tallies (both are rows every submission updates: locked last).
 
     Raises :class:`survey.questionnaire.storage.StorageError` (after rolling back) if the answers
     do not fit the definition: that means a validation step was skipped.
     """
-    receipt_hash = token_hash("submit:" + submission_token)
+    receipt_hash = receipt_key(submission_token)
     campaign_id, version_id, batch_id = draft.campaign_id, draft.version_id, draft.code_batch_id
     draft_key = draft.token_hash
     try:
@@ -72,10 +77,9 @@ def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answe
         session.execute(_INSERT_RESPONSE, {
             "id": response_id, "campaign_id": campaign_id, "version_id": version_id,
             "status": ResponseStatus.COMPLETE, "submitted_on": day, "code_batch_id": batch_id})
-        # One executemany for the ~60 answer rows instead of as many ORM objects.
-        session.execute(_INSERT_ANSWER,
-                        [{"response_id": response_id, **row.as_dict()} for row in rows])
-        count_banners(session, campaign_id, definition, rows)  # last: row locks until commit
+        insert_answers(session, response_id, rows)
+        count_reach_steps(session, campaign_id, list(reach))  # last: row locks until commit
+        count_banners(session, campaign_id, definition, rows)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -84,6 +88,29 @@ def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answe
         session.rollback()
         raise
     return SubmitOutcome.STORED
+
+
+def insert_answers(session: Session, response_id: str, rows: list[AnswerRow]) -> None:
+    """Insert a response's ~60 answer rows. PostgreSQL gets them as one statement over
+    ``unnest`` of one array per column: an executemany costs a bind and execute per row on
+    both sides of the connection. SQLite, in process, takes the executemany."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_INSERT_ANSWERS_PG, {
+            "response_id": response_id,
+            "variables": [row.variable for row in rows],
+            "positions": [row.position for row in rows],
+            "codes": [row.code for row in rows],
+            "numbers": [None if row.number is None else float(row.number) for row in rows],
+            "texts": [row.text for row in rows]})
+        return
+    session.execute(_INSERT_ANSWER, [{"response_id": response_id, **row.as_dict()} for row in rows])
+
+
+_INSERT_ANSWERS_PG = text(
+    "INSERT INTO answer (response_id, variable, position, code, number, text) "
+    "SELECT :response_id, * FROM unnest(CAST(:variables AS VARCHAR[]), "
+    "CAST(:positions AS INTEGER[]), CAST(:codes AS INTEGER[]), "
+    "CAST(:numbers AS DOUBLE PRECISION[]), CAST(:texts AS TEXT[]))")
 
 
 def banner_cells(definition: dict[str, Any], rows: list[AnswerRow]) -> list[tuple[str, int]]:
@@ -96,37 +123,41 @@ def banner_cells(definition: dict[str, Any], rows: list[AnswerRow]) -> list[tupl
 def count_banners(session: Session, campaign_id: int, definition: dict[str, Any],
                   rows: list[AnswerRow]) -> None:
     """Add one to the campaign's tally of each banner category in ``rows``:
-    ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``, one prebuilt statement run for the
-    sorted categories (executemany). The caller commits."""
+    ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1`` for the sorted categories (rows
+    locked in that order): on PostgreSQL one statement over ``unnest``, on SQLite one prebuilt
+    statement run for each (executemany). The caller commits."""
     cells = banner_cells(definition, rows)
     if not cells:
         return
     dialect = session.get_bind().dialect.name
-    statement = _TALLY_UPSERT.get(dialect)
-    if statement is None:
+    if dialect == "postgresql":
+        session.execute(_TALLY_UPSERT_PG, {"b_campaign": campaign_id,
+                                           "b_variables": [variable for variable, _ in cells],
+                                           "b_codes": [code for _, code in cells]})
+    elif dialect == "sqlite":
+        session.execute(_TALLY_UPSERT_SQLITE, [
+            {"b_campaign": campaign_id, "b_variable": variable, "b_code": code}
+            for variable, code in cells])
+    else:
         raise RuntimeError(f"banner tallies need SQLite or PostgreSQL, not {dialect}")
-    session.execute(statement, [{"b_campaign": campaign_id, "b_variable": variable, "b_code": code}
-                                for variable, code in cells])
 
 
-def _tally_upsert(insert_for_dialect):
-    table = BannerTally.__table__
-    statement = insert_for_dialect(table).values(
-        campaign_id=bindparam("b_campaign"), variable=bindparam("b_variable"),
-        code=bindparam("b_code"), count=1)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.campaign_id, table.c.variable, table.c.code],
-        set_={"count": table.c.count + 1})
+_TALLY_UPSERT_SQLITE = sqlite.insert(BannerTally.__table__).values(
+    campaign_id=bindparam("b_campaign"), variable=bindparam("b_variable"),
+    code=bindparam("b_code"), count=1).on_conflict_do_update(
+    index_elements=["campaign_id", "variable", "code"],
+    set_={"count": BannerTally.__table__.c.count + 1})
+_TALLY_UPSERT_PG = text(
+    "INSERT INTO banner_tally (campaign_id, variable, code, count) "
+    "SELECT :b_campaign, cell.variable, cell.code, 1 FROM unnest(CAST(:b_variables AS VARCHAR[]), "
+    "CAST(:b_codes AS INTEGER[])) AS cell(variable, code) ORDER BY cell.variable, cell.code "
+    "ON CONFLICT (campaign_id, variable, code) DO UPDATE SET count = banner_tally.count + 1")
 
 
-_TALLY_UPSERT = {"postgresql": _tally_upsert(postgresql.insert), "sqlite": _tally_upsert(sqlite.insert)}
-_RECEIPT = select(SubmissionReceipt.__table__.c.token_hash).where(
-    SubmissionReceipt.__table__.c.token_hash == bindparam("key"))
-
-
-def receipt_exists(session: Session, submission_token: str) -> bool:
-    return session.execute(_RECEIPT, {"key": token_hash("submit:" + submission_token)}).first() \
-        is not None
+def receipt_key(submission_token: str) -> str:
+    """The :class:`SubmissionReceipt` key of a submission token (a keyed hash: the table never
+    holds the token a browser sent)."""
+    return token_hash("submit:" + submission_token)
 
 
 def count_reach(session: Session, campaign_id: int, page: int) -> None:
