@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import heapq
 import http.client
 import os
 import random
@@ -609,7 +610,7 @@ class _Respondent:
         address = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
         self.browser = Browser(self.load.base, address, None)
         self.walk = _walk(self.load.slug, self.load.plans, self.rng, script=self.load.script)
-        self.send(next(self.walk))
+        self.load.after_thinking(self, next(self.walk))
         return True
 
     def send(self, request: Request) -> None:
@@ -690,7 +691,7 @@ class _Respondent:
             stats.completes += 1
             self._finish()
             return
-        self.send(request)
+        self.load.after_thinking(self, request)
 
     def _drop(self) -> None:
         if self.browser.sock is not None:
@@ -714,7 +715,8 @@ class _Load:
     """The loop of :func:`run_load`: ``clients`` respondents on one thread and one epoll."""
 
     def __init__(self, base: str, slug: str, definition: dict[str, Any], clients: int,
-                 completes: int, duration: float, seed: int, script: bool = False):
+                 completes: int, duration: float, seed: int, script: bool = False,
+                 think: float = 0.0):
         parts = urlsplit(base)
         self.base, self.slug, self.seed, self.script = base, slug, seed, script
         self.address = (parts.hostname, parts.port or 80)
@@ -726,6 +728,17 @@ class _Load:
         self.epoll = select.epoll()
         self.sockets: dict[int, _Respondent] = {}  # by file descriptor
         self.ready = [_Respondent(self, n) for n in range(clients)]  # slots to (re)start
+        self.think = think  # mean seconds a respondent waits before each request
+        self.thinking: list[tuple[float, int, _Respondent, Request]] = []  # a heap, by when
+        self.rng = random.Random(seed)
+
+    def after_thinking(self, respondent: _Respondent, request: Request) -> None:
+        """Send ``request`` now, or after an exponentially distributed think time."""
+        if not self.think:
+            respondent.send(request)
+            return
+        when = time.perf_counter() + self.rng.expovariate(1 / self.think)
+        heapq.heappush(self.thinking, (when, id(respondent), respondent, request))
 
     def attach(self, sock: socket.socket, respondent: _Respondent) -> None:
         self.epoll.register(sock, _IN)
@@ -763,13 +776,22 @@ class _Load:
                         active -= 1
                 if not active:
                     break
-                events = poll(1.0)
+                thinking = self.thinking
+                wait = 1.0 if not thinking else \
+                    min(1.0, max(0.0, thinking[0][0] - time.perf_counter()))
+                events = poll(wait)
                 # A reply is in when poll returns: its time, however long the batch takes.
                 self.now = now = time.perf_counter()
                 for fd, happened in events:
                     respondent = sockets.get(fd)
                     if respondent is not None:  # else closed by an earlier event of this batch
                         respondent.on_event(happened)
+                while thinking and thinking[0][0] <= now:
+                    _, _, respondent, request = heapq.heappop(thinking)
+                    try:
+                        respondent.send(request)
+                    except Exception as exc:
+                        respondent.fail(exc)
                 if now > sweep:  # requests that never got an answer
                     sweep = now + 1
                     for respondent in [r for r in sockets.values() if r.due < now]:
@@ -781,11 +803,13 @@ class _Load:
 
 
 def run_load(base: str, slug: str, definition: dict[str, Any], clients: int, completes: int,
-             duration: float, seed: int = 1, script: bool = False) -> tuple[Stats, float]:
+             duration: float, seed: int = 1, script: bool = False,
+             think: float = 0.0) -> tuple[Stats, float]:
     """``clients`` concurrent respondents complete responses until ``completes`` are done or
     ``duration`` s have passed (walks under way then finish); ``script``: browsers whose page
-    script runs (see :func:`_walk`)."""
-    load = _Load(base, slug, definition, clients, completes, duration, seed, script)
+    script runs (see :func:`_walk`); ``think``: mean seconds each respondent waits before each
+    request (exponentially distributed; 0: none, every client always has a request out)."""
+    load = _Load(base, slug, definition, clients, completes, duration, seed, script, think)
     started = time.perf_counter()
     load.run()
     stats = load.stats
@@ -797,11 +821,13 @@ ORDER = ["intro GET", "start POST", "page POST", "submit POST", "send POST"]
 
 
 def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: float,
-           client_cpu: float, database_cpu: float = 0.0, flow: str = "paged") -> dict[str, Any]:
+           client_cpu: float, database_cpu: float = 0.0, flow: str = "paged",
+           think: float = 0.0) -> dict[str, Any]:
     rate = stats.completes / elapsed if elapsed else 0
     per = stats.requests / stats.completes if stats.completes else float("nan")
     everything = [x for values in stats.latencies.values() for x in values]
-    print(f"\n== {db}, {flow} flow, {clients} concurrent clients: {stats.completes} completes in {elapsed:.1f} s "
+    pacing = f", thinking {1000 * think:.0f} ms on average before each request" if think else ""
+    print(f"\n== {db}, {flow} flow, {clients} concurrent clients{pacing}: {stats.completes} completes in {elapsed:.1f} s "
           f"= {rate:.1f} completes/s; {stats.requests} requests ({stats.requests / elapsed:.0f}/s), "
           f"{per:.1f} requests per complete; errors {len(stats.errors)}")
     per_complete = server_cpu / stats.completes if stats.completes else float("nan")
@@ -822,7 +848,8 @@ def report(db: str, clients: int, stats: Stats, elapsed: float, server_cpu: floa
                   f"{1000 * percentile(values, 95):>8.1f} {1000 * percentile(values, 99):>8.1f}")
     for error in sorted(set(stats.errors))[:5]:
         print(f"   error: {error} (x{stats.errors.count(error)})")
-    return {"db": db, "flow": flow, "clients": clients, "completes": stats.completes, "seconds": elapsed,
+    return {"db": db, "flow": flow, "clients": clients, "think": think, "completes": stats.completes,
+            "seconds": elapsed,
             "rate": rate, "per_complete": per, "errors": len(stats.errors),
             "cpu_ms": 1000 * per_complete, "capacity": cores / per_complete,
             "p50": percentile(everything, 50), "p95": percentile(everything, 95),
@@ -838,6 +865,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker")
     parser.add_argument("--warmup", type=int, default=10, help="completes before measuring")
+    parser.add_argument("--think", type=float, nargs="+", default=[0.0], metavar="MS",
+                        help="mean think time before each request, in ms (exponentially "
+                             "distributed; 0, the default: none). With think time the clients "
+                             "offer a load instead of saturating the server, and the latencies "
+                             "are those of that load rather than of the queue. Several values: "
+                             "one run each")
     parser.add_argument("--flow", choices=["script", "paged", "both"], default="both",
                         help="script: browsers running the page script (the whole questionnaire in "
                              "one document); paged: without it, one POST per page")
@@ -848,8 +881,9 @@ def main(argv: list[str] | None = None) -> int:
           f"cores: {os.cpu_count()}; load generator and server share this machine")
     summary = []
     flows = ["script", "paged"] if args.flow == "both" else [args.flow]
-    for kind, flow, clients in [(k, f, c) for k in kinds for f in flows for c in args.clients]:
-        script = flow == "script"
+    for kind, flow, clients, think_ms in [(k, f, c, t) for k in kinds for f in flows
+                                          for c in args.clients for t in args.think]:
+        script, think = flow == "script", think_ms / 1000
         with database(kind) as url:
             slug = prepare(url)
             with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
@@ -859,18 +893,19 @@ def main(argv: list[str] | None = None) -> int:
                 server_before, client_before = cpu_seconds(pids + db_pids), sum(os.times()[:2])
                 db_before = cpu_seconds(db_pids)
                 stats, elapsed = run_load(server.base, slug, definition, clients,
-                                          args.completes, args.duration, script=script)
+                                          args.completes, args.duration, script=script, think=think)
                 server_cpu = cpu_seconds(pids + db_pids) - server_before
                 database_cpu = cpu_seconds(db_pids) - db_before
                 client_cpu = sum(os.times()[:2]) - client_before
                 summary.append(report(kind, clients, stats, elapsed, server_cpu, client_cpu,
-                                      database_cpu, flow))
+                                      database_cpu, flow, think))
     print("\nSummary (request latencies over all request types)")
-    print(f"{'database':<11} {'flow':<7} {'clients':>7} {'completes/s':>12} {'req/complete':>13} "
+    print(f"{'database':<11} {'flow':<7} {'clients':>7} {'think ms':>8} {'completes/s':>12} {'req/complete':>13} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'CPU ms/complete':>16} "
           f"{'max/s on idle box':>18}")
     for row in summary:
-        print(f"{row['db']:<11} {row['flow']:<7} {row['clients']:>7} {row['rate']:>12.1f} {row['per_complete']:>13.1f} "
+        print(f"{row['db']:<11} {row['flow']:<7} {row['clients']:>7} {1000 * row['think']:>8.0f} "
+              f"{row['rate']:>12.1f} {row['per_complete']:>13.1f} "
               f"{1000 * row['p50']:>7.1f} {1000 * row['p95']:>7.1f} {1000 * row['p99']:>7.1f} "
               f"{row['errors']:>7} {row['cpu_ms']:>16.0f} {row['capacity']:>18.1f}")
     print("Targets: >= 50 completes/s at 50 clients, request p95 <= 150 ms (load generator on the "
