@@ -386,8 +386,17 @@ def privacy(slug: str | None = None):
                            retention=_retention())
 
 
+def _outside_transaction() -> None:
+    """Run this request's reads without a transaction: on PostgreSQL each statement then
+    stands alone, with no BEGIN and COMMIT round trips around it (two of the three the
+    introduction cost). Only for views that write nothing."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 @bp.route("/s/<slug>")
 def start(slug: str):
+    _outside_transaction()
     campaign, error = _load(slug, allow_full=False)
     if error:
         return error
@@ -768,6 +777,7 @@ def submit(slug: str):
 
 @bp.route("/s/<slug>/done")
 def done(slug: str):
+    _outside_transaction()
     campaign = _campaign(slug)
     if campaign is None:
         return _unavailable(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
+from bench.load import CSRF
 from survey.extensions import db
 from tests.respond.support import make_flagship_campaign
 
@@ -37,3 +38,36 @@ def test_respondent_reads_commit_and_keep_prepared_statements(any_app):
             assert prepared >= 1
         db.session.rollback()
 
+
+
+def test_introduction_and_thank_you_read_outside_a_transaction_on_postgresql(pg_server, tmp_path):
+    """Each of their statements stands alone: no BEGIN and COMMIT round trips around it. A POST
+    that writes still runs in one transaction."""
+    import psycopg
+
+    from tests.conftest import make_app
+
+    with pg_server.fresh_database() as url:
+        app = make_app(url, tmp_path)
+        try:
+            with app.app_context():
+                make_flagship_campaign("demo")
+                engine = db.engine
+            status: list[tuple[str, object]] = []
+            event.listen(engine, "after_cursor_execute", lambda conn, *_: status.append(
+                (request_path[0], conn.connection.dbapi_connection.info.transaction_status)))
+            request_path = [""]
+            client = app.test_client()
+            for path in ("/s/demo", "/s/demo/done"):
+                request_path[0] = path
+                assert client.get(path).status_code == 200
+            assert status and {state for _, state in status} == {psycopg.pq.TransactionStatus.IDLE}
+            request_path[0] = "start"
+            csrf = CSRF.search(client.get("/s/demo").get_data(as_text=True)).group(1)
+            status.clear()
+            assert client.post("/s/demo/start", data={"csrf_token": csrf}).status_code in (200, 303)
+            assert status and {state for _, state in status} == {psycopg.pq.TransactionStatus.INTRANS}
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
