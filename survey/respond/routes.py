@@ -355,7 +355,7 @@ def _show_step(campaign: Campaign, draft: LiveDraft, step: int, answers: dict[st
 def _limit_posts():
     if request.method == "POST":
         check_rate("post", current_app.config.get("RESPOND_RATE_LIMIT", "120/minute"))
-        if request.endpoint in ("respond.start", "respond.resume"):
+        if request.endpoint in ("respond.begin", "respond.resume"):  # codes are tried here
             check_rate("code", current_app.config.get("RESPOND_CODE_RATE_LIMIT", "20/minute"))
 
 

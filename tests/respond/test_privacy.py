@@ -185,3 +185,23 @@ def test_render_page_for_the_designer_preview(app):
         assert "<form" not in html
         english = render_page(definition, 0, {}, {}, "en")
         assert "EN Công chức" in english and 'name="cat"' in english
+
+
+def test_code_guesses_meet_their_own_rate_limit(app):
+    """Access codes (start) and resume codes are tried a few at a time per address: the
+    stricter code limit applies to both forms, not only the general POST limit."""
+    from survey.models import AccessMode
+    from tests.helpers import csrf_from, make_campaign
+
+    app.config.update(RESPOND_RATE_LIMIT="1000/minute", RESPOND_CODE_RATE_LIMIT="3/minute")
+    with app.app_context():
+        make_campaign("mat", access_mode=AccessMode.CODE)
+    client = app.test_client()
+    csrf = csrf_from(client.get("/s/mat").get_data(as_text=True))
+    starts = [client.post("/s/mat/start", data={"csrf_token": csrf, "code": f"AAAAA-BBBB{n}"})
+              .status_code for n in range(2)]
+    resumes = [client.post("/s/mat/resume", data={"csrf_token": csrf, "code": "ABCD-EFGH-JKMN"})
+               .status_code for _n in range(2)]
+    assert starts == [400, 400] and resumes == [400, 429]
+    assert "Quá nhiều yêu cầu" in client.post("/s/mat/start", data={
+        "csrf_token": csrf, "code": "AAAAA-BBBBC"}).get_data(as_text=True)
