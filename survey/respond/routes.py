@@ -418,7 +418,9 @@ def begin(slug: str):
     if error:
         return error
     draft = _draft(campaign)
-    if draft is not None:  # a second tap or a reload: where the respondent already is
+    if draft is not None:  # "Tiếp tục trả lời", a second tap or a reload: where they already are
+        if _scripted() and draft.page <= len(_pages(campaign)):
+            return _render_whole(campaign, draft, dict(draft.answers or {}))
         return redirect(_step_url(campaign, max(draft.page, 1)), 303)
     batch_id = None
     if campaign.access_mode != AccessMode.CODE:
@@ -796,8 +798,10 @@ def resume(slug: str):
             draft, token = found
             draft.language = _lang()
             db.session.commit()
-            return _set_cookie(redirect(_step_url(campaign, max(draft.page, 1)), 303),
-                               campaign, token)
+            where = url_for("respond.whole", slug=slug) \
+                if _scripted() and draft.page <= len(_pages(campaign)) \
+                else _step_url(campaign, max(draft.page, 1))
+            return _set_cookie(redirect(where, 303), campaign, token)
         db.session.rollback()
         message = _("Không tìm thấy phiếu đã lưu với mã này, hoặc phiếu đã hết hạn. Vui lòng "
                     "kiểm tra lại mã (12 ký tự, ví dụ ABCD-EFGH-JKMN).")

@@ -202,3 +202,38 @@ def test_send_without_a_valid_token_is_refused(rich):
     assert send(client, html, EVERYTHING, action="send", st="short").status_code == 400
     with rich.app_context():
         assert db.session.scalars(select(Response)).all() == []
+
+
+def test_continue_from_the_introduction_reopens_the_document(rich):
+    client = rich.test_client()
+    html = start(client)
+    assert send(client, html, {"cat": "1", "age": "30"}, action="keep", p="2").status_code == 204
+    intro = client.get("/s/thu").get_data(as_text=True)
+    # "Tiếp tục trả lời" is a form: with the script it reopens the document at the page reached,
+    # without it the page-by-page flow goes on from there.
+    assert "Tiếp tục trả lời" in intro and 'name="js"' in intro
+    again = client.post("/s/thu/start", data={"csrf_token": csrf_from(intro), "js": "1"})
+    assert again.status_code == 200 and where(again) == "/s/thu/all"
+    page = again.get_data(as_text=True)
+    assert 'data-open="2"' in page and 'id="f-cat-1" name="cat" value="1" checked' in page
+    plain = client.post("/s/thu/start", data={"csrf_token": csrf_from(intro), "js": ""})
+    assert plain.status_code == 303 and where(plain) == "/s/thu/p/2"
+    with rich.app_context():
+        assert len(db.session.scalars(select(Draft)).all()) == 1  # no second draft
+
+
+def test_a_resume_code_reopens_the_document_for_the_script(rich):
+    client = rich.test_client()
+    html = start(client)
+    saved = send(client, html, {"cat": "1"}, action="save", p="1").get_data(as_text=True)
+    code = re.search(r'id="rc"[^>]*value="([A-Z0-9-]{14})"', saved).group(1)
+    for js, expected in (("1", "/s/thu/all"), ("", "/s/thu/p/1")):
+        other = rich.test_client()  # another device
+        form = other.get("/s/thu/resume").get_data(as_text=True)
+        assert 'name="js"' in form and "respond.js" in form
+        response = other.post("/s/thu/resume", data={"csrf_token": csrf_from(form), "code": code,
+                                                      "js": js})
+        assert response.status_code == 303 and where(response) == expected
+        if js:
+            assert 'id="f-cat-1" name="cat" value="1" checked' in \
+                other.get("/s/thu/all").get_data(as_text=True)
