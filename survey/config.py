@@ -49,6 +49,11 @@ class Config:
     # Respondent pages of published versions are assembled from cached, already rendered parts
     # (survey.respond.render). Off renders every page in full: the same HTML, slower.
     RESPOND_RENDER_CACHE = True
+    # Respondent POSTs per client address and window (in memory, per worker: see
+    # survey/respond/limits.py), and the stricter share of them that may try access or resume
+    # codes. An office behind one NAT address shares them: raise them for such campaigns.
+    RESPOND_RATE_LIMIT = os.environ.get("RESPOND_RATE_LIMIT", "120/minute")
+    RESPOND_CODE_RATE_LIMIT = os.environ.get("RESPOND_CODE_RATE_LIMIT", "20/minute")
     # Public base URL used when printing links and QR codes (e.g. https://khaosat.example.vn).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted

@@ -23,6 +23,17 @@ def test_database_url_from_environment(monkeypatch, tmp_path):
     assert out.stdout.strip() == f"sqlite:///{tmp_path / 'x.db'}"
 
 
+def test_respondent_rate_limits_from_environment(monkeypatch):
+    """An office behind one NAT address shares the limits: deployments must be able to raise
+    them without touching code."""
+    monkeypatch.setenv("RESPOND_RATE_LIMIT", "900/minute")
+    monkeypatch.setenv("RESPOND_CODE_RATE_LIMIT", "60/minute")
+    code = ("import survey; app = survey.create_app({'SECRET_KEY': 'k'}); "
+            "print(app.config['RESPOND_RATE_LIMIT'], app.config['RESPOND_CODE_RATE_LIMIT'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["900/minute", "60/minute"]
+
+
 def test_default_database_is_sqlite_under_instance(tmp_path):
     app = create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": None})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")

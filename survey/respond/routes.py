@@ -354,9 +354,9 @@ def _show_step(campaign: Campaign, draft: LiveDraft, step: int, answers: dict[st
 @bp.before_request
 def _limit_posts():
     if request.method == "POST":
-        check_rate("post", current_app.config.get("RESPOND_RATE_LIMIT", "120/minute"))
+        check_rate("post", current_app.config["RESPOND_RATE_LIMIT"])
         if request.endpoint in ("respond.begin", "respond.resume"):  # codes are tried here
-            check_rate("code", current_app.config.get("RESPOND_CODE_RATE_LIMIT", "20/minute"))
+            check_rate("code", current_app.config["RESPOND_CODE_RATE_LIMIT"])
 
 
 @bp.after_request
