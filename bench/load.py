@@ -22,6 +22,12 @@ Usage::
 
     .venv/bin/python bench/load.py                       # both databases, 1/10/50 clients
     .venv/bin/python bench/load.py --db sqlite --clients 50 --completes 300 --duration 60
+    .venv/bin/python bench/load.py --clients 50 --think 250 --flow script   # an offered load
+
+Without ``--think`` every client sends its next request the moment the last is answered: the
+server is saturated and latency is the queue (clients ÷ requests per second). With it, each
+client first pauses (exponentially distributed, the given mean in ms), as people do between
+pages; the clients then offer a load, and the latencies are those of that load.
 
 Prints, per database and client count: completes per second, requests per complete, and
 p50/p95/p99 latency per request type, plus the CPU the load generator itself used — it runs on
