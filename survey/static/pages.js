@@ -72,7 +72,7 @@
     if (d.visibilityState !== "hidden" || sent || !navigator.sendBeacon) return;
     var data = new FormData(f);
     data.set("action", "keep");
-    navigator.sendBeacon(f.action, data);
+    navigator.sendBeacon(f.getAttribute("action"), data);
   });
   cur = (+f.dataset.open || 1) - 2;
   var i = Math.max(step(1), 0);

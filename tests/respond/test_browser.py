@@ -386,3 +386,41 @@ def test_one_time_code_used_twice(browser, app, live_server, artifacts_dir):
     assert "Mã không đúng" in second.page.content()
     second.context.close()
     assert first.violations == {} and second.violations == {}
+
+
+def test_leaving_the_document_and_continuing_from_the_introduction(browser, app, live_server,
+                                                                    artifacts_dir):
+    """The script keeps the answers when the respondent leaves the tab (a beacon); the
+    introduction's "Tiếp tục trả lời" then reopens the one document at the page reached."""
+    import time
+
+    from survey.models import Draft
+
+    with app.app_context():
+        make_flagship_campaign("demo")
+    definition = load_file(FLAGSHIP)
+    walk = Walk(browser, live_server.url, artifacts_dir, PHONE, js=True)
+    page = walk.page
+    walk.goto("/s/demo")
+    walk.click("Bắt đầu trả lời")
+    walk.fill(definition, "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9")
+    walk.click("Tiếp tục")
+    walk.fill(definition, "B1")
+    walk.goto("/s/demo")  # leaves the document: the script sends what it holds
+
+    def kept() -> Draft | None:
+        with app.app_context():
+            return db.session.scalar(select(Draft).where(Draft.page == 2))
+    deadline = time.monotonic() + 10
+    while kept() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    draft = kept()
+    assert draft is not None and draft.answers["A1"] == ANSWERS["A1"]
+    assert draft.answers["B1"] == ANSWERS["B1"]
+    walk.check("intro-continue")
+    walk.click("Tiếp tục trả lời")
+    assert walk.at().endswith("/s/demo/all")
+    assert page.locator("#p-2").is_visible() and not page.locator("#p-1").is_visible()
+    assert page.locator(f"#f-B1-{ANSWERS['B1']}").is_checked()
+    walk.context.close()
+    assert walk.violations == {} and walk.outside == []
