@@ -744,6 +744,7 @@ class _Load:
             respondent.send(request)
             return
         when = time.perf_counter() + self.rng.expovariate(1 / self.think)
+        respondent.due = float("inf")  # no request out: nothing to time out while thinking
         heapq.heappush(self.thinking, (when, id(respondent), respondent, request))
 
     def attach(self, sock: socket.socket, respondent: _Respondent) -> None:
