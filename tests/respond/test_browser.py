@@ -265,18 +265,23 @@ def assert_stored(app, d3: list[int], e2: list[int]) -> None:
     assert answers["E5"] == [(0, None, None, ANSWERS["E5"])]
 
 
+def open_document(browser, app, live_server, out: Path, viewport: dict) -> tuple[Walk, dict]:
+    """A phone or desktop with the script, started on the flagship: the one document is shown."""
+    with app.app_context():
+        make_flagship_campaign("demo")
+    walk = Walk(browser, live_server.url, out, viewport, js=True)
+    walk.goto("/s/demo")
+    walk.click("Bắt đầu trả lời")
+    assert walk.at().endswith("/s/demo/all")
+    return walk, load_file(FLAGSHIP)
+
+
 def run_flagship_in_one_document(browser, app, live_server, out: Path, viewport: dict) -> None:
     """With the script: the whole questionnaire in one document, pages turned in the browser
     without a request, required answers checked before turning, Back and the phone's Back,
     "Gửi" on the last page only, the form sent once and answered with the thank-you."""
-    with app.app_context():
-        make_flagship_campaign("demo")
-    definition = load_file(FLAGSHIP)
-    walk = Walk(browser, live_server.url, out, viewport, js=True)
+    walk, definition = open_document(browser, app, live_server, out, viewport)
     page = walk.page
-    walk.goto("/s/demo")
-    walk.click("Bắt đầu trả lời")
-    assert walk.at().endswith("/s/demo/all")
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.url))
 
@@ -396,13 +401,8 @@ def test_leaving_the_document_and_continuing_from_the_introduction(browser, app,
 
     from survey.models import Draft
 
-    with app.app_context():
-        make_flagship_campaign("demo")
-    definition = load_file(FLAGSHIP)
-    walk = Walk(browser, live_server.url, artifacts_dir, PHONE, js=True)
+    walk, definition = open_document(browser, app, live_server, artifacts_dir, PHONE)
     page = walk.page
-    walk.goto("/s/demo")
-    walk.click("Bắt đầu trả lời")
     walk.fill(definition, "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9")
     walk.click("Tiếp tục")
     walk.fill(definition, "B1")
