@@ -16,12 +16,13 @@ its figures were computed.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from survey import clock
 from survey.auth.access import current_user
 from survey.campaigns import monitor_bp as bp
 from survey.campaigns.routes import get_campaign, state_labels
@@ -57,7 +58,7 @@ def cached_report(campaign: Campaign, suppress: int | None,
                             unanswered_label=_("(không trả lời)"),
                             start_label=_("Đã bắt đầu trả lời"),
                             review_label=_("Xem lại trước khi gửi"))
-    computed = datetime.now(timezone.utc)
+    computed = clock.now()
     cache[key] = (time.monotonic(), report, computed)
     return report, computed
 

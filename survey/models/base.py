@@ -6,11 +6,13 @@ SQLite batch migrations produce the same diff on every machine.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
+
+from survey import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,12 +36,12 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def today() -> date:
     """The calendar date in UTC: the only time information kept about respondents."""
-    return datetime.now(timezone.utc).date()
+    return clock.today()
 
 
 def random_id() -> str:

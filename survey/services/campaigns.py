@@ -19,6 +19,7 @@ from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from survey import clock
 from survey.models import (AccessMode, Campaign, CampaignTarget, Questionnaire,
                            QuestionnaireVersion, Response, ResponseStatus, StaffUser)
 from survey.questionnaire import banners, label_text
@@ -190,7 +191,7 @@ def update_campaign(session: Session, campaign: Campaign, settings: CampaignSett
 def close_campaign(session: Session, campaign: Campaign, actor: StaffUser | None = None,
                    now: datetime | None = None) -> None:
     """Stop accepting responses now (the closing time becomes now)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     campaign.closes_at = now
     if campaign.opens_at and _aware(campaign.opens_at) > now:
         campaign.opens_at = now
@@ -201,7 +202,7 @@ def reopen_campaign(session: Session, campaign: Campaign, actor: StaffUser | Non
                     now: datetime | None = None) -> None:
     """Accept responses again: the closing time is removed (set a new one by editing).
     A campaign that reached its maximum stays full."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     closes_at = _aware(campaign.closes_at)
     if closes_at is None or closes_at > now:
         raise CampaignError(_("Đợt khảo sát này chưa đóng."))
@@ -260,7 +261,7 @@ def current_targets(session: Session, campaign: Campaign) -> dict[tuple[str, int
 # ----------------------------------------------------------------------------- reading
 
 def campaign_state(session: Session, campaign: Campaign, now: datetime | None = None) -> CampaignState:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     if campaign.opens_at and now < _aware(campaign.opens_at):
         return CampaignState.NOT_YET_OPEN
     if campaign.closes_at and now >= _aware(campaign.closes_at):

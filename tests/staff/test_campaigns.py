@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
+from survey import clock
 from survey.extensions import db
 from survey.models import (AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign,
                            CampaignTarget, Role)
@@ -24,6 +25,14 @@ from survey.services.qr import qr_matrix, qr_png, qr_svg
 from tests.helpers import csrf_from, login, make_campaign, make_user
 
 BASE = "/staff/campaigns"
+# Every date below is read against this instant, never against the day the suite runs.
+NOW = datetime(2026, 11, 15, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with clock.frozen(NOW):
+        yield
 
 
 def _designer(app, client, role=Role.DESIGNER):
