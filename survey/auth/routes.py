@@ -87,6 +87,8 @@ def login():
                 user.last_login_at = utcnow()
                 record(db.session, user, "auth.login", f"user:{user.id}")
                 db.session.commit()
+                if user.must_change_password:
+                    return redirect(url_for("auth.account.password"))
                 return redirect(_safe_next(request.args.get("next"))
                                 or url_for(HOME_BY_ROLE[user.role]))
     return render_template("auth/login.html", form=form), status
