@@ -76,3 +76,19 @@ class LoginFailure(Base):
     key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
+
+class CampaignAccess(Base):
+    """Who manages a campaign besides the admins: its owner (the designer who created it) and the
+    designers it was shared with. A campaign without an owner (made from the command line) is
+    managed by admins until one of them shares it. See :mod:`survey.services.ownership`."""
+
+    __tablename__ = "campaign_access"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    owner: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[StaffUser] = relationship()

@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 from survey import clock
 from survey.extensions import db
 from survey.models import (AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign,
-                           CampaignTarget, Role)
+                           CampaignTarget, Role, StaffUser)
 from survey.services.access_codes import burn, code_hash
 from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
                                        campaign_state, reopen_campaign,
                                        set_targets, update_campaign)
+from survey.services.ownership import set_owner
 from survey.services.qr import qr_matrix, qr_png, qr_svg
 from tests.helpers import csrf_from, login, make_campaign, make_user
 
@@ -42,8 +43,15 @@ def _designer(app, client, role=Role.DESIGNER):
 
 
 def _campaign(app, **kwargs) -> int:
+    """A campaign owned by the designer "lan" when there is one (made without an acting user,
+    a campaign has no owner and only admins manage it)."""
     with app.app_context():
-        return make_campaign(**kwargs).id
+        campaign = make_campaign(**kwargs)
+        lan = db.session.scalar(select(StaffUser).where(StaffUser.username == "lan"))
+        if lan is not None:
+            set_owner(db.session, campaign, lan)
+            db.session.commit()
+        return campaign.id
 
 
 def _token(client, url) -> str:
