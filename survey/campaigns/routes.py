@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from analysis.exports.cells import neutralise_row
 from survey.auth.access import current_user
 from survey.campaigns import manage_bp as bp
 from survey.campaigns.forms import (ActionForm, CampaignCreateForm, CampaignSettingsForm,
@@ -352,8 +353,8 @@ def codes_csv(campaign: Campaign, batch: AccessCodeBatch, codes: list[str]) -> s
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["ma_truy_cap", "duong_dan", "lo", "nhan_lo"])
     link = public_link(campaign)
-    for code in codes:
-        writer.writerow([code, link, batch.id, batch.label])
+    for code in codes:  # the label is typed by staff: never let a spreadsheet run it
+        writer.writerow(neutralise_row([code, link, batch.id, batch.label]))
     return out.getvalue()
 
 

@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from analysis.exports.cells import neutralise_row
 from survey.extensions import db
 from survey.models import AccessMode, Campaign, Questionnaire, QuestionnaireVersion
 from survey.services.access_codes import AccessCodeError, generate_batch
@@ -130,7 +131,7 @@ def codes_command(campaign_ref, size, label, attrs, output) -> None:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(["ma_truy_cap", "duong_dan", "lo", "nhan_lo"])
         for code in codes:
-            writer.writerow([code, link, batch.id, batch.label])
+            writer.writerow(neutralise_row([code, link, batch.id, batch.label]))
     finally:
         if output:
             handle.close()
