@@ -87,9 +87,10 @@ def _is_loopback(url: str) -> bool:
 
 
 def public_base() -> str:
-    """``PUBLIC_BASE_URL``, else this request's host. A loopback base (the development default
-    ``http://127.0.0.1:5000``) is replaced by the request's host when staff reach the server
-    under another name: a link to 127.0.0.1 printed on a slip would lead nowhere."""
+    """``PUBLIC_BASE_URL``, else the address this request was served on (scheme, host and
+    port, as the proxy passed them when ``TRUSTED_PROXIES`` is set). A loopback base is replaced
+    by the request's host when staff reach the server under another name: a link to 127.0.0.1
+    printed on a slip would lead nowhere."""
     configured = current_app.config.get("PUBLIC_BASE_URL")
     if not configured or (_is_loopback(configured) and not _is_loopback(request.url_root)):
         return request.url_root
