@@ -1,7 +1,8 @@
 """Configuration read from the environment.
 
 Defaults suit the embedded deployment: SQLite under ``instance/``. A real deployment sets
-``DATABASE_URL`` (PostgreSQL) and ``SECRET_KEY``. Reading the config never writes anything;
+``DATABASE_URL`` (PostgreSQL) and ``SECRET_KEY`` (required then), and with several app servers
+an ``EXPORT_DIR`` they all mount. Reading the config never writes anything;
 the one file the app may create (a generated secret key) is written by :func:`ensure_secret_key`
 from the factory, once.
 """
@@ -68,6 +69,9 @@ class Config:
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", 5))
     DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", 5))
     DB_PING_AFTER = float(os.environ.get("DB_PING_AFTER", 1.0))
+    # Staff export jobs (state and files); None: instance/exports. Several app servers must
+    # share one directory (a network mount): see docs/deploy.md.
+    EXPORT_DIR = os.environ.get("EXPORT_DIR") or None
     QUESTIONNAIRE_DIR = os.environ.get(
         "QUESTIONNAIRE_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
     )
