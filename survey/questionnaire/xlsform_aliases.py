@@ -128,6 +128,7 @@ QUESTION_TYPES: dict[str, str] = {
                      "select multiple from", "q select", "select multiple using",
                      "add select multiple prompt using"], "select_multiple"),
     **dict.fromkeys(["select one external"], "select_one_external"),
+    **dict.fromkeys(["rank"], "rank"),
     # dropped: answers we cannot ask or store
     **dict.fromkeys(["geopoint", "location", "gps", "q geopoint", "q location",
                      "add location prompt"], "geopoint"),

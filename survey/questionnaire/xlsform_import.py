@@ -94,9 +94,9 @@ class Walker:
         candidate = re.sub(r"[^A-Za-z0-9_]+", "_", ascii_fold(name)).strip("_") or f"q{row}"
         if not candidate[0].isalpha():
             candidate = f"q{candidate}"
+        candidate = candidate[:MAX_ITEM_ID].rstrip("_")
         if candidate.lower() in RESERVED:
-            candidate += "_"
-        candidate = candidate[:MAX_ITEM_ID].rstrip("_") or f"q{row}"
+            candidate += "_q"
         unique, n = candidate, 2
         while unique in self.taken:
             suffix = f"_{n}"
@@ -339,6 +339,12 @@ class Walker:
                             name=name or "—")
             self.drop_name(name, f"a {kind} question, which was dropped",
                            f"câu kiểu {kind} đã bị bỏ")
+            return
+        if spec.kind == "question" and kind in ("select_one", "select_multiple", "rank"):
+            self.report.add("list-needed", "survey", row.number, "type", type=kind,
+                            name=name or "—")
+            self.drop_name(name, f"a {kind} question without a list",
+                           f"câu {kind} thiếu danh sách")
             return
         if not name:
             if kind != "note":

@@ -11,6 +11,7 @@ a placeholder starting with :data:`MISSING_MARK`: the draft imports and can be e
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -25,6 +26,7 @@ MISSING_MARK = "⚠ Chưa có nhãn: "
 LABELLED_KEYS = ("label", "hint", "constraint_message", "questionnaire_title", "title",
                  "introduction", "anonymity", "thank_you")
 DEFAULT = "\x00default"  # the key of plain columns whose language nobody named
+REFERENCE_RE = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
 
 
 def placeholder(name: str) -> dict[str, str]:
@@ -77,6 +79,7 @@ class LabelPicker:
         if self.vi_key is not None and self.vi_key != "vi":
             report.add("vi-from-language", language=self.headers.get(self.vi_key, "label"))
         self.fallbacks: dict[str, list[str]] = {}  # language key → places
+        self.references: list[str] = []  # places whose text inserted an answer (``${x}``)
 
     def _key(self, spec: str | None) -> str:
         if spec is None:
@@ -128,9 +131,18 @@ class LabelPicker:
         for key, code in self.codes.items():
             if key in by_key and code != "vi":
                 result.setdefault(code, by_key[key])
+        for code, text in result.items():
+            plain = REFERENCE_RE.sub(r"[\1]", text)
+            if plain != text:
+                result[code] = plain
+                if place not in self.references:
+                    self.references.append(place)
         return result
 
     def report_fallbacks(self) -> None:
+        if self.references:
+            shown = ", ".join(self.references[:6]) + (", …" if len(self.references) > 6 else "")
+            self.report.add("label-references", count=len(self.references), rows=shown)
         for key, places in self.fallbacks.items():
             shown = ", ".join(places[:6]) + (", …" if len(places) > 6 else "")
             self.report.add("label-fallback", count=len(places),

@@ -9,6 +9,7 @@ out), ``changed`` (converted: read this), ``missing`` (a label to add before pub
 """
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -34,11 +35,11 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "file-parts": ("refused", "Bảng tính có hơn {count} thành phần.",
                    "the workbook has more than {count} parts"),
     "file-bomb-ratio": ("refused", "Thành phần {part} giải nén lớn gấp {ratio} lần; từ chối vì "
-                        "có thể là bom nén (zip bomb).", "part {part} unpacks {ratio} times larger than it "
-                        "is packed; refusing a possible zip bomb"),
+                        "có thể là bom nén (zip bomb).", "part {part} unpacks {ratio} times "
+                        "larger than it is packed; refusing a possible zip bomb"),
     "file-bomb-total": ("refused", "Bảng tính giải nén ra hơn {mb} MB; từ chối vì có thể là bom "
-                        "nén (zip bomb).", "the workbook unpacks to more than {mb} MB; refusing a possible "
-                        "zip bomb"),
+                        "nén (zip bomb).", "the workbook unpacks to more than {mb} MB; refusing "
+                        "a possible zip bomb"),
     "no-survey-sheet": ("refused", "Bảng tính không có trang «survey» (các trang có: {sheets}). "
                         "Một XLSForm cần trang survey với các cột type, name, label.",
                         "the workbook has no 'survey' sheet (sheets: {sheets}); an XLSForm "
@@ -139,6 +140,11 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "label-fallback": ("changed", "{count} nhãn thiếu ở ngôn ngữ chính được lấy từ cột "
                        "{language} (trang, dòng: {rows}).", "{count} labels missing in the main "
                        "language were taken from column {language} (sheet, row: {rows})"),
+    "label-references": ("changed", "{count} nhãn chèn câu trả lời trước đó (cú pháp $-tham chiếu "
+                         "của ODK), điều phiếu của chúng tôi không làm: viết thành [tên câu] "
+                         "(trang, dòng: {rows}).", "{count} labels insert an earlier answer "
+                         "(ODK's $-references), which our forms do not: written as [name] "
+                         "(sheet, row: {rows})"),
     "label-from-hint": ("changed", "{name} không có nhãn; gợi ý (hint) được dùng làm nhãn.",
                         "{name} has no label; its hint became the label"),
     "name-renamed": ("changed", "Tên {old} thành mã {new} (mã câu hỏi chỉ gồm chữ cái không dấu, "
@@ -260,6 +266,13 @@ class Line:
         if "what" in values and values["what"] in WHAT:
             values["what"] = WHAT[values["what"]][0 if lang == "vi" else 1]
         return (vi if lang == "vi" else en).format_map(_Missing(values))
+
+    def unfilled(self) -> set[str]:
+        """Parameters the wording needs that the line does not give (a bug if any)."""
+        _kind, vi, en = CATALOG[self.code]
+        needed = {name for template in (vi, en)
+                  for _text, name, _spec, _conv in string.Formatter().parse(template) if name}
+        return needed - {key for key, _value in self.params}
 
     def text(self, lang: str = "en") -> str:
         place = self.place(lang)
