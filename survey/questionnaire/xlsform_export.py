@@ -262,6 +262,8 @@ class Exporter:
         list_name = self.option_list(item)
         filter_text = self.choice_filter(item)
         missing = [o["code"] for o in item["options"] if o.get("missing")]
+        if missing:
+            self.note("export-missing", item["id"], codes=", ".join(map(str, missing)))
         names = [self.names[f"{item['id']}.{k}"] for k in range(1, item["top"] + 1)]
         for k, name in enumerate(names, start=1):
             row: dict[str, Any] = {"type": f"select_one {list_name}", "name": name,
