@@ -37,7 +37,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "numeric": ("min", "max", "decimals"),
     "text": ("max_length", "multiline"),
 }
-OPTION_KEYS = ("code", "label", "other", "missing", "exclusive", "relevant")
+OPTION_KEYS = ("code", "label", "other", "missing", "exclusive", "relevant", "name")
 OPTION_FLAGS = ("other", "missing", "exclusive")
 ROW_KEYS = ("id", "label", "report")
 REPORT_KEYS = ("outline", "compare", "banners")
@@ -341,6 +341,11 @@ class _Normalizer:
                                        option_where, "relevant")
             if relevant:
                 option["relevant"] = relevant
+            name = raw.get("name")  # the option's name in an imported XLSForm (codebook)
+            if isinstance(name, (str, int)) and not isinstance(name, bool) and str(name).strip():
+                option["name"] = str(name).strip()
+            elif name is not None:
+                self.add(option_path + ("name",), option_where, "name must be text")
             result.append(option)
         return result
 

@@ -172,6 +172,7 @@ def test_choice_names_get_codes_and_a_visible_table(tmp_path):
     which = find_item(result.definition, "which")
     assert [o["code"] for o in which["options"]] == [1, 2, 3]
     assert which["options"][2].get("exclusive") is True and "constraint" not in which
+    assert [o["name"] for o in which["options"]] == ["yes", "no", "none"]  # the codebook
     assert find_item(result.definition, "why")["relevant"] == "selected(which, 1)"
     [table] = result.report.code_maps
     assert table.list_name == "yn"
