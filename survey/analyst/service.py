@@ -239,3 +239,8 @@ def sample_description(source, definition: Mapping[str, Any], flt: Filter, weigh
 def banner_labels(definition: Mapping[str, Any], language: str = "vi") -> dict[str, str]:
     """Banner id → its label, for tables that carry only ids."""
     return {item["id"]: label_text(item.get("label"), language) for item in banners(definition)}
+
+
+def open_answers(session: Session, campaign: Campaign, language: str = "vi") -> dict[str, Any]:
+    """Coded open answers of the campaign for the report (empty until answers are coded)."""
+    return {}

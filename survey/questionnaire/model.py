@@ -40,7 +40,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
 OPTION_KEYS = ("code", "label", "other", "missing", "exclusive", "relevant", "name")
 OPTION_FLAGS = ("other", "missing", "exclusive")
 ROW_KEYS = ("id", "label", "report")
-REPORT_KEYS = ("outline", "compare", "banners")
+REPORT_KEYS = ("outline", "compare", "banners", "highlight")
 OUTLINE_KEYS = ("id", "title", "sections")
 SECTION_KEYS = ("id", "title")
 COMPARE_KEYS = ("item", "groups")
@@ -267,7 +267,25 @@ class _Normalizer:
         if raw.get("banners") is not None:
             names = self.sequence(raw["banners"], path + ("banners",), "report", "banners")
             spec["banners"] = [str(name) for name in names]
+        if raw.get("highlight") is not None:
+            spec["highlight"] = self.report_highlight(raw["highlight"], path + ("highlight",))
         return spec
+
+    def report_highlight(self, value: Any, path: Path) -> dict[str, list[int]]:
+        """``highlight: {B5: [1, 2]}``: the answers whose share the report's sentences state
+        for an item (default: the two highest valid codes of a scale)."""
+        raw = self.mapping(value, path, "report.highlight", "report.highlight") or {}
+        result: dict[str, list[int]] = {}
+        for item_id, codes in raw.items():
+            where = f"report.highlight, câu {item_id}"
+            numbers = []
+            for index, code in enumerate(self.sequence(codes, path + (item_id,), where,
+                                                       "codes")):
+                number = self.integer(code, path + (item_id, index), where, "mã")
+                if number is not None:
+                    numbers.append(number)
+            result[str(item_id)] = numbers
+        return result
 
     def outline_entry(self, raw: Any, path: Path, keys: tuple[str, ...]) -> dict[str, Any] | None:
         raw = self.mapping(raw, path, "report", "một mục của dàn ý")

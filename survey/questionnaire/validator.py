@@ -292,6 +292,7 @@ class _Checker:
                 elif site.item.get("role") != "banner":
                     self.add(path, "report.banners", f"câu {name} không phải biến phân tổ "
                                                      "(role: banner)")
+            self.check_highlight(spec.get("highlight") or {})
         ids = ", ".join(known) or "chưa có"
 
         def refer(section: str, path: Path, where: str) -> None:
@@ -319,6 +320,25 @@ class _Checker:
                 if row.get("report"):
                     refer(row["report"], site.path + ("rows", index, "report"),
                           f"{where}, row {row['id']}")
+
+    def check_highlight(self, highlight: dict[str, list[int]]) -> None:
+        for item_id, codes in highlight.items():
+            path, where = ("report", "highlight", item_id), "report.highlight"
+            site = self.sites.get(item_id)
+            if site is None:
+                self.add(path, where, f"không có câu hỏi {item_id!r}")
+                continue
+            if site.item["type"] not in ("single", "grid"):
+                self.add(path, where, f"câu {item_id} phải là câu hỏi một lựa chọn hoặc dạng "
+                                      f"lưới, không phải {site.item['type']}")
+                continue
+            valid = {o["code"] for o in site.item["options"] if not o.get("missing")}
+            if not codes:
+                self.add(path, where, f"câu {item_id}: cần ít nhất một mã")
+            for code in codes:
+                if code not in valid:
+                    self.add(path, where, f"câu {item_id} không có mã hợp lệ {code} (các mã: "
+                                          f"{', '.join(map(str, sorted(valid)))})")
 
     def check_section_id(self, section: str, path: Path, known: dict[str, Path]) -> None:
         if section in known:

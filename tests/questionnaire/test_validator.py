@@ -342,7 +342,7 @@ def with_report(definition: dict) -> dict:
                     {"id": "II", "title": "Nguyên nhân"}],
         "compare": {"item": "cat", "groups": [{"label": "Cán bộ", "codes": [1]},
                                               {"label": "Viên chức", "codes": [2]}]},
-        "banners": ["cat"]}
+        "banners": ["cat"], "highlight": {"grid": [2], "cat": [1]}}
     item(definition, "grid")["report"] = "I.1"
     item(definition, "grid")["rows"][1]["report"] = "I.2"
     item(definition, "rank")["report"] = "II"
@@ -404,6 +404,12 @@ def _report_errors(change) -> list[str]:
      "report.banners: không có câu hỏi 'level'"),
     (lambda d: d["report"].update(chapters=[]),
      "report: unknown key 'chapters'"),
+    (lambda d: d["report"].update(highlight={"fields": [1]}),
+     "report.highlight: câu fields phải là câu hỏi một lựa chọn hoặc dạng lưới"),
+    (lambda d: d["report"].update(highlight={"grid": [9]}),
+     "report.highlight: câu grid không có mã hợp lệ 9 (các mã: 1, 2)"),
+    (lambda d: d["report"].update(highlight={"nope": [1]}),
+     "report.highlight: không có câu hỏi 'nope'"),
 ])
 def test_report_mistakes_are_reported_in_vietnamese(change, expected):
     errors = _report_errors(change)
