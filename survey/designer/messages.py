@@ -62,6 +62,10 @@ _PATTERNS: list[tuple[str, str]] = [
      "count-selected({ref})."),
     (r"(?P<key>[\w ]+): compare a row of grid (?P<ref>\S+) .*",
      "{key}: với bảng {ref}, hãy so sánh từng dòng ({ref}.DÒNG)."),
+    (r"(?P<key>[\w ]+): (?P<expr>.+) is also true for the missing code (?P<code>-?\d+) of "
+     r"(?P<ref>\S+); write (?P<meant>.+) \(or add: and \S+ != -?\d+\)",
+     "{key}: “{expr}” cũng đúng khi {ref} là mã khuyết {code} (một câu trả lời như “khó trả "
+     "lời”, không phải một mức của thang đo); hãy viết {meant} (hoặc thêm: and {ref} != {code})."),
     (r"logic cycle: (?P<cycle>.+)", "Các điều kiện phụ thuộc vòng quanh nhau: {cycle}."),
     (r"min (?P<a>\S+) is greater than max (?P<b>\S+)",
      "Giá trị nhỏ nhất ({a}) lớn hơn giá trị lớn nhất ({b})."),

@@ -56,6 +56,35 @@ class _Site:
         self.item, self.path, self.page, self.order = item, path, page, order
 
 
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _conjuncts(tree: ex.Node) -> dict[int, tuple[ex.Compare, ...]]:
+    """For each comparison not under a ``not``: the comparisons that must hold with it (the
+    operands of every ``and`` around it, through ``or`` branches). Keyed by ``id(node)``."""
+    out: dict[int, tuple[ex.Compare, ...]] = {}
+
+    def flat(node: ex.Node) -> list[ex.Compare]:
+        if isinstance(node, ex.Compare):
+            return [node]
+        if isinstance(node, ex.BoolOp) and node.op == "and":
+            return [c for operand in node.operands for c in flat(operand)]
+        return []
+
+    def visit(node: ex.Node, context: tuple[ex.Compare, ...]) -> None:
+        if isinstance(node, ex.Compare):
+            out[id(node)] = context
+        elif isinstance(node, ex.BoolOp):
+            if node.op == "and":
+                context = context + tuple(c for operand in node.operands for c in flat(operand))
+            for operand in node.operands:
+                visit(operand, context)
+        # a "not" turns its operand's meaning round: nothing under it is judged
+
+    visit(tree, ())
+    return out
+
+
 class _Checker:
     def __init__(self, definition: dict[str, Any], report: Report):
         self.definition = definition
@@ -415,6 +444,7 @@ class _Checker:
         if ex.uses_current(tree) and key != "constraint":
             self.add(path, where, f"{key}: '.' (the current answer) is only allowed in "
                                   "constraints")
+        self.guards = _conjuncts(tree)
         for node in ex.walk(tree):
             if isinstance(node, ex.Reference):
                 self.check_reference(node, path, where, key, owner, page)
@@ -510,6 +540,43 @@ class _Checker:
                                       f"count-selected({item['id']})")
             elif (item["type"] == "single" or is_row) and node.op in ("=", "!="):
                 self.check_code(other, item, path, where, key)
+            elif (item["type"] == "single" or is_row) and isinstance(other, ex.Literal):
+                self.check_missing_order(node, side, other, item, path, where, key)
+
+    def check_missing_order(self, node: ex.Compare, side: ex.Node, literal: ex.Literal,
+                            item: dict[str, Any], path: Path, where: str, key: str) -> None:
+        """An order comparison (``<``, ``<=``, ``>``, ``>=``) that a declared missing code also
+        satisfies (``B2.5 >= 4`` with 98 = "khó trả lời") is refused: like SPSS user-missing
+        values, a missing code is not a point on the scale, yet the runtime compares codes as
+        numbers. The message says how to write what was meant."""
+        if id(node) not in self.guards:  # under a "not": its meaning is turned round
+            return
+        op = node.op if side is node.left else _FLIPPED[node.op]
+        name = side.name if isinstance(side, ex.Reference) else "."
+        for option in item.get("options") or []:
+            if option.get("missing") and ex.compare_values(op, option["code"], literal.value) \
+                    and not self.guarded(node, side, option["code"]):
+                valid = [o["code"] for o in item["options"] if not o.get("missing")
+                         and ex.compare_values(op, o["code"], literal.value)]
+                meant = " or ".join(f"{name} = {code}" for code in valid) or "…"
+                self.add(path, where, f"{key}: {ex.to_text(node)} is also true for the missing "
+                                      f"code {option['code']} of {name}; write {meant} "
+                                      f"(or add: and {name} != {option['code']})")
+                return
+
+    def guarded(self, node: ex.Compare, side: ex.Node, code: int) -> bool:
+        """Whether another comparison of the same answer, joined by ``and``, is false for
+        ``code`` (``B6 >= 2 and B6 <= 4`` leaves out 99)."""
+        for other in self.guards.get(id(node), ()):
+            if other is node:
+                continue
+            for mine, value, flip in ((other.left, other.right, False),
+                                      (other.right, other.left, True)):
+                if mine == side and isinstance(value, ex.Literal):
+                    op = _FLIPPED.get(other.op, other.op) if flip else other.op
+                    if not ex.compare_values(op, code, value.value):
+                        return True
+        return False
 
     def check_cycles(self) -> None:
         """Report each cycle of display logic once (an item shown depending on itself)."""
