@@ -10,6 +10,8 @@ collected, not raised one at a time, so a designer sees every problem of a file 
 """
 from __future__ import annotations
 
+import difflib
+
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
@@ -36,6 +38,13 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "ranking": ("options", "options_from", "top", "randomize"),
     "numeric": ("min", "max", "decimals"),
     "text": ("max_length", "multiline"),
+}
+#: A key another kind of item uses, and the key meaning the same here ("did you mean").
+KEYS_INSTEAD: dict[str, dict[str, str]] = {
+    "ranking": {"max_select": "top", "min_select": "top"},
+    "multiple": {"top": "max_select"},
+    "single": {"max_select": "type: multiple", "min_select": "type: multiple",
+               "top": "type: ranking", "rows": "type: grid"},
 }
 OPTION_KEYS = ("code", "label", "other", "missing", "exclusive", "relevant", "name")
 OPTION_FLAGS = ("other", "missing", "exclusive")
@@ -198,10 +207,20 @@ class _Normalizer:
         return None
 
     def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], path: Path,
-                     where: str) -> None:
+                     where: str, instead: Mapping[str, str] | None = None) -> None:
+        """Report keys outside ``allowed`` with the likeliest meant one ("did you mean"): a
+        close spelling (``randomise`` → ``randomize``), or the key this kind of item uses for
+        the same thing (``instead``: ``max_select`` on a ranking → ``top``)."""
         for key in data:
             if key not in allowed:
-                hint = f" (allowed: {', '.join(allowed)})" if len(allowed) < 12 else ""
+                meant = (instead or {}).get(key) if isinstance(key, str) else None
+                if meant is None and isinstance(key, str):
+                    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.7)
+                    meant = close[0] if close else None
+                if meant is not None:
+                    hint = f" (did you mean {meant}?)"
+                else:
+                    hint = f" (allowed: {', '.join(allowed)})" if len(allowed) < 12 else ""
                 self.add(path + (key,), where, f"unknown key {key!r}{hint}")
 
     def mapping(self, value: Any, path: Path, where: str, what: str) -> Mapping[str, Any] | None:
@@ -399,8 +418,15 @@ class _Normalizer:
         if list_name is not None:
             if not isinstance(list_name, str) or list_name not in self.option_lists:
                 known = ", ".join(sorted(self.option_lists)) or "none defined"
+                close = difflib.get_close_matches(str(list_name), list(self.option_lists), n=1)
+                hint = f"did you mean {close[0]}? known: {known}" if close else f"known: {known}"
                 self.add(path + ("options_from",), where,
-                         f"options_from names unknown option list {list_name!r} (known: {known})")
+                         f"options_from names unknown option list {list_name!r} ({hint})")
+                # This is the one problem: no "missing options" besides it, and the validator
+                # says nothing of an item whose list is unknown.
+                item["options_from"] = str(list_name)
+                if options is None:
+                    options = []
             else:
                 shared = self.option_lists[list_name]
                 if options is not None and options != shared:
@@ -436,7 +462,8 @@ class _Normalizer:
             self.add(path + ("role",), where,
                      f"only a single-choice item can be a banner (role/dimension), not {item_type}")
             raw = {k: v for k, v in raw.items() if k not in ("role", "dimension")}
-        self.unknown_keys(raw, COMMON_ITEM_KEYS + TYPE_KEYS[item_type], path, where)
+        self.unknown_keys(raw, COMMON_ITEM_KEYS + TYPE_KEYS[item_type], path, where,
+                          instead=KEYS_INSTEAD.get(item_type))
         item: dict[str, Any] = {"id": item_id, "type": item_type}
         item["label"] = self.label(raw.get("label"), path + ("label",), where) or {}
         hint = self.label(raw.get("hint"), path + ("hint",), where, "hint", required=False)

@@ -189,7 +189,9 @@ class _Checker:
         if item.get("constraint_message") and not item.get("constraint"):
             self.add(path + ("constraint_message",), where,
                      "constraint_message without a constraint")
-        if kind in CHOICE_TYPES:
+        unknown_list = "options_from" in item and \
+            item["options_from"] not in (self.definition.get("option_lists") or {})
+        if kind in CHOICE_TYPES and not unknown_list:  # an unknown list is reported once
             self.check_options(item["options"], path + ("options",), where, kind,
                                skip_duplicates="options_from" in item)
         if kind == "grid":
@@ -283,7 +285,13 @@ class _Checker:
                 continue
             if role != "banner":
                 self.add(site.path + ("role",), where, f"role must be 'banner', not {role!r}")
-            if not isinstance(dimension, str) or not DIMENSION_RE.match(dimension):
+            if isinstance(dimension, str) and dimension.strip() and \
+                    not DIMENSION_RE.match(dimension):
+                meant = re.sub(r"[^a-z0-9_]+", "_", dimension.strip().lower()).strip("_")
+                self.add(site.path + ("dimension",), where,
+                         f"dimension {dimension!r} may use only lower-case letters, digits and _ "
+                         f"(did you mean {meant or 'level'}?)")
+            elif not isinstance(dimension, str) or not DIMENSION_RE.match(dimension):
                 self.add(site.path + ("dimension",), where,
                          "a banner needs a dimension such as level, field, rank or category "
                          "(lower-case letters, digits, _)")
@@ -460,11 +468,23 @@ class _Checker:
             return self.sites[node.item].item
         return None
 
+    def grid_row_spelling(self, ref: ex.Reference) -> str | None:
+        """``B1_5`` (XLSForm's spelling) for row 5 of grid B1: ``B1.5``."""
+        if ref.row is not None or "_" not in ref.item:
+            return None
+        grid, _, row = ref.item.rpartition("_")
+        site = self.sites.get(grid)
+        if site is not None and site.item["type"] == "grid" and \
+                row in {r["id"] for r in site.item["rows"]}:
+            return f"{grid}.{row}"
+        return None
+
     def check_reference(self, ref: ex.Reference, path: Path, where: str, key: str,
                         owner: _Site | None, page: int | None) -> None:
         site = self.sites.get(ref.item)
         if site is None:
-            close = difflib.get_close_matches(ref.item, list(self.sites), n=1)
+            close = [self.grid_row_spelling(ref)] if self.grid_row_spelling(ref) else \
+                difflib.get_close_matches(ref.item, list(self.sites), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             self.add(path, where, f"{key} refers to unknown item {ref.item!r}{hint}")
             return
@@ -520,6 +540,8 @@ class _Checker:
                                   f"{item['id']}")
             return
         codes = sorted({option["code"] for option in item.get("options") or []})
+        if not codes and "options_from" in item:
+            return  # its option list is unknown: reported once, on the item
         if value not in codes:
             self.add(path, where, f"{key}: {item['id']} has no option {value} "
                                   f"(codes: {', '.join(map(str, codes))})")
