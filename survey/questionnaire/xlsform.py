@@ -64,6 +64,7 @@ class ImportResult:
     source: str = "form.xlsx"
     names: dict[str, str] = field(default_factory=dict)
     rank_positions: dict[str, int] = field(default_factory=dict)
+    dropped_names: dict[str, str] = field(default_factory=dict)  # name → why (English)
 
     @property
     def ok(self) -> bool:
@@ -252,6 +253,7 @@ def import_sheets(sheets: dict[str, Sheet], titles: list[str], source: str,
     result.names = {name: ref.name for name, (ref, _kind) in walker.names.items()}
     result.names.update({name: f"{item}.other" for name, item in finisher.other_texts.items()})
     result.rank_positions = {site_name: index for site_name, index in _rank_positions(walker)}
+    result.dropped_names = {name: en for name, (en, _vi) in walker.dropped_names.items()}
     return result
 
 
@@ -301,7 +303,9 @@ def read_xlsform(path: str | Path) -> tuple[dict[str, Any], list[str]]:
     if missing:
         raise DefinitionError([f"{path.name}: {line.text('en')}" for line in missing])
     assert result.definition is not None
-    return result.definition, [f"dropped: {d}" for d in result.dropped] + result.notes
+    tables = [f"list {m.list_name}: " + ", ".join(f"{name} → {code}" for name, code, _ in m.rows)
+              for m in result.report.code_maps]
+    return result.definition, [f"dropped: {d}" for d in result.dropped] + result.notes + tables
 
 
 __all__ += ["Line"]

@@ -138,6 +138,7 @@ class Finisher:
             if choice_list.mapping is not None and CARRY_NAME:
                 other["name"] = "other"
             options.append(other)
+            self.other_texts[f"{site.name}_other"] = item["id"]  # pyxform's text box, in data
             self.report.add("or-other", "survey", row, "type", name=site.name, code=code)
             changed = True
         pending: Pending | None = item.pop("_choice_filter", None)

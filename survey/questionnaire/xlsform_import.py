@@ -421,19 +421,10 @@ class Walker:
             self.report.add("preset-numeric", "survey", row.number, "type", type=kind,
                             name=name, min=item["min"], max=item["max"])
         elif kind == "range":
-            values = []
-            for key, default in (("start", "1"), ("end", "10"), ("step", "1")):
-                try:
-                    values.append(float(params.get(key, default)))
-                except ValueError:
-                    values.append(float(default))
-            start, end, step = values
-            places = 0 if step.is_integer() else min(6, len(repr(step).split(".")[1]))
-            item["decimals"] = places
-
-            def tidy(value: float) -> int | float:
-                return int(value) if value.is_integer() else value
-            item["min"], item["max"] = tidy(min(start, end)), tidy(max(start, end))
+            start, end, step = (_float(params.get(key), default)
+                                for key, default in (("start", 1.0), ("end", 10.0), ("step", 1.0)))
+            item["decimals"] = 0 if step.is_integer() else min(6, len(repr(step).split(".")[1]))
+            item["min"], item["max"] = _tidy(min(start, end)), _tidy(max(start, end))
             self.report.add("range-numeric", "survey", row.number, "type", name=name,
                             start=item["min"], end=item["max"])
 
@@ -502,3 +493,14 @@ class Walker:
             shown = ", ".join(map(str, rows[:8])) + (", …" if len(rows) > 8 else "")
             self.report.add("column-dropped", "survey", None, column, column=column,
                             rows=shown)
+
+
+def _float(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
+
+
+def _tidy(value: float) -> int | float:
+    return int(value) if value.is_integer() else value

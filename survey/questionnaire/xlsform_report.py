@@ -198,6 +198,48 @@ CATALOG: dict[str, tuple[str, str, str]] = {
                          "specify'"),
     "list-unused": ("note", "Danh sách {list} không được câu nào dùng; bỏ qua.",
                     "list {list} is used by no question; left out"),
+    # ---- data collected elsewhere (survey.questionnaire.xlsform_data)
+    "data-not-utf8": ("refused", "Tệp CSV không được lưu ở bảng mã UTF-8; hãy xuất lại dưới dạng "
+                      "UTF-8 hoặc .xlsx.", "the CSV file is not UTF-8; export it again as UTF-8 or "
+                      ".xlsx"),
+    "data-no-match": ("refused", "Không cột nào của tệp dữ liệu khớp với câu hỏi của phiếu (các "
+                      "cột đầu: {columns}); tệp này có được thu bằng đúng biểu mẫu không?", "no column "
+                      "of the data matches a question of the form (first columns: {columns}); "
+                      "was it collected with this form?"),
+    "data-form-refused": ("refused", "Không đọc được biểu mẫu XLSForm đi kèm dữ liệu: {why_vi}",
+                          "the XLSForm that goes with the data could not be read: {why}"),
+    "data-column-meta": ("dropped", "Cột {column} là siêu dữ liệu của lần gửi (thời gian, thiết "
+                         "bị, người dùng, mã lần gửi hoặc tệp đính kèm); không lưu để giữ ẩn danh.",
+                         "column {column} is submission metadata (time, device, user, submission "
+                         "id or attachments); not kept, answers stay anonymous"),
+    "data-column-repeat": ("dropped", "Cột {column} nằm trong một nhóm lặp; câu trả lời lặp lại "
+                           "không được lưu.", "column {column} is inside a repeat; repeated "
+                           "answers are not kept"),
+    "data-column-question": ("dropped", "Cột {column} trả lời câu {name}, câu này không được nhập "
+                             "vào phiếu ({why}); không lưu.", "column {column} answers {name}, "
+                             "which the form import left out ({why}); not kept"),
+    "data-column-unknown": ("dropped", "Cột {column} không ứng với câu hỏi nào của phiếu; không "
+                            "lưu.", "column {column} matches no question of the form; not kept"),
+    "data-no-id": ("note", "Tệp không có cột mã lần gửi (meta/instanceID, _uuid, KEY): mỗi dòng "
+                   "được nhận ra theo toàn bộ nội dung của nó khi nhập lại.", "the data has no "
+                   "submission id column (meta/instanceID, _uuid, KEY): each row is recognised "
+                   "by its whole content when imported again"),
+    "data-row-duplicate": ("note", "Dòng này lặp lại lần gửi ở dòng {first}; chỉ nhập một lần.",
+                           "this row repeats the submission of row {first}; imported once"),
+    "data-value-unknown": ("dropped", "«{value}» không phải phương án của câu {name}; để trống.",
+                           "{value!r} is not an option of {name}; left unanswered"),
+    "data-value-number": ("dropped", "«{value}» không phải là số (câu {name}); để trống.",
+                          "{value!r} is not a number ({name}); left unanswered"),
+    "data-answer-invalid": ("dropped", "Câu {name}: {problem}; câu trả lời này được bỏ.",
+                            "{name}: {problem_en}; that answer was left out"),
+    "data-answer-hidden": ("dropped", "{count} câu trả lời cho câu hỏi lẽ ra bị ẩn theo điều kiện "
+                           "hiển thị được bỏ ({names}).", "{count} answers to questions the skip "
+                           "logic hides were left out ({names})"),
+    "data-rows-empty": ("dropped", "{count} dòng không còn câu trả lời nào dùng được; không nhập.",
+                        "{count} rows have no usable answer left; not imported"),
+    "data-already": ("note", "{count} dòng đã được nhập trước đây (cùng mã lần gửi); không thêm "
+                     "lại.", "{count} rows were imported before (same submission id); not added "
+                     "again"),
     # ---- export (what XLSForm cannot carry)
     "export-randomize-fixed": ("dropped", "Câu {name}: ODK/Kobo xáo trộn cả các phương án cố định "
                                "({codes}); XLSForm không giữ được chúng ở cuối.", "{name}: "

@@ -267,8 +267,8 @@ def test_every_report_line_is_worded_in_both_languages():
                                          "why", "part", "ratio", "sheets", "headers",
                                          "columns", "sheet", "dropped", "row", "start", "end",
                                          "min", "max", "codes", "names", "top", "label",
-                                         "other", "where", "problem", "problem_vi", "action",
-                                         "action_vi")}
+                                         "other", "where", "problem", "problem_vi",
+                                         "problem_en", "action", "first", "action_vi")}
         entry = Line(code, "survey", 3, "type", tuple(params.items()))
         assert "{" not in entry.text("vi") and "{" not in entry.text("en"), code
         assert Line(code).unfilled() <= set(params), code
