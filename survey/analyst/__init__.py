@@ -7,3 +7,4 @@ bp = Blueprint("analyst", __name__)
 guard_blueprint(bp, Role.ANALYST)
 
 from survey.analyst import routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey.analyst import coding  # noqa: E402,F401
