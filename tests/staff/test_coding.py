@@ -208,3 +208,28 @@ def test_every_coding_post_needs_csrf(analyst, coded_app):
     assert analyst.post(_url(coded_app, "/E5/codes"), data={"label": "x"}).status_code == 400
     with coded_app.app_context():
         assert db.session.scalar(select(CodingCode)) is None
+
+
+def test_the_workspace_word_report_is_the_outlined_report(analyst, coded_app):
+    """The workspace's Word report (a background job) is the same report as the command
+    line's: the plan's outline, the coded proposals included."""
+    import io
+
+    frame = _add_codes(analyst, coded_app, "Bảo vệ người dám làm")
+    for response_id in _answer_ids(analyst, coded_app, "?q=bảo vệ"):
+        _post(analyst, _url(coded_app, "/E5"), _url(coded_app, f"/E5/answers/{response_id}"),
+              {"code": [str(frame["Bảo vệ người dám làm"])]})
+    table_page = f"/staff/analyst/c/{coded_app.campaign_id}/"
+    response = _post(analyst, table_page, f"{table_page}export",
+                     {"fmt": "report-docx", "query": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    status = analyst.get(response.headers["Location"] + "/status").get_json()
+    assert status["status"] == "done", status
+    download = analyst.get(status["download"])
+    document = docx.Document(io.BytesIO(download.data))
+    download.close()
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["Tóm tắt kết quả chính", "Phương pháp", "I. Thực trạng",
+                        "II. Nguyên nhân", "III. Nhiệm vụ, giải pháp", "IV. Đề xuất, kiến nghị"]
+    assert any(p.text.startswith("Câu E5: 20 người trả lời ghi ý kiến, 8 ý kiến")
+               for p in document.paragraphs)
