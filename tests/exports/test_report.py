@@ -372,6 +372,15 @@ def test_flask_analysis_export_docx_writes_the_outlined_report(app, definition, 
     assert "Báo cáo dựa trên 300 phiếu hợp lệ" in body
     assert "Câu E5 là câu hỏi mở; các ý kiến chưa được mã hóa" in body
     assert len(document.inline_shapes) >= 10
+    book = tmp_path / "sach-bang.xlsx"
+    result = app.test_cli_runner().invoke(args=["analysis", "export", "bao-cao", "--format",
+                                                "xlsx", "-o", str(book)])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert "B1×A4" in sheets  # position is a banner of the banner book
+    assert sheets.index("B1×A2") < sheets.index("B1×A3") < sheets.index("B1×A4") \
+        < sheets.index("B1×A5")
 
 
 def test_weighted_report_divides_the_tests_by_the_design_effect(definition, frame):
