@@ -1,0 +1,16 @@
+"""Every test starts with empty expression caches (parse, compile, references, conditions), so
+each test exercises the parser and compiler itself — and so that a mutation run (mutmut forks
+its workers after a warm-up) tests the code, not a closure compiled before the mutant was on."""
+from __future__ import annotations
+
+import pytest
+
+from survey.questionnaire import expressions
+
+
+@pytest.fixture(autouse=True)
+def _fresh_expression_caches():
+    for cached in (expressions._parse_cached, expressions._compiled_text,
+                   expressions._referenced_in_text, expressions.compiled_condition):
+        cached.cache_clear()
+    yield
