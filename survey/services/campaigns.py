@@ -267,10 +267,12 @@ def campaign_state(session: Session, campaign: Campaign, now: datetime | None = 
     if campaign.closes_at and now >= _aware(campaign.closes_at):
         return CampaignState.CLOSED
     if campaign.max_responses is not None:
+        from survey.services.pool import waiting
+
         completes = session.scalar(
             select(func.count()).select_from(Response)
             .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.COMPLETE)
-        )
+        ) + waiting(session, [campaign.id])[campaign.id]
         if completes >= campaign.max_responses:
             return CampaignState.FULL
     return CampaignState.OPEN

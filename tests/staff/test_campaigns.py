@@ -17,7 +17,8 @@ from survey import clock
 from survey.extensions import db
 from survey.models import (AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign,
                            CampaignTarget, Role)
-from survey.services.access_codes import burn, code_hash
+from survey.services.access_codes import code_hash, spend
+from survey.services.drafts import spend_mark
 from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
                                        campaign_state, reopen_campaign,
                                        set_targets, update_campaign)
@@ -324,17 +325,25 @@ def test_open_campaign_has_no_code_form_and_refuses_codes(app, client):
     assert _count(app, AccessCode) == 0
 
 
-def test_batch_usage_counts_burned_codes(app, client):
+def test_batch_usage_is_shown_only_when_neither_count_is_below_k(app, client):
+    """A batch of 10 at k = 5: "2 used" would say who answered among few; 5 used (5 unused) may
+    be shown; 6 used leaves 4 unused, which would name the 4 who did not answer."""
     _designer(app, client)
     campaign_id = _campaign(app, access_mode=AccessMode.CODE)
     rows = list(csv.reader(io.StringIO(
         _generate(client, campaign_id).get_data().decode("utf-8-sig"))))
-    with app.test_request_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        assert burn(db.session, campaign, rows[1][0]).accepted
-        assert burn(db.session, campaign, rows[2][0]).accepted
-        db.session.commit()
-    assert "2 / 10" in client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
+
+    def spend_rows(*indexes):
+        with app.test_request_context():
+            for index in indexes:
+                assert spend(db.session, code_hash(rows[index][0]), spend_mark(f"d{index}"))
+            db.session.commit()
+        page = client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
+        return re.search(r'class="num usage">(.*?)</td>', page, re.S).group(1)
+
+    assert "(ẩn)" in spend_rows(1, 2) and "/ 10" in spend_rows()
+    assert spend_rows(3, 4, 5).strip() == "5 / 10"
+    assert "(ẩn)" in spend_rows(6)
 
 
 # ----------------------------------------------------------------------------- QR codes
