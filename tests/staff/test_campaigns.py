@@ -112,6 +112,7 @@ def test_create_form_defaults_the_threshold_from_config(app, client):
     ({"slug": "tam"}, "Đã có đợt khảo sát"),
     ({"closes_date": "2026-11-30"}, "phải sau thời điểm bắt đầu"),
     ({"disclosure_threshold": "0"}, "Ngưỡng bảo mật phải từ 1"),
+    ({"disclosure_threshold": "4"}, "mức sàn của nền tảng"),
     ({"opens_date": "", "opens_time": "09:00"}, "Cần nhập ngày đi kèm với giờ"),
     ({"opens_date": "01/12/2026"}, "Ngày không hợp lệ"),
     ({"max_responses": "nhiều"}, "Hãy nhập một số nguyên"),
@@ -154,6 +155,25 @@ def test_edit_keeps_slug_and_logs_changed_fields(app, client):
     # The edit form shows the stored UTC time back in Vietnam time.
     again = client.get(url).get_data(as_text=True)
     assert 'value="17:30"' in again and 'value="2027-01-31"' in again
+
+
+def test_threshold_is_never_lowered_once_codes_exist(app):
+    """A designer could otherwise lower k to 1, hand out one-code batches labelled with names,
+    and raise it again: once codes exist, the threshold only goes up."""
+    from survey.services.access_codes import generate_batch
+
+    with app.app_context():
+        campaign = make_campaign(access_mode=AccessMode.CODE, disclosure_threshold=8)
+        settings = dict(title="x", access_mode=AccessMode.CODE)
+        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=6))
+        assert campaign.disclosure_threshold == 6  # no codes yet: may go down to the floor
+        generate_batch(db.session, campaign, 6)
+        with pytest.raises(CampaignError, match="Không thể hạ ngưỡng"):
+            update_campaign(db.session, campaign,
+                            CampaignSettings(**settings, disclosure_threshold=5))
+        assert campaign.disclosure_threshold == 6
+        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=9))
+        assert campaign.disclosure_threshold == 9
 
 
 def test_update_rejects_bad_settings_without_changing_anything(app):
