@@ -20,8 +20,9 @@ import plotly.graph_objects as go
 from analysis.results import (SUPPRESSED_MARK, CrossTab, Frequency, LikertTable, MultipleTable,
                               NumericSummary, RankingTable)
 
-__all__ = ["crosstab_figure", "multiple_figure", "ranking_figure", "likert_figure",
-           "likert_diverging", "figure_for", "render_images", "CHROMIUM", "WIDTH", "HEIGHT"]
+__all__ = ["crosstab_figure", "frequency_figure", "multiple_figure", "ranking_figure",
+           "likert_figure", "likert_diverging", "figure_for", "has_values", "render_images",
+           "CHROMIUM", "WIDTH", "HEIGHT"]
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 WIDTH, HEIGHT = 900, 500
@@ -107,6 +108,22 @@ def crosstab_figure(table: CrossTab, mode: str = "percent", barmode: str = "grou
                           height=max(HEIGHT, table.table["column"].nunique()
                                      * (28 if barmode == "stack" else 14 * len(fig.data))
                                      + 260))
+    return fig
+
+
+def frequency_figure(table: Frequency, mode: str = "percent",
+                     language: str = "vi") -> go.Figure:
+    """Horizontal bars of one variable with no banner: % of all answering (missing codes
+    included, as the frequency table prints them) or counts, one bar per labelled option."""
+    column = "percent" if mode == "percent" else "count"
+    values, labels = _values(table.table, column)
+    fig = go.Figure(go.Bar(y=[_wrap(label, 40) for label in table.table["label"]], x=values,
+                           text=labels, orientation="h", textposition="auto", showlegend=False))
+    fig.update_layout(yaxis=dict(autorange="reversed"))
+    fig = _layout(fig, table.label, "", _suppression_note(table, language))
+    fig.update_layout(xaxis_title=_t("% số người trả lời", "% of respondents", language)
+                      if mode == "percent" else _t("Số lượng", "count", language),
+                      height=max(HEIGHT, 40 * len(table.table) + 200))
     return fig
 
 
@@ -207,20 +224,35 @@ def likert_diverging(rows: Sequence[Frequency], title: str, language: str = "vi"
     return fig
 
 
+def has_values(fig: go.Figure) -> bool:
+    """Whether any bar of ``fig`` has a value to draw (every cell suppressed: none)."""
+    for trace in fig.data:
+        values = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
+        if any(v is not None and not (isinstance(v, float) and np.isnan(v))
+               for v in (values or ())):
+            return True
+    return False
+
+
 def figure_for(result: Any, mode: str = "percent", barmode: str = "group",
                language: str = "vi") -> go.Figure | None:
-    """The usual chart of a result, or None when it has none (a numeric summary)."""
+    """The usual chart of a result, or None when it has none: a numeric summary, or a table
+    whose every cell is suppressed (an empty chart would only draw a meaningless axis)."""
     if isinstance(result, CrossTab):
-        return crosstab_figure(result, mode, barmode, language)
-    if isinstance(result, MultipleTable):
-        return multiple_figure(result, mode, language)
-    if isinstance(result, RankingTable):
-        return ranking_figure(result, language)
-    if isinstance(result, LikertTable):
-        return likert_figure(result, language)
-    if isinstance(result, NumericSummary):
+        fig = crosstab_figure(result, mode, barmode, language)
+    elif isinstance(result, Frequency):
+        fig = frequency_figure(result, mode, language)
+    elif isinstance(result, MultipleTable):
+        fig = multiple_figure(result, mode, language)
+    elif isinstance(result, RankingTable):
+        fig = ranking_figure(result, language)
+    elif isinstance(result, LikertTable):
+        fig = likert_figure(result, language)
+    elif isinstance(result, NumericSummary):
         return None
-    raise TypeError(f"no chart for {type(result).__name__}")
+    else:
+        raise TypeError(f"no chart for {type(result).__name__}")
+    return fig if has_values(fig) else None
 
 
 def _kaleido_options() -> dict[str, Any]:

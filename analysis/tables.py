@@ -170,6 +170,42 @@ def crosstab(source, item: str, by: str, by2: str | None = None, flt: Filter = F
                           include_missing, language)
 
 
+_NO_TESTS = Message(
+    vi="Không in kiểm định (khi-bình phương, Cramér's V): bảng có ô bị ẩn để bảo mật, mà thống "
+       "kê kiểm định tính từ mọi ô có thể làm lộ các ô đó.",
+    en="No tests printed (chi-square, Cramér's V): the table has cells suppressed for "
+       "confidentiality, and a statistic computed from every cell could reveal them.",
+    code="no-tests")
+_TESTS_ON_PUBLISHED = Message(
+    vi="Kiểm định tính trên các cột được công bố; các cột bị ẩn vì cơ sở dưới ngưỡng không "
+       "được tính.",
+    en="Tests use the published columns only; columns suppressed for a base under the "
+       "threshold are left out.",
+    code="tests-published")
+
+
+def _published_tests(tested: np.ndarray, mask: np.ndarray, full: Any
+                     ) -> tuple[tuple[TestResult, ...], Any, Message | None]:
+    """The tests a published cross-tab may print, the contingency result they come from, and a
+    note. Tests use only what is published: columns hidden whole (base under k) are left out;
+    if any other cell is hidden, or fewer than two columns and two rows are left, no test is
+    printed, since a statistic over hidden cells could give them away."""
+    body = mask[:-1, :-1]
+    if not body.any():
+        return (full.pearson, full.likelihood_ratio, full.cramers_v), full, None
+    published = ~mask[-1, :-1]
+    if body[:, published].any():
+        return (), None, _NO_TESTS
+    part = tested[:, published]
+    part = part[:, part.sum(axis=0) > 0]
+    part = part[part.sum(axis=1) > 0]
+    if part.shape[0] < 2 or part.shape[1] < 2:
+        return (), None, _NO_TESTS
+    result = stats.contingency(part)
+    return (result.pearson, result.likelihood_ratio, result.cramers_v), result, \
+        _TESTS_ON_PUBLISHED
+
+
 def build_crosstab(layout, agg: pd.DataFrame, item: str, by: tuple[str, ...],
                    weights: Weights | None, k: int | None, alpha: float,
                    include_missing: bool, language: str) -> CrossTab:
@@ -255,14 +291,20 @@ def build_crosstab(layout, agg: pd.DataFrame, item: str, by: tuple[str, ...],
                                "suppressed": row_hidden})
 
     notes: list[Message] = []
-    tests = (result.pearson, result.likelihood_ratio, result.cramers_v)
-    if result.small.warn:
+    tests, tested_result, test_note = _published_tests(tested, mask, result)
+    if test_note is not None:
+        notes.append(test_note)
+    if tested_result is not None and tested_result.small.warn:
+        result_small = tested_result.small
+    else:
+        result_small = None
+    if result_small is not None:
         notes.append(Message(
-            vi=f"{result.small.cells_below_5} ô ({result.small.share_below_5:.0%}) có tần số "
-               f"kỳ vọng dưới 5; nhỏ nhất {result.small.minimum:.2f}. Giá trị p tiệm cận có thể "
+            vi=f"{result_small.cells_below_5} ô ({result_small.share_below_5:.0%}) có tần số "
+               f"kỳ vọng dưới 5; nhỏ nhất {result_small.minimum:.2f}. Giá trị p tiệm cận có thể "
                "không tin cậy.",
-            en=f"{result.small.cells_below_5} cells ({result.small.share_below_5:.0%}) have "
-               f"expected count less than 5; the minimum is {result.small.minimum:.2f}. "
+            en=f"{result_small.cells_below_5} cells ({result_small.share_below_5:.0%}) have "
+               f"expected count less than 5; the minimum is {result_small.minimum:.2f}. "
                "Asymptotic p-values may be unreliable.", code="small-expected"))
     notes.append(Message(
         vi=f"Chữ cái: cột có tỷ lệ thấp hơn có ý nghĩa (kiểm định z hai tỷ lệ, p < {alpha}, "

@@ -27,9 +27,18 @@ def create_app(config: Any = None) -> Flask:
         app.config.from_object(config)
 
     os.makedirs(app.instance_path, exist_ok=True)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+    database_configured = bool(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    if not database_configured:
         app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_default_uri(app.instance_path)
     if not app.config.get("SECRET_KEY"):
+        if database_configured:
+            # A shared database means a real deployment, maybe several app servers: a key made
+            # up here would differ on each, breaking sessions, access codes and the sign-in
+            # count across them.
+            raise RuntimeError(
+                "SECRET_KEY is not set. With DATABASE_URL set, every app server must be given "
+                "the same SECRET_KEY (see docs/deploy.md); refusing to start with a key of its "
+                "own.")
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
 
     if app.config.get("TRUSTED_PROXIES"):

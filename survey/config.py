@@ -1,7 +1,8 @@
 """Configuration read from the environment.
 
 Defaults suit the embedded deployment: SQLite under ``instance/``. A real deployment sets
-``DATABASE_URL`` (PostgreSQL) and ``SECRET_KEY``. Reading the config never writes anything;
+``DATABASE_URL`` (PostgreSQL) and ``SECRET_KEY`` (required then), and with several app servers
+an ``EXPORT_DIR`` they all mount. Reading the config never writes anything;
 the one file the app may create (a generated secret key) is written by :func:`ensure_secret_key`
 from the factory, once.
 """
@@ -57,7 +58,10 @@ class Config:
     RESPOND_RATE_LIMIT = os.environ.get("RESPOND_RATE_LIMIT", "120/minute")
     RESPOND_CODE_RATE_LIMIT = os.environ.get("RESPOND_CODE_RATE_LIMIT", "20/minute")
     # Public base URL used when printing links and QR codes (e.g. https://khaosat.example.vn).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Empty: the address the staff page was actually served from (host and port), so
+    # ``PORT=5077 make run`` prints links on port 5077. The command line, which has no request,
+    # uses http://127.0.0.1:$PORT then (:func:`command_line_base_url`).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
     # (0: none, the app is reached directly). Only then does ``X-Forwarded-Proto: https`` make a
     # request secure (HSTS, Secure cookies); a client cannot claim https by sending the header.
@@ -67,6 +71,9 @@ class Config:
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", 5))
     DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", 5))
     DB_PING_AFTER = float(os.environ.get("DB_PING_AFTER", 1.0))
+    # Staff export jobs (state and files); None: instance/exports. Several app servers must
+    # share one directory (a network mount): see docs/deploy.md.
+    EXPORT_DIR = os.environ.get("EXPORT_DIR") or None
     QUESTIONNAIRE_DIR = os.environ.get(
         "QUESTIONNAIRE_DIR", str(Path(__file__).resolve().parent.parent / "questionnaires")
     )
@@ -76,6 +83,12 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = True
+
+
+def command_line_base_url(configured: str | None) -> str:
+    """The base for links printed by a command (no request to take the host from):
+    ``PUBLIC_BASE_URL``, else the local address ``make run`` serves (``PORT``, default 5000)."""
+    return (configured or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}").rstrip("/")
 
 
 def sqlite_default_uri(instance_path: str) -> str:

@@ -80,3 +80,52 @@ def test_login_and_logout(app, client):
     good = login(client, "lan")
     assert good.status_code == 302 and good.headers["Location"].endswith("/staff/designer/")
     assert client.get("/staff/designer/").status_code == 200
+
+
+def _campaign_urls(app, campaign_id: int):
+    """(endpoint, url, methods) for every campaign-management rule naming a campaign."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("campaigns.manage.") or \
+                "campaign_id" not in rule.arguments:
+            continue
+        url = rule.rule.replace("<int:campaign_id>", str(campaign_id))
+        for arg in rule.arguments - {"campaign_id"}:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "1")
+        out.append((rule.endpoint, url, sorted(rule.methods - {"HEAD", "OPTIONS"})))
+    assert len(out) > 5, out
+    return out
+
+
+def test_every_campaign_route_checks_ownership(app, client):
+    """Issue 25, point 13: a designer manages only the campaigns they own or that were shared
+    with them; every route naming a campaign refuses anyone else with 403."""
+    from survey.extensions import db
+    from survey.services.ownership import set_owner
+    from tests.helpers import make_campaign
+
+    with app.app_context():
+        owner = make_user("chu", Role.DESIGNER)
+        make_user("khac", Role.DESIGNER)
+        campaign = make_campaign()
+        set_owner(db.session, campaign, owner)
+        db.session.commit()
+        campaign_id = campaign.id
+    login(client, "khac")
+    data = _csrf_data(client, "/staff/account/password")
+    for endpoint, url, methods in _campaign_urls(app, campaign_id):
+        for method in methods:
+            response = client.open(url, method=method, data=data if method != "GET" else None)
+            assert response.status_code == 403, (endpoint, method, response.status_code)
+    listing = client.get("/staff/campaigns/").get_data(as_text=True)
+    assert "/s/thu" not in listing  # not even listed
+    # The owner reaches every page (no 403 anywhere) and sees it listed.
+    owner_client = app.test_client()
+    login(owner_client, "chu")
+    data = _csrf_data(owner_client, "/staff/account/password")
+    for endpoint, url, methods in _campaign_urls(app, campaign_id):
+        for method in methods:
+            response = owner_client.open(url, method=method,
+                                         data=data if method != "GET" else None)
+            assert response.status_code != 403, (endpoint, method)
+    assert "/s/thu" in owner_client.get("/staff/campaigns/").get_data(as_text=True)

@@ -114,7 +114,9 @@ def write_codebook_xlsx(codebook: Codebook, path: str | Path) -> None:
     """One sheet, header frozen, variable rows bold, small counts highlighted."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path))
+    from analysis.exports.cells import XLSX_OPTIONS
+
+    workbook = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)  # labels stay text, never formulas
     sheet = workbook.add_worksheet("Sổ tay biến")
     bold = workbook.add_format({"bold": True})
     head = workbook.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1,

@@ -1,7 +1,8 @@
 """Row-level CSV: one row per response, one column per variable, written chunk by chunk.
 
 UTF-8 with a byte-order mark, because Excel on Windows otherwise reads Vietnamese as mojibake.
-Codes are written as integers, an unanswered item as an empty cell.
+Codes are written as integers, an unanswered item as an empty cell. A text that a spreadsheet
+would read as a formula gets a leading apostrophe (:mod:`analysis.exports.cells`).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 
 import pandas as pd
 
+from analysis.exports.cells import neutralise_frame
 from analysis.exports.layout import Layout
 
 __all__ = ["BOM", "iter_csv", "write_csv"]
@@ -20,7 +22,7 @@ FLOAT_FORMAT = "%.10g"
 
 def _chunk_bytes(frame: pd.DataFrame, header: bool) -> bytes:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=header, float_format=FLOAT_FORMAT,
+    neutralise_frame(frame).to_csv(buffer, index=False, header=header, float_format=FLOAT_FORMAT,
                  lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8")
 

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from analysis.exports.cells import XLSX_OPTIONS, neutralise_frame
 from analysis.exports.delimited import BOM
 from analysis.exports.grid import Grid, grid_for
 from analysis.results import SUPPRESSED_MARK
@@ -49,7 +50,7 @@ def write_book_xlsx(results: Sequence[Any], out: str | Path | BinaryIO, *, title
 
     grids = [grid_for(r, mode, language, labels) for r in results]
     workbook = xlsxwriter.Workbook(out if not isinstance(out, Path) else str(out),
-                                   {"in_memory": True})
+                                   {"in_memory": True, **XLSX_OPTIONS})
     f = {
         "title": workbook.add_format({"bold": True, "font_size": 13, "text_wrap": True,
                                       "valign": "top"}),
@@ -207,5 +208,5 @@ def tables_frame(results: Sequence[Any]) -> pd.DataFrame:
 def tables_csv(results: Sequence[Any]) -> bytes:
     """Tidy CSV of the tables (UTF-8 with BOM, for Excel)."""
     buffer = io.StringIO()
-    tables_frame(results).to_csv(buffer, index=False, lineterminator="\r\n")
+    neutralise_frame(tables_frame(results)).to_csv(buffer, index=False, lineterminator="\r\n")
     return BOM + buffer.getvalue().encode("utf-8")

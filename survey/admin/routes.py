@@ -79,13 +79,13 @@ def create():
         password = generate_password()
         try:
             user = create_user(db.session, form.username.data, password, form.role.data,
-                               actor=current_user())
+                               actor=current_user(), must_change=True)
         except AccountError as exc:
             db.session.rollback()
             form.username.errors = [*form.username.errors, exc.translated()]
         else:
             db.session.commit()
-            return render_template("admin/password_once.html", user=user, password=password,
+            return render_template("admin/password_once.html", account=user, password=password,
                                    created=True)
     return render_template("admin/index.html", users=list_users(db.session), form=form,
                            role_labels=ROLE_LABELS), 400
@@ -146,7 +146,7 @@ def reset(user_id: int):
         abort(400)
     password = reset_password(db.session, account, actor=current_user())
     db.session.commit()
-    return render_template("admin/password_once.html", user=account, password=password,
+    return render_template("admin/password_once.html", account=account, password=password,
                            created=False)
 
 

@@ -15,6 +15,7 @@ from analysis.charts import figure_for, render_images
 from analysis.exports import count_responses, export_rows
 from analysis.exports.report import plan_report, report_figures, write_report
 from analysis.exports.workbook import tables_csv, write_book_xlsx
+from survey import clock
 from survey.analyst import service
 from survey.extensions import db
 from survey.models import Campaign
@@ -82,8 +83,9 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
     weights = service.weights_for(db.session, campaign, source, flt) \
         if request is not None and request.weighted else None
     if fmt == "book-xlsx":
-        banner_ids = [b["id"] for b in banners(definition)
-                      if b.get("dimension") in ("level", "field", "rank", "category")] or \
+        wanted_dimensions = ("level", "field", "position", "rank", "category")
+        by_dimension = {b.get("dimension"): b["id"] for b in banners(definition)}
+        banner_ids = [by_dimension[d] for d in wanted_dimensions if d in by_dimension] or \
             [b["id"] for b in banners(definition)][:3]
         progress.set_total(2)
         book = banner_book(source, banner_ids, flt=flt, weights=weights, k=k,
@@ -99,12 +101,14 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
     if fmt == "report-docx":
         progress.set_total(3)
         plan = plan_report(source, definition, flt=flt, weights=weights, k=k,
-                           language=language)
+                           language=language, campaign=campaign.title,
+                           open_answers=service.open_answers(db.session, campaign, language),
+                           filter_note=_report_filter(request))
         progress.advance()
         figures = report_figures(plan)
         images = render_images(figures, "png") if figures else []
         progress.advance()
-        write_report(plan, out, images=images, campaign=campaign.title)
+        write_report(plan, out, images=images, campaign=campaign.title, on=clock.today())
         progress.advance()
         return
     raise ExportError(f"Định dạng không hỗ trợ: {fmt}")
@@ -121,6 +125,19 @@ def _filter_note(campaign: Campaign, request: service.TableRequest | None) -> st
         if request.date_from or request.date_to:
             parts.append(f"ngày: {request.date_from or '…'} – {request.date_to or '…'}")
     return ", ".join(parts) + "."
+
+
+def _report_filter(request: service.TableRequest | None) -> str:
+    """The filters of a report, in words ("" when it covers the whole campaign)."""
+    if request is None:
+        return ""
+    parts = []
+    if request.values:
+        parts.append("lọc: " + "; ".join(f"{v} ∈ {{{', '.join(map(str, c))}}}"
+                                         for v, c in request.values.items()))
+    if request.date_from or request.date_to:
+        parts.append(f"ngày: {request.date_from or '…'} – {request.date_to or '…'}")
+    return ", ".join(parts)
 
 
 def file_stem(campaign: Campaign, fmt: str, request: Any = None) -> str:

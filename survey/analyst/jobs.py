@@ -1,11 +1,13 @@
-"""Exports run in a background thread, writing to ``instance/exports/``; the browser polls a
-JSON status and downloads the file when it is done.
+"""Exports run in a background thread, writing to ``EXPORT_DIR`` (default ``instance/exports/``);
+the browser polls a JSON status and downloads the file when it is done. With several app servers
+``EXPORT_DIR`` is one directory they all mount, so any server answers the status poll and the
+download of a job another server runs.
 
 Why a thread and files rather than a streamed response: a million-response SPSS file or a Word
 report with twenty charts takes minutes, and under gunicorn's sync workers a streamed response
 would hold one of the two workers for all that time. The thread leaves the worker free at once.
 The job's state lives in a small JSON file beside the output, not in memory, so whichever
-worker answers the status poll sees it; a job whose thread died (worker restarted) stops
+worker or server answers the status poll sees it; a job whose thread died (worker restarted) stops
 updating its heartbeat and is reported as failed instead of running forever.
 
 Only the user who started a job can see or download it. Files older than a day are removed
@@ -77,8 +79,11 @@ class Progress:
 
 
 def export_dir(app: Flask | None = None) -> Path:
+    """``EXPORT_DIR`` when configured (one directory every app server mounts), else
+    ``instance/exports``."""
     app = app or current_app
-    path = Path(app.instance_path) / EXPORT_DIR
+    configured = app.config.get("EXPORT_DIR")
+    path = Path(configured) if configured else Path(app.instance_path) / EXPORT_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -15,6 +15,7 @@ from plotly.utils import PlotlyJSONEncoder
 from werkzeug.datastructures import MultiDict
 
 from analysis.charts import figure_for
+from analysis.results import NumericSummary
 from analysis.disclosure import DisclosureRefused
 from analysis.exports.grid import grid_for
 from survey.analyst import bp, jobs, service
@@ -46,6 +47,12 @@ def _chart_json(figure) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _all_hidden(grid) -> bool:
+    """Whether every body cell of ``grid`` is suppressed (nothing of the table is published)."""
+    cells = [cell for _label, row in grid.rows for cell in row]
+    return bool(cells) and all(cell.suppressed for cell in cells)
+
+
 def can_export_rows() -> bool:
     user = current_user()
     return user is not None and user.role == Role.ANALYST
@@ -63,6 +70,7 @@ def table(campaign_id: int):
     language = _language()
     problem = None
     grid = chart = result = None
+    empty_reason = chart_note = None
     try:
         wanted = service.table_request(definition, request.args)
     except service.RequestError as error:
@@ -82,10 +90,18 @@ def table(campaign_id: int):
                             service.banner_labels(definition, language))
             figure = figure_for(result, wanted.mode, wanted.barmode, language)
             chart = _chart_json(figure) if figure is not None else None
+            if _all_hidden(grid):
+                empty_reason = _(
+                    "Mọi ô của bảng đều bị ẩn: mỗi nhóm có dưới %(k)s người trả lời (ngưỡng "
+                    "bảo mật của đợt). Hãy bỏ hoặc đổi biến phân tổ, gộp nhóm, nới bộ lọc, hoặc "
+                    "chờ thêm phiếu.", k=campaign.disclosure_threshold)
+            if figure is None and not isinstance(result, NumericSummary):
+                chart_note = _("Không vẽ biểu đồ: không có ô nào được công bố.")
     query = urlencode(wanted.query(), doseq=True) if wanted else ""
     return render_template(
         "analyst/table.html", campaign=campaign, wanted=wanted, grid=grid, chart=chart,
-        problem=problem, items=service.item_choices(definition, language),
+        problem=problem, empty_reason=empty_reason, chart_note=chart_note,
+        filter_parts=service.describe_filter(definition, wanted, language) if wanted else [], items=service.item_choices(definition, language),
         banner_items=banners(definition), banner_options=service.banner_choices(definition,
                                                                                language),
         label_text=label_text, language=language, query=query,

@@ -153,6 +153,27 @@ def table_request(definition: Mapping[str, Any], args) -> TableRequest | None:
                         weighted=args.get("weighted") == "1")
 
 
+def describe_filter(definition: Mapping[str, Any], request: TableRequest,
+                    language: str = "vi") -> list[str]:
+    """The active filter in words, one part per banner or date bound ("Cấp công tác: Tỉnh,
+    Xã"); empty when every response counts."""
+    from flask_babel import format_date, gettext as _
+
+    by_id = {b["id"]: b for b in banners(definition)}
+    parts = []
+    for variable, codes in request.values.items():
+        item = by_id.get(variable, {})
+        labels = {o["code"]: label_text(o.get("label"), language)
+                  for o in item.get("options") or []}
+        parts.append(f"{label_text(item.get('label'), language) or variable}: "
+                     + ", ".join(labels.get(c, str(c)) for c in codes))
+    if request.date_from:
+        parts.append(_("từ ngày %(day)s", day=format_date(request.date_from)))
+    if request.date_to:
+        parts.append(_("đến ngày %(day)s", day=format_date(request.date_to)))
+    return parts
+
+
 def margins_from_targets(session: Session, campaign: Campaign) -> dict[str, pd.Series]:
     """Population margins for raking from the campaign's targets: a target's ``dimension`` is
     matched to the banner item of that dimension (or to an item id)."""
@@ -218,3 +239,8 @@ def sample_description(source, definition: Mapping[str, Any], flt: Filter, weigh
 def banner_labels(definition: Mapping[str, Any], language: str = "vi") -> dict[str, str]:
     """Banner id → its label, for tables that carry only ids."""
     return {item["id"]: label_text(item.get("label"), language) for item in banners(definition)}
+
+
+def open_answers(session: Session, campaign: Campaign, language: str = "vi") -> dict[str, Any]:
+    """Coded open answers of the campaign for the report (empty until answers are coded)."""
+    return {}

@@ -19,6 +19,7 @@ from survey.models import Role, StaffUser
 from survey.services.accounts import session_user
 
 SESSION_KEY = "staff_session"
+PASSWORD_ENDPOINT = "auth.account.password"
 DEFAULT_IDLE_MINUTES = 30
 
 
@@ -67,7 +68,7 @@ def guard_blueprint(bp: Blueprint, *roles: Role) -> None:
     """Require sign-in for every route of ``bp``, and one of ``roles`` (admin always passes).
 
     Anonymous visitors are redirected to the login page; a signed-in user without the role gets
-    403.
+    403; a user whose password was set by someone else is sent to change it first.
     """
     allowed = {Role.ADMIN, *roles}
 
@@ -79,3 +80,9 @@ def guard_blueprint(bp: Blueprint, *roles: Role) -> None:
         if user.role not in allowed:
             abort(403)
         g.staff_allowed_roles = allowed
+        if user.must_change_password and request.endpoint != PASSWORD_ENDPOINT:
+            # A password someone else set (printed once, or reset by an admin) opens nothing
+            # but the page to choose one's own.
+            flash(_("Mật khẩu của bạn do người khác đặt (in ra hoặc cấp lại). Hãy đặt mật khẩu "
+                    "của riêng bạn trước khi tiếp tục."), "error")
+            return redirect(url_for(PASSWORD_ENDPOINT))

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from survey.auth import account_bp, bp
 from survey.auth.access import SESSION_KEY, current_token, current_user
 from survey.auth.forms import LoginForm, PasswordChangeForm
-from survey.auth.throttle import throttle_for
+from survey.auth.throttle import DEVICE_COOKIE, DEVICE_MAX_AGE, throttle_for
 from survey.extensions import db
 from survey.models import Role, StaffUser
 from survey.models.base import utcnow
@@ -70,7 +70,8 @@ def login():
     if form.validate_on_submit():
         throttle = throttle_for(current_app, db.session)
         username, address = form.username.data, request.remote_addr or ""
-        verdict = throttle.check(username, address)
+        device = throttle.device(username, request.cookies.get(DEVICE_COOKIE))
+        verdict = throttle.attempt(username, address, device)  # counted before any check
         if not verdict.allowed:
             status = 429
             flash(_("Đã có quá nhiều lần đăng nhập không thành công. Vui lòng thử lại sau "
@@ -78,18 +79,34 @@ def login():
         else:
             user = authenticate(db.session, username, form.password.data)
             if user is None:
-                if throttle.failed(username, address):
+                db.session.rollback()
+                if throttle.used_up(username, address, device):
                     _record_lockout(username)
                 flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
             else:
-                throttle.succeeded(username)
+                throttle.succeeded(verdict, username, address, device)
                 _begin_session(user)
                 user.last_login_at = utcnow()
                 record(db.session, user, "auth.login", f"user:{user.id}")
                 db.session.commit()
-                return redirect(_safe_next(request.args.get("next"))
-                                or url_for(HOME_BY_ROLE[user.role]))
+                if user.must_change_password:
+                    target = url_for("auth.account.password")
+                else:
+                    target = _safe_next(request.args.get("next")) \
+                        or url_for(HOME_BY_ROLE[user.role])
+                response = redirect(target)
+                _remember_device(response, throttle, user.username)
+                return response
     return render_template("auth/login.html", form=form), status
+
+
+def _remember_device(response: Response, throttle, username: str) -> None:
+    """Give this browser a device cookie for the account: its later attempts are counted on
+    their own, so strangers' failures never keep the owner out of it (survey.auth.throttle)."""
+    token = throttle.device_token(username, request.cookies.get(DEVICE_COOKIE))
+    response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_MAX_AGE, path="/staff",
+                        httponly=True, samesite="Lax",
+                        secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def _record_lockout(username: str) -> None:

@@ -11,19 +11,22 @@ import io
 from datetime import time
 from urllib.parse import quote, urlsplit
 
-from flask import (Response, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (Response, abort, current_app, flash, make_response, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from analysis.exports.cells import neutralise_row
 from survey.auth.access import current_user
 from survey.campaigns import manage_bp as bp
 from survey.campaigns.forms import (ActionForm, CampaignCreateForm, CampaignSettingsForm,
                                     codes_form, targets_form)
+from survey.errors import render_error
 from survey.extensions import db
 from survey.i18n import current_locale
-from survey.models import AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion
+from survey.models import (AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion, Role,
+                           StaffUser)
 from survey.questionnaire import banners, label_text
 from survey.services.access_codes import (AccessCodeError, anonymity_floor, batch_usage,
                                           generate_batch)
@@ -34,6 +37,7 @@ from survey.services.campaigns import (CampaignError, CampaignSettings, Campaign
                                        create_campaign, current_targets, default_threshold,
                                        from_local, published_versions, reopen_campaign,
                                        set_targets, target_cells, to_local, update_campaign)
+from survey.services import ownership
 from survey.services.monitor import status_counts
 from survey.services.qr import qr_png, qr_svg
 
@@ -57,15 +61,38 @@ def get_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
+def _forbidden(message: str) -> None:
+    """Stop with 403 and say why."""
+    body, code = render_error(403, message)
+    abort(make_response(body, code))
+
+
+@bp.before_request
+def _campaign_owner_or_shared():
+    """Every route naming a campaign needs the right to manage it (owner, shared with, or
+    admin): registered after the blueprint's role guard, so it runs second. A campaign that
+    does not exist is 404 for everyone."""
+    campaign_id = (request.view_args or {}).get("campaign_id")
+    if campaign_id is None:
+        return None
+    if db.session.get(Campaign, campaign_id) is None:
+        abort(404)
+    if not ownership.can_manage(db.session, current_user(), campaign_id):
+        _forbidden(_("Đợt khảo sát này thuộc về một người thiết kế khác. Hãy đề nghị người tạo "
+                     "đợt chia sẻ nó với bạn."))
+    return None
+
+
 def _is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host == "localhost" or host == "::1" or host.startswith("127.")
 
 
 def public_base() -> str:
-    """``PUBLIC_BASE_URL``, else this request's host. A loopback base (the development default
-    ``http://127.0.0.1:5000``) is replaced by the request's host when staff reach the server
-    under another name: a link to 127.0.0.1 printed on a slip would lead nowhere."""
+    """``PUBLIC_BASE_URL``, else the address this request was served on (scheme, host and
+    port, as the proxy passed them when ``TRUSTED_PROXIES`` is set). A loopback base is replaced
+    by the request's host when staff reach the server under another name: a link to 127.0.0.1
+    printed on a slip would lead nowhere."""
     configured = current_app.config.get("PUBLIC_BASE_URL")
     if not configured or (_is_loopback(configured) and not _is_loopback(request.url_root)):
         return request.url_root
@@ -97,8 +124,12 @@ def code_dimensions(campaign: Campaign) -> list[tuple[str, str, list[tuple[int, 
 
 @bp.route("/")
 def index():
-    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc(),
-                                                                  Campaign.id.desc())))
+    """The campaigns the signed-in user manages (every campaign for an admin)."""
+    statement = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    allowed = ownership.managed_campaign_ids(db.session, current_user())
+    if allowed is not None:
+        statement = statement.where(Campaign.id.in_(allowed))
+    campaigns = list(db.session.scalars(statement))
     counts = status_counts(db.session, [c.id for c in campaigns])
     rows = [(c, campaign_state(db.session, c), counts[c.id]) for c in campaigns]
     return render_template("campaigns/index.html", rows=rows, state_labels=state_labels())
@@ -214,6 +245,9 @@ def render_detail(campaign: Campaign, targets=None, codes=None, status: int = 20
         targets=targets, codes=codes, dimensions=dimensions, batches=batches, usage=usage,
         attribute_labels=attribute_labels, action=ActionForm(), AccessMode=AccessMode,
         loopback=_is_loopback(public_base()),
+        members=ownership.members(db.session, campaign),
+        can_share=ownership.can_share(db.session, current_user(), campaign.id),
+        shareable=ownership.shareable_designers(db.session, campaign),
     ), status
 
 
@@ -268,6 +302,53 @@ def reopen(campaign_id: int):
     return redirect(url_for(".detail", campaign_id=campaign.id))
 
 
+# ----------------------------------------------------------------------------- sharing
+
+def _share_target(campaign: Campaign, user_id: int | None) -> StaffUser:
+    """The designer named by a share form; 403 unless the signed-in user may share."""
+    if not ownership.can_share(db.session, current_user(), campaign.id):
+        _forbidden(_("Chỉ người tạo đợt khảo sát hoặc quản trị viên mới chia sẻ được đợt này."))
+    target = db.session.get(StaffUser, user_id) if user_id else None
+    if target is None:
+        abort(400)
+    return target
+
+
+@bp.route("/<int:campaign_id>/share", methods=["POST"])
+def share(campaign_id: int):
+    campaign = get_campaign(campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    target = _share_target(campaign, request.form.get("user_id", type=int))
+    try:
+        ownership.share(db.session, campaign, target, actor=current_user())
+    except ownership.OwnershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã chia sẻ đợt khảo sát với %(username)s.", username=target.username),
+              "success")
+    return redirect(url_for(".detail", campaign_id=campaign.id, _anchor="sharing"))
+
+
+@bp.route("/<int:campaign_id>/share/<int:user_id>/remove", methods=["POST"])
+def unshare(campaign_id: int, user_id: int):
+    campaign = get_campaign(campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    target = _share_target(campaign, user_id)
+    try:
+        ownership.unshare(db.session, campaign, target, actor=current_user())
+    except ownership.OwnershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã bỏ chia sẻ với %(username)s.", username=target.username), "success")
+    return redirect(url_for(".detail", campaign_id=campaign.id, _anchor="sharing"))
+
+
 # ----------------------------------------------------------------------------- access codes
 
 def codes_csv(campaign: Campaign, batch: AccessCodeBatch, codes: list[str]) -> str:
@@ -277,8 +358,8 @@ def codes_csv(campaign: Campaign, batch: AccessCodeBatch, codes: list[str]) -> s
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["ma_truy_cap", "duong_dan", "lo", "nhan_lo"])
     link = public_link(campaign)
-    for code in codes:
-        writer.writerow([code, link, batch.id, batch.label])
+    for code in codes:  # the label is typed by staff: never let a spreadsheet run it
+        writer.writerow(neutralise_row([code, link, batch.id, batch.label]))
     return out.getvalue()
 
 

@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from analysis.exports.cells import neutralise_frame
 from survey.extensions import db
 from survey.models import Campaign
 
@@ -118,7 +119,7 @@ def book_command(campaign: str, banners: tuple[str, ...], output: str,
     frame[numbers] = frame[numbers].astype(object)
     hidden = frame["suppressed"].fillna(False).astype(bool)
     frame.loc[hidden, numbers] = SUPPRESSED_MARK
-    frame.to_csv(Path(output), index=False, encoding="utf-8-sig")
+    neutralise_frame(frame).to_csv(Path(output), index=False, encoding="utf-8-sig")
     click.echo(f"{len(book.tables)} tables, {len(frame)} cells → {output} "
                f"({book.seconds:.1f} s; disclosure threshold k = {found.disclosure_threshold})")
     for item, banner, message in book.errors:

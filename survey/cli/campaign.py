@@ -16,6 +16,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from analysis.exports.cells import neutralise_row
+from survey.config import command_line_base_url
 from survey.extensions import db
 from survey.models import AccessMode, Campaign, Questionnaire, QuestionnaireVersion
 from survey.services.access_codes import AccessCodeError, generate_batch
@@ -81,7 +83,8 @@ def create_command(questionnaire_slug, version_id, slug, title, access, opens, c
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Campaign {campaign.id}: {campaign_link(campaign, current_app.config['PUBLIC_BASE_URL'])}")
+    base = command_line_base_url(current_app.config.get("PUBLIC_BASE_URL"))
+    click.echo(f"Campaign {campaign.id}: {campaign_link(campaign, base)}")
 
 
 @campaign_cli.command("list")
@@ -124,13 +127,14 @@ def codes_command(campaign_ref, size, label, attrs, output) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    link = campaign_link(campaign, current_app.config["PUBLIC_BASE_URL"])
+    base = command_line_base_url(current_app.config.get("PUBLIC_BASE_URL"))
+    link = campaign_link(campaign, base)
     handle = open(output, "w", newline="", encoding="utf-8-sig") if output else sys.stdout
     try:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(["ma_truy_cap", "duong_dan", "lo", "nhan_lo"])
         for code in codes:
-            writer.writerow([code, link, batch.id, batch.label])
+            writer.writerow(neutralise_row([code, link, batch.id, batch.label]))
     finally:
         if output:
             handle.close()

@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from survey.config import command_line_base_url
 from survey.extensions import db
 from survey.models import Campaign
 
@@ -14,7 +15,7 @@ from survey.models import Campaign
 @click.option("--base", default=None, help="Base URL the server is reached at.")
 def urls_command(base: str | None) -> None:
     """Print where to go: respondent links of campaigns and the staff login."""
-    base = (base or current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    base = (base or command_line_base_url(current_app.config.get("PUBLIC_BASE_URL"))).rstrip("/")
     click.echo("")
     for campaign in db.session.scalars(select(Campaign).order_by(Campaign.id)):
         click.echo(f"Phiếu khảo sát / Respondent link ({campaign.title}): {base}/s/{campaign.slug}")

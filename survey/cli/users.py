@@ -21,11 +21,12 @@ def create(username: str, role: str, password: str | None) -> None:
     generated = password is None
     password = password or generate_password()
     try:
-        create_user(db.session, username, password, role)
+        create_user(db.session, username, password, role, must_change=True)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"Created {role} account {username!r}.")
+    click.echo(f"Created {role} account {username!r}; the password must be changed at the "
+               "first sign-in.")
     if generated:
         click.echo(f"Password (shown only this once): {password}")
 
@@ -41,14 +42,15 @@ def ensure_admin(username: str) -> None:
         return
     password = generate_password()
     try:
-        create_user(db.session, username, password, Role.ADMIN)
+        create_user(db.session, username, password, Role.ADMIN, must_change=True)
     except AccountError as exc:
         raise click.ClickException(f"{exc} Use --username to choose another name, or "
                                    "`flask users reset-password` for the existing account.") \
             from exc
     db.session.commit()
     click.echo(f"Created the first admin account: {username}")
-    click.echo(f"Password (shown only this once, write it down): {password}")
+    click.echo(f"Password (shown only this once, write it down; it must be changed at the "
+               f"first sign-in): {password}")
 
 
 @users_cli.command("list")

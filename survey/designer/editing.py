@@ -21,7 +21,7 @@ from survey.questionnaire import check
 
 __all__ = ["Outcome", "apply", "item_fields", "page_fields", "meta_fields", "locate_item",
            "locate_page", "move_item", "move_page", "delete_item", "delete_page",
-           "replace_item", "insert_item", "new_definition", "starter_note"]
+           "replace_item", "insert_item", "new_definition", "starter_note", "set_report"]
 
 _SOURCE = "\x00draft"
 _MARK = "@"
@@ -196,13 +196,55 @@ def _with_languages(definition: dict[str, Any], node: Any) -> None:
     definition["languages"] = languages
 
 
+def _keep_report(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The item form has no report section: an edited item keeps its place in the report
+    outline (``report``, and each grid row's, matched by row id)."""
+    new = dict(new)
+    if "report" in old and "report" not in new:
+        new["report"] = old["report"]
+    places = {row["id"]: row["report"] for row in old.get("rows") or [] if "report" in row}
+    if places and new.get("rows"):
+        new["rows"] = [{**row, "report": places[row["id"]]}
+                       if row.get("id") in places and "report" not in row else row
+                       for row in new["rows"]]
+    return new
+
+
 def replace_item(item_id: str, item: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     def change(d: dict[str, Any]) -> None:
         where = locate_item(d, item_id)
         if where is None:
             raise EditError(item_id)
-        d["pages"][where[0]]["items"][where[1]] = item
+        old = d["pages"][where[0]]["items"][where[1]]
+        d["pages"][where[0]]["items"][where[1]] = _keep_report(old, item)
         _with_languages(d, item)
+    return change
+
+
+def set_report(spec: dict[str, Any] | None,
+               places: Mapping[str, str | None]) -> Callable[[dict[str, Any]], None]:
+    """Set the report outline (``None``: remove it) and each item's or grid row's section:
+    ``places`` maps an item id (``B1``) or a grid row (``E1.3``) to a section id, or to None
+    to leave it out of the report."""
+    def change(d: dict[str, Any]) -> None:
+        if spec is None:
+            d.pop("report", None)
+        else:
+            d["report"] = spec
+        for page in d["pages"]:
+            for item in page["items"]:
+                if item["id"] in places:
+                    if places[item["id"]]:
+                        item["report"] = places[item["id"]]
+                    else:
+                        item.pop("report", None)
+                for row in item.get("rows") or []:
+                    key = f"{item['id']}.{row['id']}"
+                    if key in places:
+                        if places[key]:
+                            row["report"] = places[key]
+                        else:
+                            row.pop("report", None)
     return change
 
 
@@ -272,7 +314,9 @@ def replace_page(page_id: str, page: dict[str, Any]) -> Callable[[dict[str, Any]
         p = locate_page(d, page_id)
         if p is None:
             raise EditError(page_id)
-        d["pages"][p] = {**page, "items": d["pages"][p]["items"]}
+        old = d["pages"][p]
+        kept = {"report": old["report"]} if "report" in old and "report" not in page else {}
+        d["pages"][p] = {**page, **kept, "items": old["items"]}
         _with_languages(d, page)
     return change
 

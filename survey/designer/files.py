@@ -28,6 +28,14 @@ class UploadResult:
     dropped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    report: Any = None  # an XLSForm import's report (survey.questionnaire.xlsform_report)
+
+
+def _language() -> str:
+    """The language of the page: Vietnamese report lines on Vietnamese pages, else English."""
+    from survey.i18n import current_locale
+
+    return "vi" if current_locale() == "vi" else "en"
 
 
 def display_name(filename: str) -> str:
@@ -76,11 +84,18 @@ def read_upload(filename: str, stream: IO[bytes],
             result.errors.append(_("Không đọc được %(name)s như một bảng tính XLSForm.",
                                    name=name))
             return result
-        result.dropped = list(imported.dropped or [])
-        result.notes = list(getattr(imported, "notes", None) or [])
-        if imported.errors:
+        report = getattr(imported, "report", None)
+        if report is None:  # an importer without a report: its English lines as they are
+            result.dropped = list(imported.dropped or [])
+            result.notes = list(getattr(imported, "notes", None) or [])
             result.errors.extend(imported.errors)
         else:
+            lang = _language()
+            result.report = report
+            result.errors = [f"{name}: {line.text(lang)}" for line in report.of_kind("refused")]
+            result.dropped = report.texts(lang, ("dropped",))
+            result.notes = report.texts(lang, ("missing", "changed", "note"))
+        if not result.errors:
             result.definition = imported.definition
         return result
     if not lower.endswith(YAML_SUFFIXES):
@@ -97,6 +112,57 @@ def read_upload(filename: str, stream: IO[bytes],
     except DefinitionError as exc:
         result.errors.extend(exc.errors)
     return result
+
+
+# --------------------------------------------------------------------------- import report
+
+def report_details(report: Any) -> dict[str, Any]:
+    """An XLSForm import report as JSON for the audit entry of the upload (what the designer
+    shows later on the import report page): lines as message codes with parameters, and the
+    name → code tables."""
+    return {"lines": [{"code": line.code, "sheet": line.sheet, "row": line.row,
+                       "column": line.column, "params": dict(line.params)}
+                      for line in report.lines],
+            "code_maps": [{"list": m.list_name, "rows": [list(r) for r in m.rows]}
+                          for m in report.code_maps]}
+
+
+@dataclass
+class ImportReportView:
+    """An import report worded in the page's language, for the template."""
+
+    file: str
+    sections: list[tuple[str, list[str]]]
+    code_maps: list[tuple[str, list[tuple[str, int, str]]]]
+
+
+def report_view(details: dict[str, Any]) -> ImportReportView | None:
+    """The report stored by :func:`report_details`, in the page's language; ``None`` when
+    the details hold none (a YAML upload) or were written by another version."""
+    xlsform_report = _module("xlsform_report")
+    stored = details.get("xlsform_report") if isinstance(details, dict) else None
+    if xlsform_report is None or not isinstance(stored, dict):
+        return None
+    lang = _language()
+    by_kind: dict[str, list[str]] = {kind: [] for kind in xlsform_report.KINDS}
+    for entry in stored.get("lines") or []:
+        try:
+            line = xlsform_report.Line(entry["code"], entry.get("sheet") or "", entry.get("row"),
+                                       entry.get("column"), tuple(entry["params"].items()))
+            by_kind[line.kind].append(line.text(lang))
+        except (KeyError, TypeError, AttributeError, ValueError):
+            continue  # a line of an older wording: left out rather than a broken page
+    maps = [(str(m.get("list")), [(str(r[0]), int(r[1]), str(r[2])) for r in m.get("rows") or []])
+            for m in stored.get("code_maps") or [] if isinstance(m, dict)]
+    return ImportReportView(str(details.get("file", "")),
+                            [(kind, texts) for kind, texts in by_kind.items() if texts], maps)
+
+
+def missing_labels(definition: dict[str, Any]) -> list[Any]:
+    """Placeholder labels an XLSForm import left in ``definition`` (none without XLSForm
+    support): a draft with any cannot be published."""
+    labels = _module("xlsform_labels")
+    return labels.missing_labels(definition) if labels is not None else []
 
 
 def to_yaml(definition: dict[str, Any]) -> str:

@@ -93,6 +93,7 @@ class OptionForm(Form):
     missing = BooleanField(_l("Giá trị khuyết"))
     exclusive = BooleanField(_l("Loại trừ"))
     relevant = StringField(_l("Lọc phương án (điều kiện)"), validators=[Length(max=500)])
+    xls_name = HiddenField(validators=[Length(max=200)])  # the XLSForm choice name (codebook)
 
     def is_blank(self) -> bool:
         return (self.code.data is None and not getattr(self.code, "raw_text", "")
@@ -115,6 +116,8 @@ def options_of(entries: FieldList) -> tuple[list[dict[str, Any]], list[int]]:
                 option[flag] = True
         if _text(sub.relevant.data):
             option["relevant"] = _text(sub.relevant.data)
+        if _text(sub.xls_name.data):
+            option["name"] = _text(sub.xls_name.data)
         options.append(option)
         rows.append(index)
     return options, rows
@@ -125,7 +128,7 @@ def option_rows_data(options: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{"code": o["code"], "label_vi": o["label"].get("vi", ""),
              "label_en": o["label"].get("en", ""), "other": bool(o.get("other")),
              "missing": bool(o.get("missing")), "exclusive": bool(o.get("exclusive")),
-             "relevant": o.get("relevant", "")} for o in options]
+             "relevant": o.get("relevant", ""), "xls_name": o.get("name", "")} for o in options]
 
 
 class RowForm(Form):

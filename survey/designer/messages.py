@@ -38,7 +38,8 @@ _PATTERNS: list[tuple[str, str]] = [
      "Mã câu hỏi phải bắt đầu bằng chữ cái và chỉ gồm chữ cái không dấu, chữ số, dấu gạch dưới."),
     (r"'(?P<id>[^']+)' is a reserved word of the logic language",
      "{id} là từ khoá của ngôn ngữ điều kiện; hãy chọn mã khác."),
-    (r"(?P<key>[\w ]+) refers to unknown item '(?P<ref>[^']+)' \(did you mean (?P<close>\w+)\?\)",
+    (r"(?P<key>[\w ]+) refers to unknown item '(?P<ref>[^']+)' \(did you mean "
+     r"(?P<close>[\w.]+)\?\)",
      "{key} nhắc đến câu {ref}, nhưng phiếu không có câu này (có phải {close}?)."),
     (r"(?P<key>[\w ]+) refers to unknown item '(?P<ref>[^']+)'",
      "{key} nhắc đến câu {ref}, nhưng phiếu không có câu này."),
@@ -51,8 +52,22 @@ _PATTERNS: list[tuple[str, str]] = [
      "{key} dùng {ref}, là một ghi chú nên không có câu trả lời."),
     (r"(?P<key>[\w ]+) refers to unknown row '(?P<row>[^']+)' of grid (?P<ref>\S+)",
      "{key} dùng dòng {row}, nhưng bảng {ref} không có dòng này."),
-    (r"(?P<key>[\w ]+): bad expression '(?P<text>.*)': (?P<why>.*)",
+    (r"(?P<key>[\w ]+): bad expression (?P<q>['\"])(?P<text>.*)(?P=q): (?P<why>.*)",
      "{key} viết chưa đúng: “{text}” ({why})."),
+    (r"unknown key '(?P<k>[^']+)' \(did you mean (?P<close>[^?]+)\?\)",
+     "Khoá “{k}” không dùng được ở đây (có phải {close}?)."),
+    (r"unknown key '(?P<k>[^']+)' \(allowed: (?P<allowed>[^)]*)\)",
+     "Khoá “{k}” không dùng được ở đây (các khoá: {allowed})."),
+    (r"unknown key '(?P<k>[^']+)'", "Khoá “{k}” không dùng được ở đây."),
+    (r"options_from names unknown option list '(?P<name>[^']*)' \(did you mean "
+     r"(?P<close>[^?]+)\? known: (?P<known>[^)]*)\)",
+     "Không có danh sách phương án “{name}” (có phải {close}?); các danh sách: {known}."),
+    (r"options_from names unknown option list '(?P<name>[^']*)' \(known: (?P<known>[^)]*)\)",
+     "Không có danh sách phương án “{name}”; các danh sách: {known}."),
+    (r"dimension '(?P<dim>[^']+)' may use only lower-case letters, digits and _ \(did you "
+     r"mean (?P<close>[^?]+)\?\)",
+     "Chiều phân tổ “{dim}” chỉ được gồm chữ thường không dấu, chữ số và dấu gạch dưới (có "
+     "phải {close}?)."),
     (r"(?P<key>[\w ]+): '\.' \(the current answer\) is only allowed in constraints",
      "{key}: dấu chấm (câu trả lời hiện tại) chỉ dùng được trong ràng buộc."),
     (r"(?P<key>[\w ]+): (?P<ref>\S+) has no option (?P<code>-?\d+) \(codes: (?P<codes>[^)]*)\)",
@@ -62,6 +77,10 @@ _PATTERNS: list[tuple[str, str]] = [
      "count-selected({ref})."),
     (r"(?P<key>[\w ]+): compare a row of grid (?P<ref>\S+) .*",
      "{key}: với bảng {ref}, hãy so sánh từng dòng ({ref}.DÒNG)."),
+    (r"(?P<key>[\w ]+): (?P<expr>.+) is also true for the missing code (?P<code>-?\d+) of "
+     r"(?P<ref>\S+); write (?P<meant>.+) \(or add: and \S+ != -?\d+\)",
+     "{key}: “{expr}” cũng đúng khi {ref} là mã khuyết {code} (một câu trả lời như “khó trả "
+     "lời”, không phải một mức của thang đo); hãy viết {meant} (hoặc thêm: and {ref} != {code})."),
     (r"logic cycle: (?P<cycle>.+)", "Các điều kiện phụ thuộc vòng quanh nhau: {cycle}."),
     (r"min (?P<a>\S+) is greater than max (?P<b>\S+)",
      "Giá trị nhỏ nhất ({a}) lớn hơn giá trị lớn nhất ({b})."),
@@ -119,6 +138,61 @@ _WHERE_WORDS = [(re.compile(r"\bitem (\S+?)(?=[,:]|$)"), r"câu \1"),
                 (re.compile(r"\brow (\S+?)(?=[,:]|$)"), r"dòng \1")]
 
 
+#: The expression parser's reasons (survey.questionnaire.expressions), in Vietnamese.
+_WHY: list[tuple[str, str]] = [
+    (r"expected a value, found keyword (?P<x>.+)", "cần một giá trị, nhưng gặp từ khoá {x}"),
+    (r"expected a value, found (?P<x>.+)", "cần một giá trị, nhưng gặp {x}"),
+    (r"expected a row name after (?P<x>.+)", "cần tên dòng sau {x}"),
+    (r"expected (?P<what>.+), found (?P<x>.+)", "cần {what}, nhưng gặp {x}"),
+    (r"unexpected character (?P<x>.+) after number", "ký tự {x} không hợp lệ sau số"),
+    (r"unexpected character (?P<x>.+)", "ký tự {x} không hợp lệ"),
+    (r"unexpected (?P<x>.+)", "thừa {x}"),
+    (r"unterminated string", "chuỗi chưa có dấu nháy đóng"),
+    (r"'!' must be followed by '=' \(use 'not' for negation\)",
+     "sau '!' phải là '=' (phủ định thì dùng 'not')"),
+    (r"a decimal needs a leading digit \(write 0\.5\)",
+     "số thập phân cần chữ số đứng trước (viết 0.5)"),
+    (r"empty expression", "biểu thức trống"),
+    (r"comparisons cannot be chained; join them with 'and'",
+     "không so sánh nối tiếp được; hãy nối các phép so sánh bằng 'and'"),
+    (r"unknown function (?P<x>\S+) \(known: (?P<known>.+)\)",
+     "không có hàm {x} (các hàm: {known})"),
+    (r"(?P<x>[\w-]+)\(\) takes (?P<n>\d+) arguments?, .*", "hàm {x}() cần {n} đối số"),
+    (r"the first argument of (?P<x>[\w-]+)\(\) must be an item id",
+     "đối số thứ nhất của {x}() phải là mã câu hỏi"),
+    (r"the second argument of selected\(\) must be an option code",
+     "đối số thứ hai của selected() phải là mã phương án"),
+    (r"expression nested more than (?P<n>\d+) levels deep", "biểu thức lồng quá {n} cấp"),
+    (r"expression longer than (?P<n>\d+) characters", "biểu thức dài quá {n} ký tự"),
+]
+_WHY_COMPILED = [(re.compile(pattern + r"$"), template) for pattern, template in _WHY]
+_THINGS = [(re.compile(r"^end of expression$"), "hết biểu thức"),
+           (re.compile(r"^string (.+)$"), r"chuỗi \1")]
+
+
+def _thing(text: str) -> str:
+    for pattern, replacement in _THINGS:
+        if pattern.match(text):
+            return pattern.sub(replacement, text)
+    return text
+
+
+def _why(text: str) -> str:
+    """A parser reason in Vietnamese ("expected a value, found '=' (at position 6)" → "cần
+    một giá trị, nhưng gặp '=' (ở ký tự thứ 6)"); unchanged when its wording is unknown."""
+    where = re.search(r" \(at position (\d+)\)$", text)
+    reason = text[:where.start()] if where else text
+    for pattern, template in _WHY_COMPILED:
+        match = pattern.match(reason)
+        if match is not None:
+            values = {k: _thing(v or "") for k, v in match.groupdict().items()}
+            reason = template.format(**values)
+            break
+    else:
+        return text
+    return reason + (f" (ở ký tự thứ {where.group(1)})" if where else "")
+
+
 def _translate_body(body: str) -> str | None:
     for pattern, template in _COMPILED:
         match = pattern.match(body)
@@ -129,6 +203,8 @@ def _translate_body(body: str) -> str | None:
             values["key"] = _key(values["key"])
         if "what" in values:
             values["what"] = _what(values["what"])
+        if "why" in values:
+            values["why"] = _why(values["why"])
         return template.format(**values)
     return None
 

@@ -24,7 +24,7 @@ from survey.designer.forms import (ITEM_TYPE_LABELS, ActionForm, DiffForm, ItemF
                                    page_form_data)
 from survey.extensions import db
 from survey.i18n import current_locale
-from survey.models import Questionnaire, QuestionnaireVersion, StaffUser
+from survey.models import AuditLog, Questionnaire, QuestionnaireVersion, StaffUser
 from survey.questionnaire import content_hash, label_text
 from survey.services import questionnaires as qservice
 from survey.services.audit import record
@@ -179,16 +179,40 @@ def upload():
         return _index_page(NewQuestionnaireForm(formdata=None), form,
                            upload_errors=_in_words(result.errors), status=400)
     questionnaire = qservice.save_draft(db.session, result.definition, actor=current_user())
+    details: dict[str, Any] = {"file": result.name}
+    if result.report is not None:
+        details["xlsform_report"] = files.report_details(result.report)
     record(db.session, current_user(), "questionnaire.upload",
-           f"questionnaire:{questionnaire.id}", {"file": result.name})
+           f"questionnaire:{questionnaire.id}", details)
     db.session.commit()
     flash(_("Đã nhập tệp %(name)s vào bản nháp của phiếu %(slug)s.", name=result.name,
             slug=questionnaire.slug), "info")
+    if result.report is not None:  # an XLSForm: what was dropped and converted, on one page
+        return redirect(url_for(".import_report", qid=questionnaire.id))
     for note in result.dropped:
         flash(_("Không chuyển được: %(note)s", note=note), "error")
     for note in result.notes:
         flash(note, "info")
     return redirect(url_for(".edit", qid=questionnaire.id))
+
+
+def _last_import(questionnaire: Questionnaire) -> AuditLog | None:
+    """The audit entry of the questionnaire's latest upload."""
+    return db.session.scalar(
+        select(AuditLog).where(AuditLog.action == "questionnaire.upload",
+                               AuditLog.target == f"questionnaire:{questionnaire.id}")
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(1))
+
+
+@bp.route("/q/<int:qid>/import-report")
+def import_report(qid: int):
+    """What the latest XLSForm upload dropped and converted, the name → code tables, and the
+    labels still to be written before the draft can be published."""
+    questionnaire = _questionnaire_or_404(qid)
+    entry = _last_import(questionnaire)
+    view = files.report_view(entry.details) if entry is not None and entry.details else None
+    return render_template("designer/import_report.html", q=questionnaire, report=view,
+                           entry=entry, missing=files.missing_labels(questionnaire.draft))
 
 
 # --------------------------------------------------------------------------- overview
@@ -205,8 +229,11 @@ def edit(qid: int):
     diff_form.old.choices = diff_form.new.choices = choices
     diff_form.new.data = "draft"
     diff_form.old.data = str(latest.number) if latest else "draft"
+    entry = _last_import(questionnaire)
     return render_template(
         "designer/questionnaire.html", q=questionnaire, d=questionnaire.draft,
+        missing=files.missing_labels(questionnaire.draft),
+        import_report=entry is not None and bool((entry.details or {}).get("xlsform_report")),
         versions=versions, authors=_authors(versions), draft_hash=draft_hash,
         unpublished=latest is None or latest.content_hash != draft_hash,
         action=ActionForm(), page_form=PageForm(formdata=None,
@@ -594,6 +621,11 @@ def publish(qid: int):
     if _stale(questionnaire):
         flash(str(STALE), "error")
         return redirect(url_for(".edit", qid=qid))
+    missing = files.missing_labels(questionnaire.draft)
+    if missing:  # an XLSForm imported without labels: placeholders are never published
+        flash(_("Chưa phát hành: còn %(n)s nhãn tiếng Việt phải viết (xem danh sách bên dưới).",
+                n=len(missing)), "error")
+        return redirect(url_for(".edit", qid=qid, _anchor="missing-labels"))
     outcome = _validate(questionnaire.draft)
     if not outcome.ok:  # an old draft stored before a stricter validator: never publish it
         flash(_("Bản nháp chưa hợp lệ nên chưa phát hành:"), "error")

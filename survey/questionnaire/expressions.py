@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator, Mapping, Union
 __all__ = [
     "ExpressionError", "Node", "Literal", "Reference", "Current", "Not", "BoolOp", "Compare",
     "Call", "FUNCTIONS", "parse", "evaluate", "is_true", "references", "referenced_items",
-    "walk", "to_text", "is_answered", "compiled_condition",
+    "walk", "to_text", "is_answered", "compiled_condition", "compare_values",
 ]
 
 MAX_LENGTH = 4000
@@ -520,6 +520,12 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if op in ("=", "!=") and type(left) is type(right):
         return _OPERATORS[op](left, right)
     return False
+
+
+def compare_values(op: str, left: Any, right: Any) -> bool:
+    """``left op right`` as a condition compares them (numbers as numbers, an unanswered side
+    false): the validator asks it whether a missing code satisfies a comparison."""
+    return _compare(op, left, right)
 
 
 def _codes(value: Any) -> list[Any]:

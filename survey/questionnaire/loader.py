@@ -136,7 +136,7 @@ class _Dumper(yaml.SafeDumper):
 
 def _short_flow(dumper: _Dumper, data: dict[Any, Any]) -> yaml.Node:
     # An option ({code, label}) or a row reads best on one line, as in the shipped files.
-    flow = set(data) <= {"code", "id", "label", "other", "missing", "exclusive"} and \
+    flow = set(data) <= {"code", "id", "label", "other", "missing", "exclusive", "report"} and \
         all(not isinstance(v, (dict, list)) or (isinstance(v, dict) and
             all(isinstance(t, str) and len(t) < 90 for t in v.values())) for v in data.values())
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)

@@ -10,6 +10,8 @@ collected, not raised one at a time, so a designer sees every problem of a file 
 """
 from __future__ import annotations
 
+import difflib
+
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
@@ -24,10 +26,10 @@ ITEM_TYPES = ("note", "single", "multiple", "grid", "ranking", "numeric", "text"
 CHOICE_TYPES = frozenset({"single", "multiple", "grid", "ranking"})
 
 TOP_KEYS = ("id", "languages", "title", "introduction", "anonymity", "thank_you",
-            "estimated_minutes", "option_lists", "pages")
-PAGE_KEYS = ("id", "title", "relevant", "items")
+            "estimated_minutes", "option_lists", "report", "pages")
+PAGE_KEYS = ("id", "title", "relevant", "report", "items")
 COMMON_ITEM_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
-                    "constraint_message")
+                    "constraint_message", "report")
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "note": (),
     "single": ("options", "options_from", "appearance", "randomize", "role", "dimension"),
@@ -37,14 +39,26 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "numeric": ("min", "max", "decimals"),
     "text": ("max_length", "multiline"),
 }
-OPTION_KEYS = ("code", "label", "other", "missing", "exclusive", "relevant")
+#: A key another kind of item uses, and the key meaning the same here ("did you mean").
+KEYS_INSTEAD: dict[str, dict[str, str]] = {
+    "ranking": {"max_select": "top", "min_select": "top"},
+    "multiple": {"top": "max_select"},
+    "single": {"max_select": "type: multiple", "min_select": "type: multiple",
+               "top": "type: ranking", "rows": "type: grid"},
+}
+OPTION_KEYS = ("code", "label", "other", "missing", "exclusive", "relevant", "name")
 OPTION_FLAGS = ("other", "missing", "exclusive")
-ROW_KEYS = ("id", "label")
+ROW_KEYS = ("id", "label", "report")
+REPORT_KEYS = ("outline", "compare", "banners", "highlight")
+OUTLINE_KEYS = ("id", "title", "sections")
+SECTION_KEYS = ("id", "title")
+COMPARE_KEYS = ("item", "groups")
+GROUP_KEYS = ("label", "codes")
 APPEARANCES = ("radio", "dropdown")
 ITEM_ORDER = ("id", "type", "role", "dimension", "label", "hint", "required", "relevant",
               "constraint", "constraint_message", "appearance", "rows", "options_from",
               "options", "min_select", "max_select", "top", "randomize", "min", "max",
-              "decimals", "multiline", "max_length")
+              "decimals", "multiline", "max_length", "report")
 TEXT_MAX_LENGTH = {False: 250, True: 2000}  # default max_length by `multiline`
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
@@ -193,10 +207,20 @@ class _Normalizer:
         return None
 
     def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], path: Path,
-                     where: str) -> None:
+                     where: str, instead: Mapping[str, str] | None = None) -> None:
+        """Report keys outside ``allowed`` with the likeliest meant one ("did you mean"): a
+        close spelling (``randomise`` → ``randomize``), or the key this kind of item uses for
+        the same thing (``instead``: ``max_select`` on a ranking → ``top``)."""
         for key in data:
             if key not in allowed:
-                hint = f" (allowed: {', '.join(allowed)})" if len(allowed) < 12 else ""
+                meant = (instead or {}).get(key) if isinstance(key, str) else None
+                if meant is None and isinstance(key, str):
+                    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.7)
+                    meant = close[0] if close else None
+                if meant is not None:
+                    hint = f" (did you mean {meant}?)"
+                else:
+                    hint = f" (allowed: {', '.join(allowed)})" if len(allowed) < 12 else ""
                 self.add(path + (key,), where, f"unknown key {key!r}{hint}")
 
     def mapping(self, value: Any, path: Path, where: str, what: str) -> Mapping[str, Any] | None:
@@ -214,6 +238,117 @@ class _Normalizer:
             return value
         self.add(path, where, f"{what} must be a list, not {type(value).__name__}")
         return []
+
+    # -- the report outline (see docs/questionnaire-format.md, "Report outline")
+
+    def report_ref(self, value: Any, path: Path, where: str) -> str | None:
+        """An outline section id (``I.1``) given as ``report:`` on a page, item or grid row."""
+        if value is None:
+            return None
+        if _is_number(value):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.add(path, where, f"report phải là mã một mục của dàn ý báo cáo (ví dụ I.1), "
+                                  f"không phải {value!r}")
+            return None
+        return value.strip()
+
+    def report_spec(self, value: Any, path: Path) -> dict[str, Any] | None:
+        """``report:`` at the top level: ``outline`` (parts with optional sections),
+        optionally ``compare`` (groups of one banner compared in every section) and
+        ``banners`` (the banners whose differences the report tests)."""
+        raw = self.mapping(value, path, "report", "report")
+        if raw is None:
+            return None
+        self.unknown_keys(raw, REPORT_KEYS, path, "report")
+        spec: dict[str, Any] = {"outline": []}
+        for index, part in enumerate(self.sequence(raw.get("outline"), path + ("outline",),
+                                                   "report", "outline")):
+            entry = self.outline_entry(part, path + ("outline", index), OUTLINE_KEYS)
+            if entry is None:
+                continue
+            sections = []
+            if part.get("sections") is not None:
+                for s_index, raw_section in enumerate(self.sequence(
+                        part.get("sections"), path + ("outline", index, "sections"),
+                        f"report, mục {entry['id']}", "sections")):
+                    section = self.outline_entry(
+                        raw_section, path + ("outline", index, "sections", s_index),
+                        SECTION_KEYS)
+                    if section is not None:
+                        sections.append(section)
+            entry["sections"] = sections
+            spec["outline"].append(entry)
+        if raw.get("compare") is not None:
+            compare = self.report_compare(raw["compare"], path + ("compare",))
+            if compare:
+                spec["compare"] = compare
+        if raw.get("banners") is not None:
+            names = self.sequence(raw["banners"], path + ("banners",), "report", "banners")
+            spec["banners"] = [str(name) for name in names]
+        if raw.get("highlight") is not None:
+            spec["highlight"] = self.report_highlight(raw["highlight"], path + ("highlight",))
+        return spec
+
+    def report_highlight(self, value: Any, path: Path) -> dict[str, list[int]]:
+        """``highlight: {B5: [1, 2]}``: the answers whose share the report's sentences state
+        for an item (default: the two highest valid codes of a scale)."""
+        raw = self.mapping(value, path, "report.highlight", "report.highlight") or {}
+        result: dict[str, list[int]] = {}
+        for item_id, codes in raw.items():
+            where = f"report.highlight, câu {item_id}"
+            numbers = []
+            for index, code in enumerate(self.sequence(codes, path + (item_id,), where,
+                                                       "codes")):
+                number = self.integer(code, path + (item_id, index), where, "mã")
+                if number is not None:
+                    numbers.append(number)
+            result[str(item_id)] = numbers
+        return result
+
+    def outline_entry(self, raw: Any, path: Path, keys: tuple[str, ...]) -> dict[str, Any] | None:
+        raw = self.mapping(raw, path, "report", "một mục của dàn ý")
+        if raw is None:
+            return None
+        self.unknown_keys(raw, keys, path, "report")
+        section_id = raw.get("id")
+        if _is_number(section_id):
+            section_id = str(section_id)
+        if not isinstance(section_id, str) or not section_id.strip():
+            self.add(path + ("id",), "report", "mỗi mục của dàn ý báo cáo cần một mã (id), "
+                                                "ví dụ I hoặc I.1")
+            return None
+        section_id = section_id.strip()
+        title = self.label(raw.get("title"), path + ("title",), f"report, mục {section_id}",
+                           "title") or {}
+        return {"id": section_id, "title": title}
+
+    def report_compare(self, value: Any, path: Path) -> dict[str, Any] | None:
+        raw = self.mapping(value, path, "report", "report.compare")
+        if raw is None:
+            return None
+        self.unknown_keys(raw, COMPARE_KEYS, path, "report.compare")
+        item = raw.get("item")
+        groups = []
+        for index, raw_group in enumerate(self.sequence(raw.get("groups"), path + ("groups",),
+                                                        "report.compare", "groups")):
+            group_path = path + ("groups", index)
+            raw_group = self.mapping(raw_group, group_path, "report.compare", f"nhóm {index + 1}")
+            if raw_group is None:
+                continue
+            self.unknown_keys(raw_group, GROUP_KEYS, group_path, "report.compare")
+            label = self.label(raw_group.get("label"), group_path + ("label",),
+                               f"report.compare, nhóm {index + 1}") or {}
+            codes = []
+            for c_index, code in enumerate(self.sequence(raw_group.get("codes"),
+                                                         group_path + ("codes",),
+                                                         "report.compare", "codes")):
+                number = self.integer(code, group_path + ("codes", c_index),
+                                      f"report.compare, nhóm {index + 1}", "mã")
+                if number is not None:
+                    codes.append(number)
+            groups.append({"label": label, "codes": codes})
+        return {"item": str(item) if item is not None else "", "groups": groups}
 
     # -- options, rows
 
@@ -243,6 +378,11 @@ class _Normalizer:
                                        option_where, "relevant")
             if relevant:
                 option["relevant"] = relevant
+            name = raw.get("name")  # the option's name in an imported XLSForm (codebook)
+            if isinstance(name, (str, int)) and not isinstance(name, bool) and str(name).strip():
+                option["name"] = str(name).strip()
+            elif name is not None:
+                self.add(option_path + ("name",), option_where, "name must be text")
             result.append(option)
         return result
 
@@ -261,7 +401,12 @@ class _Normalizer:
                 self.add(row_path + ("id",), where, f"row {index + 1} needs an id")
                 continue
             label = self.label(raw.get("label"), row_path + ("label",), f"{where}, row {row_id}")
-            result.append({"id": row_id, "label": label or {}})
+            row = {"id": row_id, "label": label or {}}
+            section = self.report_ref(raw.get("report"), row_path + ("report",),
+                                      f"{where}, row {row_id}")
+            if section:
+                row["report"] = section
+            result.append(row)
         return result
 
     def choice_options(self, raw: Mapping[str, Any], path: Path, where: str,
@@ -273,8 +418,15 @@ class _Normalizer:
         if list_name is not None:
             if not isinstance(list_name, str) or list_name not in self.option_lists:
                 known = ", ".join(sorted(self.option_lists)) or "none defined"
+                close = difflib.get_close_matches(str(list_name), list(self.option_lists), n=1)
+                hint = f"did you mean {close[0]}? known: {known}" if close else f"known: {known}"
                 self.add(path + ("options_from",), where,
-                         f"options_from names unknown option list {list_name!r} (known: {known})")
+                         f"options_from names unknown option list {list_name!r} ({hint})")
+                # This is the one problem: no "missing options" besides it, and the validator
+                # says nothing of an item whose list is unknown.
+                item["options_from"] = str(list_name)
+                if options is None:
+                    options = []
             else:
                 shared = self.option_lists[list_name]
                 if options is not None and options != shared:
@@ -310,7 +462,8 @@ class _Normalizer:
             self.add(path + ("role",), where,
                      f"only a single-choice item can be a banner (role/dimension), not {item_type}")
             raw = {k: v for k, v in raw.items() if k not in ("role", "dimension")}
-        self.unknown_keys(raw, COMMON_ITEM_KEYS + TYPE_KEYS[item_type], path, where)
+        self.unknown_keys(raw, COMMON_ITEM_KEYS + TYPE_KEYS[item_type], path, where,
+                          instead=KEYS_INSTEAD.get(item_type))
         item: dict[str, Any] = {"id": item_id, "type": item_type}
         item["label"] = self.label(raw.get("label"), path + ("label",), where) or {}
         hint = self.label(raw.get("hint"), path + ("hint",), where, "hint", required=False)
@@ -325,6 +478,9 @@ class _Normalizer:
                              where, "constraint_message", required=False)
         if message:
             item["constraint_message"] = message
+        section = self.report_ref(raw.get("report"), path + ("report",), where)
+        if section:
+            item["report"] = section
 
         if item_type in CHOICE_TYPES:
             if item_type == "grid":
@@ -385,6 +541,9 @@ class _Normalizer:
         relevant = self.expression(raw.get("relevant"), path + ("relevant",), where, "relevant")
         if relevant:
             page["relevant"] = relevant
+        section = self.report_ref(raw.get("report"), path + ("report",), where)
+        if section:
+            page["report"] = section
         items = []
         for item_index, raw_item in enumerate(self.sequence(raw.get("items"), path + ("items",),
                                                             where, "items")):
@@ -422,6 +581,10 @@ class _Normalizer:
                     options, ("option_lists", name), f"option list {name}")
             result["option_lists"] = {name: [dict(o) for o in options]
                                       for name, options in self.option_lists.items()}
+        if data.get("report") is not None:
+            spec = self.report_spec(data["report"], ("report",))
+            if spec:
+                result["report"] = spec
         pages = []
         for index, raw_page in enumerate(self.sequence(data.get("pages"), ("pages",), "",
                                                        "pages")):

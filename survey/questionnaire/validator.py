@@ -22,6 +22,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 ITEM_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 ROW_ID_RE = re.compile(r"^[A-Za-z0-9_]+$")
 DIMENSION_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+REPORT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
 MAX_ITEM_ID = 40
 MAX_VARIABLE = 64  # answer.variable column
 RESERVED = set(ex.KEYWORDS) | set(ex.FUNCTIONS) | {"count"}
@@ -53,6 +54,35 @@ class _Site:
 
     def __init__(self, item: dict[str, Any], path: Path, page: int, order: int):
         self.item, self.path, self.page, self.order = item, path, page, order
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _conjuncts(tree: ex.Node) -> dict[int, tuple[ex.Compare, ...]]:
+    """For each comparison not under a ``not``: the comparisons that must hold with it (the
+    operands of every ``and`` around it, through ``or`` branches). Keyed by ``id(node)``."""
+    out: dict[int, tuple[ex.Compare, ...]] = {}
+
+    def flat(node: ex.Node) -> list[ex.Compare]:
+        if isinstance(node, ex.Compare):
+            return [node]
+        if isinstance(node, ex.BoolOp) and node.op == "and":
+            return [c for operand in node.operands for c in flat(operand)]
+        return []
+
+    def visit(node: ex.Node, context: tuple[ex.Compare, ...]) -> None:
+        if isinstance(node, ex.Compare):
+            out[id(node)] = context
+        elif isinstance(node, ex.BoolOp):
+            if node.op == "and":
+                context = context + tuple(c for operand in node.operands for c in flat(operand))
+            for operand in node.operands:
+                visit(operand, context)
+        # a "not" turns its operand's meaning round: nothing under it is judged
+
+    visit(tree, ())
+    return out
 
 
 class _Checker:
@@ -96,6 +126,7 @@ class _Checker:
             self.check_item(site)
         self.check_banners()
         self.check_logic()
+        self.check_report()
 
     def check_label_languages(self, languages: list[str]) -> None:
         declared = set(languages)
@@ -158,7 +189,9 @@ class _Checker:
         if item.get("constraint_message") and not item.get("constraint"):
             self.add(path + ("constraint_message",), where,
                      "constraint_message without a constraint")
-        if kind in CHOICE_TYPES:
+        unknown_list = "options_from" in item and \
+            item["options_from"] not in (self.definition.get("option_lists") or {})
+        if kind in CHOICE_TYPES and not unknown_list:  # an unknown list is reported once
             self.check_options(item["options"], path + ("options",), where, kind,
                                skip_duplicates="options_from" in item)
         if kind == "grid":
@@ -252,7 +285,13 @@ class _Checker:
                 continue
             if role != "banner":
                 self.add(site.path + ("role",), where, f"role must be 'banner', not {role!r}")
-            if not isinstance(dimension, str) or not DIMENSION_RE.match(dimension):
+            if isinstance(dimension, str) and dimension.strip() and \
+                    not DIMENSION_RE.match(dimension):
+                meant = re.sub(r"[^a-z0-9_]+", "_", dimension.strip().lower()).strip("_")
+                self.add(site.path + ("dimension",), where,
+                         f"dimension {dimension!r} may use only lower-case letters, digits and _ "
+                         f"(did you mean {meant or 'level'}?)")
+            elif not isinstance(dimension, str) or not DIMENSION_RE.match(dimension):
                 self.add(site.path + ("dimension",), where,
                          "a banner needs a dimension such as level, field, rank or category "
                          "(lower-case letters, digits, _)")
@@ -263,6 +302,125 @@ class _Checker:
                 dimensions[dimension] = item["id"]
             if role == "banner" and not item["options"]:
                 self.add(site.path, where, "a banner needs options")
+
+    # ------------------------------------------------------------------ report outline
+
+    def check_report(self) -> None:
+        """The report outline and every ``report:`` reference to it (messages in Vietnamese:
+        the outline is written by survey designers and analysts)."""
+        spec = self.definition.get("report")
+        known: dict[str, Path] = {}
+        if spec is not None:
+            if not spec["outline"]:
+                self.add(("report", "outline"), "report",
+                         "dàn ý báo cáo (outline) chưa có mục nào")
+            for index, part in enumerate(spec["outline"]):
+                entries = [(part, ("report", "outline", index))] + [
+                    (section, ("report", "outline", index, "sections", s))
+                    for s, section in enumerate(part.get("sections") or [])]
+                for entry, path in entries:
+                    self.check_section_id(entry["id"], path, known)
+            self.check_report_compare(spec.get("compare"))
+            for index, name in enumerate(spec.get("banners") or []):
+                site = self.sites.get(name)
+                path = ("report", "banners", index)
+                if site is None:
+                    self.add(path, "report.banners", f"không có câu hỏi {name!r}")
+                elif site.item.get("role") != "banner":
+                    self.add(path, "report.banners", f"câu {name} không phải biến phân tổ "
+                                                     "(role: banner)")
+            self.check_highlight(spec.get("highlight") or {})
+        ids = ", ".join(known) or "chưa có"
+
+        def refer(section: str, path: Path, where: str) -> None:
+            if spec is None:
+                self.add(path, where, f"report: gán vào mục {section!r} nhưng phiếu chưa khai "
+                                      "báo dàn ý báo cáo (report.outline ở đầu tệp)")
+            elif section not in known:
+                close = difflib.get_close_matches(section, list(known), n=1)
+                hint = f" (có phải {close[0]}?)" if close else ""
+                self.add(path, where, f"report: mục {section!r} không có trong dàn ý báo cáo"
+                                      f"{hint}; các mục: {ids}")
+
+        for page_index, page in enumerate(self.definition["pages"]):
+            if page.get("report"):
+                refer(page["report"], ("pages", page_index, "report"), f"page {page['id']}")
+        for site in self.sites.values():
+            item, where = site.item, f"item {site.item['id']}"
+            if item.get("report"):
+                if item["type"] == "note":
+                    self.add(site.path + ("report",), where,
+                             "report: ghi chú không có số liệu để đưa vào báo cáo")
+                else:
+                    refer(item["report"], site.path + ("report",), where)
+            for index, row in enumerate(item.get("rows") or []):
+                if row.get("report"):
+                    refer(row["report"], site.path + ("rows", index, "report"),
+                          f"{where}, row {row['id']}")
+
+    def check_highlight(self, highlight: dict[str, list[int]]) -> None:
+        for item_id, codes in highlight.items():
+            path, where = ("report", "highlight", item_id), "report.highlight"
+            site = self.sites.get(item_id)
+            if site is None:
+                self.add(path, where, f"không có câu hỏi {item_id!r}")
+                continue
+            if site.item["type"] not in ("single", "grid"):
+                self.add(path, where, f"câu {item_id} phải là câu hỏi một lựa chọn hoặc dạng "
+                                      f"lưới, không phải {site.item['type']}")
+                continue
+            valid = {o["code"] for o in site.item["options"] if not o.get("missing")}
+            if not codes:
+                self.add(path, where, f"câu {item_id}: cần ít nhất một mã")
+            for code in codes:
+                if code not in valid:
+                    self.add(path, where, f"câu {item_id} không có mã hợp lệ {code} (các mã: "
+                                          f"{', '.join(map(str, sorted(valid)))})")
+
+    def check_section_id(self, section: str, path: Path, known: dict[str, Path]) -> None:
+        if section in known:
+            self.add(path + ("id",), "report", f"mã mục {section!r} của dàn ý bị trùng"
+                                               f"{self.line_of(known[section])}")
+            return
+        if not REPORT_ID_RE.match(section):
+            self.add(path + ("id",), "report", f"mã mục {section!r} chỉ gồm chữ, số, dấu chấm, "
+                                               "gạch dưới hoặc gạch ngang, tối đa 20 ký tự "
+                                               "(ví dụ I, I.1, III.6)")
+        known[section] = path
+
+    def check_report_compare(self, compare: dict[str, Any] | None) -> None:
+        if compare is None:
+            return
+        path, where = ("report", "compare"), "report.compare"
+        site = self.sites.get(compare["item"])
+        if site is None:
+            self.add(path + ("item",), where, f"không có câu hỏi {compare['item']!r} để so "
+                                              "sánh các nhóm")
+            return
+        if site.item["type"] != "single":
+            self.add(path + ("item",), where, f"câu {compare['item']} phải là câu hỏi một "
+                                              f"lựa chọn, không phải {site.item['type']}")
+            return
+        groups = compare["groups"]
+        if len(groups) < 2:
+            self.add(path + ("groups",), where, "cần ít nhất hai nhóm để so sánh")
+        codes = {option["code"] for option in site.item["options"]}
+        owner: dict[int, int] = {}
+        for index, group in enumerate(groups):
+            group_path = path + ("groups", index)
+            if not group["codes"]:
+                self.add(group_path + ("codes",), where, f"nhóm {index + 1} chưa có mã nào")
+            for code in group["codes"]:
+                if code not in codes:
+                    self.add(group_path + ("codes",), where,
+                             f"câu {compare['item']} không có mã {code} "
+                             f"(các mã: {', '.join(map(str, sorted(codes)))})")
+                elif code in owner:
+                    self.add(group_path + ("codes",), where,
+                             f"mã {code} đã thuộc nhóm {owner[code] + 1}; mỗi mã chỉ thuộc "
+                             "một nhóm")
+                else:
+                    owner[code] = index
 
     # ------------------------------------------------------------------ logic
 
@@ -294,6 +452,7 @@ class _Checker:
         if ex.uses_current(tree) and key != "constraint":
             self.add(path, where, f"{key}: '.' (the current answer) is only allowed in "
                                   "constraints")
+        self.guards = _conjuncts(tree)
         for node in ex.walk(tree):
             if isinstance(node, ex.Reference):
                 self.check_reference(node, path, where, key, owner, page)
@@ -309,11 +468,23 @@ class _Checker:
             return self.sites[node.item].item
         return None
 
+    def grid_row_spelling(self, ref: ex.Reference) -> str | None:
+        """``B1_5`` (XLSForm's spelling) for row 5 of grid B1: ``B1.5``."""
+        if ref.row is not None or "_" not in ref.item:
+            return None
+        grid, _, row = ref.item.rpartition("_")
+        site = self.sites.get(grid)
+        if site is not None and site.item["type"] == "grid" and \
+                row in {r["id"] for r in site.item["rows"]}:
+            return f"{grid}.{row}"
+        return None
+
     def check_reference(self, ref: ex.Reference, path: Path, where: str, key: str,
                         owner: _Site | None, page: int | None) -> None:
         site = self.sites.get(ref.item)
         if site is None:
-            close = difflib.get_close_matches(ref.item, list(self.sites), n=1)
+            close = [self.grid_row_spelling(ref)] if self.grid_row_spelling(ref) else \
+                difflib.get_close_matches(ref.item, list(self.sites), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             self.add(path, where, f"{key} refers to unknown item {ref.item!r}{hint}")
             return
@@ -369,6 +540,8 @@ class _Checker:
                                   f"{item['id']}")
             return
         codes = sorted({option["code"] for option in item.get("options") or []})
+        if not codes and "options_from" in item:
+            return  # its option list is unknown: reported once, on the item
         if value not in codes:
             self.add(path, where, f"{key}: {item['id']} has no option {value} "
                                   f"(codes: {', '.join(map(str, codes))})")
@@ -389,6 +562,43 @@ class _Checker:
                                       f"count-selected({item['id']})")
             elif (item["type"] == "single" or is_row) and node.op in ("=", "!="):
                 self.check_code(other, item, path, where, key)
+            elif (item["type"] == "single" or is_row) and isinstance(other, ex.Literal):
+                self.check_missing_order(node, side, other, item, path, where, key)
+
+    def check_missing_order(self, node: ex.Compare, side: ex.Node, literal: ex.Literal,
+                            item: dict[str, Any], path: Path, where: str, key: str) -> None:
+        """An order comparison (``<``, ``<=``, ``>``, ``>=``) that a declared missing code also
+        satisfies (``B2.5 >= 4`` with 98 = "khó trả lời") is refused: like SPSS user-missing
+        values, a missing code is not a point on the scale, yet the runtime compares codes as
+        numbers. The message says how to write what was meant."""
+        if id(node) not in self.guards:  # under a "not": its meaning is turned round
+            return
+        op = node.op if side is node.left else _FLIPPED[node.op]
+        name = side.name if isinstance(side, ex.Reference) else "."
+        for option in item.get("options") or []:
+            if option.get("missing") and ex.compare_values(op, option["code"], literal.value) \
+                    and not self.guarded(node, side, option["code"]):
+                valid = [o["code"] for o in item["options"] if not o.get("missing")
+                         and ex.compare_values(op, o["code"], literal.value)]
+                meant = " or ".join(f"{name} = {code}" for code in valid) or "…"
+                self.add(path, where, f"{key}: {ex.to_text(node)} is also true for the missing "
+                                      f"code {option['code']} of {name}; write {meant} "
+                                      f"(or add: and {name} != {option['code']})")
+                return
+
+    def guarded(self, node: ex.Compare, side: ex.Node, code: int) -> bool:
+        """Whether another comparison of the same answer, joined by ``and``, is false for
+        ``code`` (``B6 >= 2 and B6 <= 4`` leaves out 99)."""
+        for other in self.guards.get(id(node), ()):
+            if other is node:
+                continue
+            for mine, value, flip in ((other.left, other.right, False),
+                                      (other.right, other.left, True)):
+                if mine == side and isinstance(value, ex.Literal):
+                    op = _FLIPPED.get(other.op, other.op) if flip else other.op
+                    if not ex.compare_values(op, code, value.value):
+                        return True
+        return False
 
     def check_cycles(self) -> None:
         """Report each cycle of display logic once (an item shown depending on itself)."""

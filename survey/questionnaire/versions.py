@@ -26,7 +26,7 @@ SETTINGS = {"type": "Kiểu câu hỏi", "appearance": "Cách hiển thị", "ra
             "top": "Số mục xếp hạng", "min": "Giá trị nhỏ nhất", "max": "Giá trị lớn nhất",
             "decimals": "Số chữ số thập phân", "multiline": "Ô nhập nhiều dòng",
             "max_length": "Độ dài tối đa", "role": "Vai trò", "dimension": "Chiều phân tổ",
-            "options_from": "Danh sách lựa chọn dùng chung"}
+            "options_from": "Danh sách lựa chọn dùng chung", "report": "Mục báo cáo"}
 FLAGS = {"missing": "giá trị khuyết (không biết / không trả lời)",
          "other": "lựa chọn \u201cKhác — ghi rõ\u201d", "exclusive": "lựa chọn loại trừ"}
 MAX_QUOTE = 80
@@ -145,6 +145,10 @@ def _rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
         else:
             result += _texts(f"Nhãn dòng {row_id}", before[row_id].get("label"),
                              row.get("label"))
+            if before[row_id].get("report") != row.get("report"):
+                result.append(f"Mục báo cáo của dòng {row_id}: "
+                              f"{_value(before[row_id].get('report'))} → "
+                              f"{_value(row.get('report'))}")
     if [r for r in before if r in after] != [r for r in after if r in before]:
         result.append("Thứ tự các dòng thay đổi")
     return result
@@ -197,6 +201,19 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     if a["languages"] != b["languages"]:
         top("changed", f"Ngôn ngữ: {', '.join(a['languages'])} → {', '.join(b['languages'])}")
 
+    report_a, report_b = a.get("report"), b.get("report")
+    if report_a != report_b:
+        if report_a is None:
+            top("added", "Thêm dàn ý báo cáo (report)")
+        elif report_b is None:
+            top("removed", "Bỏ dàn ý báo cáo (report)")
+        else:
+            for key, what in (("outline", "Các mục của dàn ý báo cáo"),
+                              ("compare", "Nhóm so sánh trong báo cáo"),
+                              ("banners", "Biến phân tổ kiểm định trong báo cáo")):
+                if report_a.get(key) != report_b.get(key):
+                    top("changed", f"{what} thay đổi")
+
     lists_a, lists_b = a.get("option_lists") or {}, b.get("option_lists") or {}
     for name in lists_a:
         if name not in lists_b:
@@ -227,6 +244,10 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
                             page.get("relevant"))
         if change:
             changes.append(Change("changed", None, change, "page"))
+        if before.get("report") != page.get("report"):
+            changes.append(Change("changed", None, f"Mục báo cáo của trang {page_id}: "
+                                                   f"{_value(before.get('report'))} → "
+                                                   f"{_value(page.get('report'))}", "page"))
         order_a = [i["id"] for i in before["items"]]
         order_b = [i["id"] for i in page["items"]]
         if [i for i in order_a if i in order_b] != [i for i in order_b if i in order_a]:

@@ -1,714 +1,506 @@
-"""Reading XLSForm sheets into our definition dict (used by :func:`.xlsform.from_xlsx`).
+"""Reading an XLSForm's survey sheet into our definition (used by :func:`.xlsform.from_xlsx`).
 
-Two passes: the first walks the survey sheet (groups → pages, ``table-list`` groups → grids,
-questions → items) and the choices sheet, recording every XLSForm name; the second translates
-``relevant``, ``constraint`` and ``choice_filter`` through :mod:`.xpath`, so a reference to a
-later question or to a dropped one gets a precise message. The result goes through the same
-validator as a YAML file, with each path mapped to its sheet and row.
+The walk goes row by row the way pyxform does: top-level groups become pages, ``table-list``
+groups of ``select_one`` rows over one list become grids, nested groups are flattened into their
+page, repeats are asked once, loops over a list are expanded one question per option. What we
+cannot ask is dropped with a report line; nothing short of an unreadable file or a form with no
+question left refuses the import. :mod:`.xlsform_finish` then attaches options, translates
+conditions and runs the validator, repairing what it finds.
 """
 from __future__ import annotations
 
-import copy
 import re
-from dataclasses import dataclass
-from pathlib import PurePath
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from survey.questionnaire import expressions as ex
-from survey.questionnaire.validator import SLUG_RE, check
-from survey.questionnaire.xlsform_sheets import Columns, Row, Sheet, cell_text, language_of
-from survey.questionnaire.xpath import XPathError, conjoin, conjuncts, fold, from_xpath, limit_of
+from survey.questionnaire import model
+from survey.questionnaire.validator import ITEM_ID_RE, MAX_ITEM_ID, RESERVED
+from survey.questionnaire.xlsform_aliases import (DROPPED_TYPES, METADATA, NUMERIC_PRESETS,
+                                                  TypeSpec, parse_type, yes_no)
+from survey.questionnaire.xlsform_choices import ChoiceList
+from survey.questionnaire.xlsform_labels import LabelPicker, placeholder
+from survey.questionnaire.xlsform_report import Report
+from survey.questionnaire.xlsform_sheets import Row, ascii_fold
 
-__all__ = ["Sheet", "Importer"]
+__all__ = ["Walker", "Pending", "HANDLED_COLUMNS"]
 
-SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint",
-                  "constraint_message", "choice_filter", "appearance", "parameters", "role",
-                  "dimension", "top", "decimals", "randomize"}
-CHOICE_COLUMNS = {"list_name", "name", "label", "missing", "other", "exclusive"}
-LOCALISED = {"label", "hint", "constraint_message", "title", "questionnaire_title",
-             "introduction", "anonymity",
-             "thank_you"}
-METADATA = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
-            "username", "email", "audit", "start-geopoint", "background-geopoint", "instanceid",
-            "uri:deviceid", "uri:email", "uri:username", "uri:phonenumber"}
-UNSUPPORTED = {"calculate", "hidden", "geopoint", "geotrace", "geoshape", "date", "time",
-               "datetime", "image", "audio", "video", "file", "barcode", "range", "acknowledge",
-               "trigger", "xml-external", "csv-external", "select_one_from_file",
-               "select_multiple_from_file", "select_one_external", "background-audio",
-               "start-geopoint"}
-CHOICE_TYPES = {"select_one": "single", "select_multiple": "multiple", "rank": "ranking"}
-TRUE_WORDS = {"yes", "true", "true()", "1", "có"}
-FALSE_WORDS = {"", "no", "false", "false()", "0", "không"}
+#: survey columns the walk reads; any other column with content is reported as dropped
+HANDLED_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint",
+                   "constraint_message", "choice_filter", "appearance", "parameters", "role",
+                   "dimension", "top", "decimals", "randomize", "rows", "disabled",
+                   "rank_of", "other_of", "report"}
+CARRY_REPORT = "report" in model.COMMON_ITEM_KEYS
+OUR_PARAMETERS = {"randomize", "top", "decimals"}
 DEFAULT_DECIMALS = 2
 
 
 @dataclass
-class _Frame:
-    kind: str  # page | group | grid | skip
-    name: str
-    row: int
-    relevant: tuple[str, int] | None = None
-    item: dict[str, Any] | None = None
-
-
-@dataclass
-class _Pending:
+class Pending:
     """An expression to translate once every name is known."""
 
     text: str
-    sheet: str
     row: int
     column: str
+    name: str
 
 
-class Importer:
-    def __init__(self, sheets: dict[str, Sheet], source: str, max_rows: int = 5000):
-        self.sheets = sheets
-        self.source = source
-        self.max_rows = max_rows
-        self.errors: list[str] = []
-        self.dropped: list[str] = []
-        self.notes: list[str] = []
-        self.default_language = "vi"
-        self.languages: list[str] = []
-        self.locations: dict[tuple[Any, ...], str] = {}
-        self.names: dict[str, tuple[ex.Reference, str]] = {}
-        self.dropped_names: dict[str, str] = {}
-        self.group_names: set[str] = set()
+@dataclass
+class Frame:
+    kind: str  # page | group (flattened into its page, or holding pages of its own)
+    name: str
+    row: int
+    relevant: Pending | None = None
+    page: dict[str, Any] | None = None
+    title: dict[str, str] | None = None
+
+
+@dataclass
+class Site:
+    """An imported item and where it came from."""
+
+    item: dict[str, Any]
+    row: int
+    name: str
+    page: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Walker:
+    """One walk over the survey sheet's rows."""
+
+    def __init__(self, rows: list[Row], lists: dict[str, ChoiceList], picker: LabelPicker,
+                 report: Report):
+        self.rows = rows
+        self.lists = lists
+        self.picker = picker
+        self.report = report
         self.pages: list[dict[str, Any]] = []
-        self.lists: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
-        self.item_rows: list[tuple[dict[str, Any], int, dict[str, Any]]] = []
-        self.option_lists: dict[str, list[dict[str, Any]]] = {}
-        self.plain_label = False
-        self.code_maps: dict[str, dict[str, int]] = {}  # list name -> choice name -> code
-        self.item_lists: dict[str, str] = {}  # item id -> its choice list name
+        self.page_rows: dict[int, int] = {}  # id(page) → row
+        self.sites: list[Site] = []
+        self.names: dict[str, tuple[ex.Reference, str]] = {}
+        self.dropped_names: dict[str, tuple[str, str]] = {}
+        self.group_names: set[str] = set()
+        self.taken: set[str] = set()
+        self.page_ids: set[str] = set()
+        self.column_rows: dict[str, list[int]] = {}
+        self.appearances: dict[str, list[int]] = {}
+        self.stack: list[Frame] = []
+        self.auto_page: dict[str, Any] | None = None
 
-    # ------------------------------------------------------------------ messages
+    # ------------------------------------------------------------------ ids
 
-    def error(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        place = sheet + (f" row {row}" if row else "") + (f", column {column}" if column else "")
-        self.errors.append(f"{self.source}: {place}: {message}")
+    def item_id(self, name: str, row: int) -> str:
+        candidate = re.sub(r"[^A-Za-z0-9_]+", "_", ascii_fold(name)).strip("_") or f"q{row}"
+        if not candidate[0].isalpha():
+            candidate = f"q{candidate}"
+        candidate = candidate[:MAX_ITEM_ID].rstrip("_")
+        if candidate.lower() in RESERVED:
+            candidate += "_q"
+        unique, n = candidate, 2
+        while unique in self.taken:
+            suffix = f"_{n}"
+            unique = candidate[:MAX_ITEM_ID - len(suffix)] + suffix
+            n += 1
+        self.taken.add(unique)
+        if name in self.names or name in self.group_names:
+            self.report.add("name-duplicate", "survey", row, "name", old=name, new=unique)
+        elif unique != name:
+            self.report.add("name-renamed", "survey", row, "name", old=name, new=unique)
+        assert ITEM_ID_RE.match(unique)
+        return unique
 
-    def drop(self, sheet: str, row: int, message: str) -> None:
-        self.dropped.append(f"{sheet} row {row}: {message}")
+    # ------------------------------------------------------------------ pages
 
-    # ------------------------------------------------------------------ headers
-
-    def columns(self, sheet: Sheet, known: set[str],
-                report_unknown: bool = True) -> Columns | None:
-        columns = Columns(sheet.name)
-        if not sheet.rows:
-            self.error(sheet.name, None, None, "the sheet is empty")
-            return None
-        unknown_with_content: dict[str, int] = {}
-        for position, raw in enumerate(sheet.rows[0]):
-            header = cell_text(raw)
-            if not header:
-                continue
-            key, _, spec = header.partition("::")
-            key = key.strip().lower()
-            lang = None
-            if spec:
-                if key not in LOCALISED:
-                    unknown_with_content[header] = position
-                    continue
-                lang = language_of(spec)
-                if lang is None:
-                    self.error(sheet.name, 1, header, f"cannot tell the language of {header!r}; "
-                               "write it as label::Vietnamese (vi)")
-                    continue
-            elif key not in known and key not in LOCALISED:
-                unknown_with_content[header] = position
-                continue
-            if (key, lang) in columns.index:
-                self.error(sheet.name, 1, header, "this column appears twice")
-                continue
-            columns.index[(key, lang)] = position
-            columns.headers[position] = header
-            if key in ("label", "title") and lang is None:
-                self.plain_label = True
-            if lang and lang not in self.languages:
-                self.languages.append(lang)
-        for header, position in unknown_with_content.items():
-            if not report_unknown:
-                continue
-            used = sum(1 for values in sheet.rows[1:]
-                       if position < len(values) and cell_text(values[position]))
-            if used:
-                self.dropped.append(f"{sheet.name} column {header!r} is not supported; "
-                                    f"ignored ({used} row{'s' if used > 1 else ''})")
-        return columns
-
-    def rows(self, sheet: Sheet, columns: Columns) -> list[Row]:
-        if sheet.truncated:
-            self.error(sheet.name, self.max_rows + 1, None,
-                       f"the sheet has more than {self.max_rows} rows")
-        return [Row(sheet.name, number, values, columns)
-                for number, values in enumerate(sheet.rows[1:self.max_rows], start=2)
-                if any(cell_text(v) for v in values)]
-
-    # ------------------------------------------------------------------ settings
-
-    def settings(self) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        sheet = self.sheets.get("settings")
-        row = None
-        if sheet is not None and sheet.rows:
-            columns = self.columns(sheet, {"form_id", "form_title", "default_language",
-                                           "estimated_minutes", "version", "style",
-                                           "instance_name", "public_key", "submission_url",
-                                           "allow_choice_duplicates"})
-            if columns is not None:
-                data = sheet.rows[1] if len(sheet.rows) > 1 else []
-                row = Row("settings", 2, data, columns)
-        if row is not None:
-            spec = row.get("default_language")
-            if spec:
-                lang = language_of(spec)
-                if lang is None:
-                    self.error("settings", 2, "default_language",
-                               f"cannot tell the language of {spec!r}")
-                else:
-                    self.default_language = lang
-        form_id = row.get("form_id") if row else ""
-        if not form_id:
-            stem = PurePath(self.source).stem.lower()
-            form_id = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
-            if SLUG_RE.match(form_id):
-                self.notes.append(f"settings: no form_id; using {form_id!r} from the file name")
-            else:
-                self.error("settings", 2, "form_id", "form_id is missing (a slug such as "
-                           "ne-tranh-trach-nhiem)")
-        result["id"] = form_id
-        if row is not None:
-            title = row.labels("questionnaire_title", self.default_language) or \
-                row.labels("title", self.default_language)
-            if not title and row.get("form_title"):
-                title = {self.default_language: row.get("form_title")}
-            result["title"] = title or None
-            for key in ("introduction", "anonymity", "thank_you"):
-                text = row.labels(key, self.default_language)
-                if text:
-                    result[key] = text
-            minutes = row.get("estimated_minutes")
-            if minutes:
-                if minutes.isdigit():
-                    result["estimated_minutes"] = int(minutes)
-                else:
-                    self.error("settings", 2, "estimated_minutes",
-                               f"{minutes!r} is not a whole number of minutes")
-        for key, column in (("id", "form_id"), ("title", "form_title"),
-                            ("introduction", "introduction"), ("anonymity", "anonymity"),
-                            ("thank_you", "thank_you"),
-                            ("estimated_minutes", "estimated_minutes")):
-            self.locations[(key,)] = f"settings row 2, column {column}"
-        return result
-
-    # ------------------------------------------------------------------ choices
-
-    def choices(self) -> None:
-        sheet = self.sheets.get("choices")
-        if sheet is None:
-            return
-        columns = self.columns(sheet, CHOICE_COLUMNS, report_unknown=False)
-        if columns is None:
-            return
-        extra = [(key, pos) for (key, lang), pos in columns.index.items()
-                 if lang is None and key not in LOCALISED]
-        for position, header in enumerate(sheet.rows[0]):
-            header = cell_text(header)
-            key = header.lower()
-            if header and "::" not in header and (key, None) not in columns.index:
-                extra.append((header, position))  # custom filter columns (choice_filter)
-        for row in self.rows(sheet, columns):
-            list_name = row.get("list_name")
-            if not list_name:
-                self.error("choices", row.number, "list_name", "the choice has no list_name")
-                continue
-            name = row.get("name")
-            if not re.fullmatch(r"-?\d+", name):
-                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", name):
-                    self.error("choices", row.number, "name",
-                               f"{name!r} is neither a whole-number code nor a choice name")
-                    continue
-            option: dict[str, Any] = {"code": name,
-                                      "label": row.labels("label", self.default_language)}
-            for flag in ("missing", "other", "exclusive"):
-                if self.flag(row, flag):
-                    option[flag] = True
-            values = {key: (cell_text(row.values[pos]) if pos < len(row.values) else "")
-                      for key, pos in extra}
-            values["name"] = name
-            self.lists.setdefault(list_name, []).append((row.number, option, values))
-        for list_name, choices in self.lists.items():
-            self.recode(list_name, choices)
-
-    def recode(self, list_name: str,
-               choices: list[tuple[int, dict[str, Any], dict[str, str]]]) -> None:
-        """Our options need numeric codes; ODK choice names are often words. A list with any
-        word name is numbered 1, 2, 3… in its order (a note gives the mapping) and expressions
-        naming those choices are translated through :attr:`code_maps`."""
-        names = [option["code"] for _, option, _ in choices]
-        if all(re.fullmatch(r"-?\d+", name) for name in names):
-            for _, option, _ in choices:
-                option["code"] = int(option["code"])
-            return
-        mapping: dict[str, int] = {}
-        for number, (_, option, _) in enumerate(choices, start=1):
-            mapping.setdefault(option["code"], number)
-            option["code"] = number
-        self.code_maps[list_name] = mapping
-        shown = ", ".join(f"{name} → {code}" for name, code in list(mapping.items())[:8])
-        more = ", …" if len(mapping) > 8 else ""
-        self.notes.append(f"choices list {list_name!r}: choice names are not numbers, so the "
-                          f"options were numbered in order ({shown}{more})")
-
-    def flag(self, row: Row, column: str) -> bool:
-        value = row.get(column).lower()
-        if value in TRUE_WORDS:
-            return True
-        if value not in FALSE_WORDS:
-            self.error(row.sheet, row.number, column, f"{value!r} is not yes or no")
-        return False
-
-    # ------------------------------------------------------------------ survey
-
-    def parameters(self, row: Row) -> dict[str, str]:
-        result = {}
-        for part in re.split(r"[\s;,]+", row.get("parameters")):
-            if not part:
-                continue
-            key, sep, value = part.partition("=")
-            if not sep:
-                self.error("survey", row.number, "parameters",
-                           f"{part!r} is not of the form name=value")
-                continue
-            result[key.strip().lower()] = value.strip()
-        for key in ("top", "decimals", "randomize"):  # our columns (ODK rejects these params)
-            if row.get(key):
-                result[key] = row.get(key)
-        return result
-
-    def new_page(self, page_id: str, row: int, title: dict[str, str] | None,
-                 relevant: str) -> dict[str, Any]:
+    def new_page(self, name: str, row: int, title: dict[str, str] | None,
+                 relevant: Pending | None) -> dict[str, Any]:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_fold(name)).strip("_") or \
+            f"P{len(self.pages) + 1}"
+        page_id, n = base, 2
+        while page_id in self.page_ids:
+            page_id, n = f"{base}_{n}", n + 1
+        self.page_ids.add(page_id)
         page: dict[str, Any] = {"id": page_id, "items": []}
         if title:
             page["title"] = title
-        if relevant:
-            page["_relevant"] = _Pending(relevant, "survey", row, "relevant")
-        self.locations[("pages", len(self.pages))] = f"survey row {row}"
+        if relevant is not None:
+            page["_relevant"] = relevant
         self.pages.append(page)
+        self.page_rows[id(page)] = row
         return page
 
-    def add_item(self, page: dict[str, Any], item: dict[str, Any], row: Row,
-                 stack: list[_Frame]) -> None:
-        path = ("pages", self.pages.index(page), "items", len(page["items"]))
-        self.locations[path] = f"survey row {row.number}"
-        inherited = [frame.relevant for frame in stack if frame.kind == "group" and frame.relevant]
-        item["_inherited"] = [_Pending(text, "survey", number, "relevant")
-                              for text, number in inherited]
+    def current_page(self, row: int) -> dict[str, Any]:
+        for frame in self.stack:
+            if frame.kind == "page" and frame.page is not None:
+                return frame.page
+        if self.auto_page is None:
+            title = next((f.title for f in reversed(self.stack) if f.title), None)
+            self.auto_page = self.new_page(f"P{len(self.pages) + 1}", row, title, None)
+        return self.auto_page
+
+    def add(self, item: dict[str, Any], row: Row, name: str, **extra: Any) -> None:
+        inherited = [frame.relevant for frame in self.stack
+                     if frame.kind == "group" and frame.relevant is not None]
+        if inherited:
+            item["_inherited"] = inherited
+        page = self.current_page(row.number)
         page["items"].append(item)
-        self.item_rows.append((item, row.number, {"path": path}))
+        self.sites.append(Site(item, row.number, name, page, extra))
 
-    def common(self, item: dict[str, Any], row: Row) -> None:
-        label = row.labels("label", self.default_language)
-        if label:
-            item["label"] = label
-        hint = row.labels("hint", self.default_language)
-        if hint:
-            item["hint"] = hint
-        message = row.labels("constraint_message", self.default_language)
-        if message:
-            item["constraint_message"] = message
-        required = row.get("required").lower()
-        if required in TRUE_WORDS:
-            item["required"] = True
-        elif required not in FALSE_WORDS:
-            self.drop("survey", row.number, f"required condition {row.get('required')!r} is "
-                                            "not supported; the question is required always")
-            item["required"] = True
-        for key in ("relevant", "constraint", "choice_filter"):
-            if row.get(key):
-                item[f"_{key}"] = _Pending(row.get(key), "survey", row.number, key)
+    # ------------------------------------------------------------------ the walk
 
-    def survey(self) -> None:
-        sheet = self.sheets.get("survey")
-        if sheet is None:
-            self.error("survey", None, None, "the workbook has no 'survey' sheet")
-            return
-        columns = self.columns(sheet, SURVEY_COLUMNS)
-        if columns is None:
-            return
-        if ("type", None) not in columns.index or ("name", None) not in columns.index:
-            self.error("survey", 1, None, "the first row needs 'type' and 'name' columns")
-            return
-        stack: list[_Frame] = []
-        auto_page: dict[str, Any] | None = None
+    def walk(self, rows: list[Row]) -> None:
+        index = 0
+        while index < len(rows):
+            row = rows[index]
+            if not row.get("type"):
+                if row.get("name") or row.texts("label"):
+                    self.report.add("type-missing", "survey", row.number, "type")
+                    self.drop_name(row.get("name"), "a row without a type", "dòng không có kiểu")
+                index += 1
+                continue
+            spec = parse_type(row.get("type"))
+            if spec.kind == "begin":
+                end = self.matching_end(rows, index)
+                inner = rows[index + 1:end]
+                if end == len(rows):
+                    self.report.add("unbalanced-group", "survey", row.number, "type",
+                                    name=row.get("name") or "?", row=row.number)
+                if not self.disabled(row):
+                    self.begin(row, spec, inner)
+                index = end + 1
+                continue
+            if spec.kind == "end":
+                self.report.add("type-unknown", "survey", row.number, "type",
+                                type=row.get("type"), name=row.get("name") or "—")
+            elif not self.disabled(row):
+                self.question(row, spec)
+            index += 1
 
-        def current_page(row: Row) -> dict[str, Any]:
-            nonlocal auto_page
-            for frame in stack:
-                if frame.kind == "page" and frame.item is not None:
-                    return frame.item
-            if auto_page is None:
-                auto_page = self.new_page(f"P{len(self.pages) + 1}", row.number, None, "")
-            return auto_page
+    def matching_end(self, rows: list[Row], start: int) -> int:
+        depth = 0
+        for index in range(start, len(rows)):
+            kind = parse_type(rows[index].get("type")).kind
+            depth += {"begin": 1, "end": -1}.get(kind, 0)
+            if depth == 0:
+                return index
+        return len(rows)
 
-        for row in self.rows(sheet, columns):
-            words = row.get("type").split()
-            if not words:
-                self.error("survey", row.number, "type", "the row has content but no type")
-                continue
-            head = words[0].lower()
-            if head in ("begin", "end") and len(words) > 1:
-                head, words = f"{head}_{words[1].lower()}", [f"{head}_{words[1]}"] + words[2:]
-            if stack and stack[-1].kind == "skip":
-                if head in ("begin_group", "begin_repeat"):
-                    stack.append(_Frame("skip", row.get("name"), row.number))
-                elif head in ("end_group", "end_repeat"):
-                    stack.pop()
-                continue
-            name = row.get("name")
-            if head == "begin_repeat":
-                self.drop("survey", row.number, f"repeat {name!r} is not supported; it and "
-                                                "its questions were dropped")
-                stack.append(_Frame("skip", name, row.number))
-                continue
-            if head == "begin_group":
-                self.begin_group(row, stack, current_page)
-                if stack and stack[-1].kind == "page":
-                    auto_page = None
-                continue
-            if head in ("end_group", "end_repeat"):
-                if not stack:
-                    self.error("survey", row.number, "type", f"{row.get('type')} without a "
-                                                             "matching begin group")
-                    continue
-                frame = stack.pop()
-                if frame.kind == "grid" and frame.item is not None and not frame.item["rows"]:
-                    self.error("survey", frame.row, "type",
-                               f"table-list group {frame.name!r} has no select_one rows")
-                continue
-            if stack and stack[-1].kind == "grid":
-                self.grid_row(row, words, stack[-1])
-                continue
-            self.question(row, words, head, name, stack, current_page)
-        for frame in stack:
-            if frame.kind != "skip":
-                self.error("survey", frame.row, "type",
-                           f"group {frame.name!r} is never closed with end group")
+    def disabled(self, row: Row) -> bool:
+        if yes_no(row.get("disabled")):
+            self.report.add("row-disabled", "survey", row.number, "disabled",
+                            name=row.get("name") or "—")
+            self.drop_name(row.get("name"), "disabled", "đã tắt")
+            return True
+        return False
 
-    def begin_group(self, row: Row, stack: list[_Frame],
-                    current_page: Callable[[Row], dict[str, Any]]) -> None:
+    def drop_name(self, name: str, en: str, vi: str) -> None:
+        if name:
+            self.dropped_names.setdefault(name, (en, vi))
+
+    def begin(self, row: Row, spec: TypeSpec, inner: list[Row]) -> None:
         name = row.get("name")
-        appearance = row.get("appearance").lower()
-        relevant = row.get("relevant")
-        if stack and stack[-1].kind == "grid":
-            self.error("survey", row.number, "type", "a group inside a table-list group")
-            stack.append(_Frame("skip", name, row.number))
-            return
-        if "table-list" in appearance:
-            item: dict[str, Any] = {"id": name, "type": "grid", "rows": []}
-            self.common(item, row)
-            item.pop("_choice_filter", None)
-            item.pop("required", None)
-            params = self.parameters(row)
-            if params.get("randomize", "").lower() in TRUE_WORDS:
-                item["randomize"] = True
-            self.add_item(current_page(row), item, row, stack)
-            self.names[name] = (ex.Reference(name), "grid")
-            stack.append(_Frame("grid", name, row.number, item=item))
-            return
+        appearance = row.get("appearance").lower().split()
+        if spec.name == "loop":
+            inner = self.expand_loop(row, spec.list_name, inner)
+        elif spec.name == "group" and "table-list" in appearance:
+            if self.grid(row, inner):
+                return
+            self.report.add("table-list-fallback", "survey", row.number, "appearance", name=name)
+        elif spec.name == "repeat":
+            self.report.add("repeat-once", "survey", row.number, "type", name=name)
         self.group_names.add(name)
-        label = row.labels("label", self.default_language)
-        if not any(frame.kind == "page" for frame in stack):
-            page = self.new_page(name or f"P{len(self.pages) + 1}", row.number, label, relevant)
-            stack.append(_Frame("page", name, row.number, item=page))
-            return
-        self.notes.append(f"survey row {row.number}: group {name!r} inside a page was "
-                          "flattened into the page (its condition applies to its questions)")
-        stack.append(_Frame("group", name, row.number,
-                            relevant=(relevant, row.number) if relevant else None))
+        relevant = Pending(row.get("relevant"), row.number, "relevant", name) \
+            if row.get("relevant") else None
+        title = self.picker.pick(row.texts("label"), f"survey {row.number}")
+        self.auto_page = None
+        if any(frame.kind == "page" for frame in self.stack):
+            self.report.add("group-flattened", "survey", row.number, "type", name=name)
+            self.stack.append(Frame("group", name, row.number, relevant))
+        elif "field-list" not in appearance and self.holds_groups(inner):
+            # ODK shows such a group one question per screen: its inner groups are the pages
+            self.stack.append(Frame("group", name, row.number, relevant, title=title or None))
+        else:
+            page = self.new_page(name or f"P{len(self.pages) + 1}", row.number, title, relevant)
+            self.carry_report(page, row)
+            self.stack.append(Frame("page", name, row.number, page=page))
+        self.note_columns(row, {"type", "name", "label", "relevant", "appearance", "parameters",
+                                "repeat_count", "report"})
+        self.walk(inner)
+        self.stack.pop()
+        self.auto_page = None
 
-    def grid_row(self, row: Row, words: list[str], frame: _Frame) -> None:
-        grid = frame.item
-        assert grid is not None
-        if row.get("appearance").lower() == "label":
-            self.notes.append(f"survey row {row.number}: header row of table-list group "
-                              f"{frame.name!r} skipped")
-            return
-        if len(words) < 2 or words[0] != "select_one" or len(words) > 2:
-            self.error("survey", row.number, "type", f"inside table-list group {frame.name!r} "
-                       "every question must be 'select_one LIST' (one grid row)")
-            return
-        list_name = words[1]
-        self.item_lists.setdefault(frame.name, list_name)
-        if grid.setdefault("_list", (list_name, row.number))[0] != list_name:
-            self.error("survey", row.number, "type", f"grid {frame.name!r} mixes option lists "
-                       f"{grid['_list'][0]!r} and {list_name!r}; a grid shares one scale")
-            return
+    def holds_groups(self, rows: list[Row]) -> bool:
+        return any(parse_type(r.get("type")).kind == "begin" and
+                   "table-list" not in r.get("appearance").lower() for r in rows)
+
+    def expand_loop(self, row: Row, list_name: str, inner: list[Row]) -> list[Row]:
+        choices = self.lists.get(list_name)
+        if choices is None:
+            self.report.add("loop-list-missing", "survey", row.number, "type",
+                            name=row.get("name"), list=list_name)
+            for source in inner:
+                self.drop_name(source.get("name"), "in a loop that was dropped",
+                               "nằm trong vòng lặp đã bị bỏ")
+            return []
+        inner_names = {r.get("name") for r in inner if r.get("name")}
+        expanded: list[Row] = []
+        name_at = row.columns.index.get(("name", None))
+        for choice in choices.choices:
+            for source in inner:
+                values = []
+                for value in source.values:
+                    if isinstance(value, str):
+                        value = value.replace("%(name)s", choice.name).replace(
+                            "%(label)s", choice.label.get("vi", choice.name))
+                        for inner_name in inner_names:
+                            value = value.replace("${" + inner_name + "}",
+                                                  "${" + f"{inner_name}_{choice.name}" + "}")
+                    values.append(value)
+                if name_at is not None and name_at < len(values) and source.get("name"):
+                    values[name_at] = f"{source.get('name')}_{choice.name}"
+                expanded.append(Row(source.sheet, source.number, values, source.columns))
+        self.report.add("loop-expanded", "survey", row.number, "type", name=row.get("name"),
+                        list=list_name, count=len(choices.choices) * len(
+                            [r for r in inner if r.get("type")]))
+        return expanded
+
+    # ------------------------------------------------------------------ grids
+
+    def grid(self, row: Row, inner: list[Row]) -> bool:
+        """A ``table-list`` group of ``select_one`` rows over one list as one grid item;
+        ``False`` (nothing done) when the rows are anything else."""
+        body = [r for r in inner if r.get("appearance").lower() != "label"]
+        specs = [parse_type(r.get("type")) for r in body]
+        lists = {s.list_name for s in specs}
+        if not body or len(lists) != 1 or any(s.kind != "select" or s.name != "select_one" or
+                                              s.or_other for s in specs) \
+                or next(iter(lists)) not in self.lists:
+            return False
         name = row.get("name")
-        prefix = f"{frame.name}_"
-        row_id = name[len(prefix):] if name.startswith(prefix) and len(name) > len(prefix) \
-            else name
-        grid["rows"].append({"id": row_id, "label": row.labels("label", self.default_language)})
-        self.names[name] = (ex.Reference(frame.name, row_id), "single")
-        required = row.get("required").lower() in TRUE_WORDS
-        grid.setdefault("_required", []).append(required)
-        for key in ("relevant", "constraint", "choice_filter"):
-            if row.get(key):
-                self.drop("survey", row.number, f"{key} on grid row {name!r} is not supported "
-                                                "(a grid row has no condition of its own)")
+        item: dict[str, Any] = {"id": self.item_id(name or f"grid{row.number}", row.number),
+                                "type": "grid", "rows": []}
+        self.labels(item, row, name)
+        self.conditions(item, row, name, ("relevant",))
+        if yes_no(row.get("randomize")) or \
+                self.parameters(row, name).get("randomize", "").lower() == "true":
+            item["randomize"] = True
+        item["_list"] = (next(iter(lists)), row.number)
+        for header in (r for r in inner if r not in body):
+            self.report.add("grid-header-row", "survey", header.number, "appearance", name=name)
+        required = []
+        row_ids: set[str] = set()
+        for grid_row in body:
+            xls_name = grid_row.get("name")
+            prefix = f"{name}_"
+            row_id = xls_name[len(prefix):] if xls_name.startswith(prefix) and \
+                len(xls_name) > len(prefix) else xls_name
+            row_id = re.sub(r"[^A-Za-z0-9_]+", "_", ascii_fold(row_id)).strip("_") or \
+                f"r{grid_row.number}"
+            while row_id in row_ids:
+                row_id += "_"
+            row_ids.add(row_id)
+            label = self.picker.pick(grid_row.texts("label"), f"survey {grid_row.number}")
+            item["rows"].append({"id": row_id, "label": label or placeholder(xls_name)})
+            self.carry_report(item["rows"][-1], grid_row)
+            self.names[xls_name] = (ex.Reference(item["id"], row_id), "single")
+            required.append(bool(yes_no(grid_row.get("required"))))
+            for key in ("relevant", "constraint", "choice_filter"):
+                if grid_row.get(key):
+                    self.report.add("grid-row-condition", "survey", grid_row.number, key,
+                                    column=key, name=xls_name)
+        item["_required"] = required
+        self.carry_report(item, row)
+        self.names[name] = (ex.Reference(item["id"]), "grid")
+        self.add(item, row, name)
+        return True
 
-    def question(self, row: Row, words: list[str], head: str, name: str, stack: list[_Frame],
-                 current_page: Callable[[Row], dict[str, Any]]) -> None:
-        if head in METADATA:
-            self.dropped.append(f"survey row {row.number}: metadata {head!r} is never "
-                                "collected (respondents stay anonymous)")
-            self.dropped_names[name] = f"metadata ({head})"
+    # ------------------------------------------------------------------ questions
+
+    def question(self, row: Row, spec: TypeSpec) -> None:
+        name = row.get("name")
+        kind = spec.name
+        if spec.kind == "setting":
             return
-        if head in UNSUPPORTED or head.startswith(("select_one_from", "select_multiple_from")):
-            self.drop("survey", row.number, f"{head} question {name!r} is not supported; dropped")
-            self.dropped_names[name] = head
+        if spec.kind == "unknown":
+            self.report.add("type-unknown", "survey", row.number, "type", type=kind,
+                            name=name or "—")
+            self.drop_name(name, f"of unknown type {kind!r}", f"kiểu không rõ «{kind}»")
+            return
+        if kind in METADATA:
+            self.report.add("type-metadata", "survey", row.number, "type", type=kind,
+                            name=name or kind)
+            self.drop_name(name, f"metadata ({kind}), never collected",
+                           f"siêu dữ liệu ({kind}), không thu")
+            return
+        if kind in DROPPED_TYPES:
+            code = "type-identifying" if kind == "phone number" else "type-dropped"
+            self.report.add(code, "survey", row.number, "type", type=row.get("type"),
+                            name=name or "—")
+            self.drop_name(name, f"a {kind} question, which was dropped",
+                           f"câu kiểu {kind} đã bị bỏ")
+            return
+        if spec.kind == "question" and kind in ("select_one", "select_multiple", "rank"):
+            self.report.add("list-needed", "survey", row.number, "type", type=kind,
+                            name=name or "—")
+            self.drop_name(name, f"a {kind} question without a list",
+                           f"câu {kind} thiếu danh sách")
             return
         if not name:
-            self.error("survey", row.number, "name", "the question has no name")
-            return
-        item: dict[str, Any] = {"id": name}
-        params = self.parameters(row)
-        appearance = row.get("appearance").lower()
-        if head in CHOICE_TYPES:
-            if len(words) < 2:
-                self.error("survey", row.number, "type", f"{head} needs a list name, "
-                                                         f"e.g. '{head} agree5'")
+            if kind != "note":
+                self.report.add("name-missing", "survey", row.number, "name")
                 return
-            item["type"] = CHOICE_TYPES[head]
-            item["_list"] = (words[1], row.number)
-            self.item_lists[name] = words[1]
-            rest = [w.lower() for w in words[2:]]
-            if rest and rest != ["or_other"]:
-                self.error("survey", row.number, "type", f"unexpected {' '.join(words[2:])!r} "
-                                                         "after the list name")
-            if rest == ["or_other"]:
+            name = f"note_{row.number}"
+        if spec.kind == "select" and not self.lists.get(spec.list_name):
+            self.report.add("list-missing", "survey", row.number, "type", name=name,
+                            list=spec.list_name)
+            self.drop_name(name, f"a question whose list {spec.list_name} is missing",
+                           f"câu thiếu danh sách {spec.list_name}")
+            return
+        item: dict[str, Any] = {"id": self.item_id(name, row.number)}
+        params = self.parameters(row, name)
+        appearance = row.get("appearance").lower()
+        used_appearance = False
+        if spec.kind == "select":
+            item["type"] = {"select_one": "single", "select_multiple": "multiple",
+                            "rank": "ranking"}[kind]
+            item["_list"] = (spec.list_name, row.number)
+            if spec.or_other:
                 item["_or_other"] = True
-            if params.get("randomize", "").lower() in TRUE_WORDS:
+            if params.get("randomize", "").lower() == "true" or yes_no(row.get("randomize")):
                 item["randomize"] = True
-            if head == "rank" and "top" in params:
-                if params["top"].isdigit():
-                    item["top"] = int(params["top"])
-                else:
-                    self.error("survey", row.number, "parameters", "top must be a whole number")
-            if head == "select_one":
+            top = params.get("top") or row.get("top")
+            if kind == "rank" and top and top.isdigit():
+                item["top"] = int(top)
+            if kind == "select_one":
                 if "minimal" in appearance or "autocomplete" in appearance:
                     item["appearance"] = "dropdown"
+                    used_appearance = True
                 for key in ("role", "dimension"):
                     if row.get(key):
                         item[key] = row.get(key)
-            elif row.get("role") or row.get("dimension"):
-                self.error("survey", row.number, "role",
-                           "only a select_one question can be a banner")
-        elif head in ("integer", "decimal"):
+        elif kind in ("integer", "decimal", "range") or kind in NUMERIC_PRESETS:
             item["type"] = "numeric"
-            decimals = params.get("decimals", "")
-            if head == "integer":
-                item["decimals"] = 0
-            elif decimals.isdigit() and int(decimals) > 0:
-                item["decimals"] = int(decimals)
-            else:
-                item["decimals"] = DEFAULT_DECIMALS
-        elif head == "text":
+            self.numeric(item, row, kind, params, name)
+        elif kind == "text":
             item["type"] = "text"
-            if "multiline" in appearance:
+            rows = row.get("rows")
+            if "multiline" in appearance or (rows.isdigit() and int(rows) > 1):
                 item["multiline"] = True
-        elif head == "note":
-            item["type"] = "note"
+                used_appearance = "multiline" in appearance
         else:
-            self.error("survey", row.number, "type", f"unknown question type {head!r}")
+            item["type"] = "note"
+        if appearance and not used_appearance:
+            self.appearances.setdefault(appearance, []).append(row.number)
+        self.labels(item, row, name)
+        keys = ("relevant",) if item["type"] == "note" else \
+            ("relevant", "constraint", "choice_filter")
+        self.conditions(item, row, name, keys)
+        if item["type"] != "note":
+            self.required(item, row, name)
+        self.carry_report(item, row)
+        self.names[name] = (ex.Reference(item["id"]), item["type"])
+        self.note_columns(row, HANDLED_COLUMNS)
+        self.add(item, row, name, rank_of=row.get("rank_of"), other_of=row.get("other_of"))
+
+    def carry_report(self, node: dict[str, Any], row: Row) -> None:
+        """Our ``report`` column (the report outline section of a page, item or grid row)."""
+        if CARRY_REPORT and row.get("report"):
+            node["report"] = row.get("report")
+
+    def numeric(self, item: dict[str, Any], row: Row, kind: str, params: dict[str, str],
+                name: str) -> None:
+        decimals = params.get("decimals") or row.get("decimals")
+        if kind == "decimal":
+            item["decimals"] = int(decimals) if decimals.isdigit() and int(decimals) > 0 \
+                else DEFAULT_DECIMALS
             return
-        if appearance and not (head == "select_one" and ("minimal" in appearance or
-                                                         "autocomplete" in appearance)) \
-                and not (head == "text" and "multiline" in appearance):
-            self.drop("survey", row.number, f"appearance {appearance!r} ignored")
-        for key in params:
-            if key not in ("randomize", "top", "decimals"):
-                self.drop("survey", row.number, f"parameter {key!r} ignored")
-        self.common(item, row)
-        self.names[name] = (ex.Reference(name), item["type"])
-        self.add_item(current_page(row), item, row, stack)
+        item["decimals"] = 0
+        if kind in NUMERIC_PRESETS:
+            item["min"], item["max"] = NUMERIC_PRESETS[kind]
+            self.report.add("preset-numeric", "survey", row.number, "type", type=kind,
+                            name=name, min=item["min"], max=item["max"])
+        elif kind == "range":
+            start, end, step = (_float(params.get(key), default)
+                                for key, default in (("start", 1.0), ("end", 10.0), ("step", 1.0)))
+            item["decimals"] = 0 if step.is_integer() else min(6, len(repr(step).split(".")[1]))
+            item["min"], item["max"] = _tidy(min(start, end)), _tidy(max(start, end))
+            self.report.add("range-numeric", "survey", row.number, "type", name=name,
+                            start=item["min"], end=item["max"])
 
-    # ------------------------------------------------------------------ second pass
+    def labels(self, item: dict[str, Any], row: Row, name: str) -> None:
+        place = f"survey {row.number}"
+        label = self.picker.pick(row.texts("label"), place)
+        hint = self.picker.pick(row.texts("hint"), place)
+        if not label and hint:
+            label, hint = hint, {}
+            self.report.add("label-from-hint", "survey", row.number, "label", name=name)
+        item["label"] = label or placeholder(name)
+        if hint:
+            item["hint"] = hint
+        message = self.picker.pick(row.texts("constraint_message"), place)
+        if message:
+            item["constraint_message"] = message
 
-    def resolve(self, name: str) -> tuple[ex.Reference, str]:
-        if name in self.names:
-            return self.names[name]
-        if name in self.dropped_names:
-            raise XPathError(f"${{{name}}} is a {self.dropped_names[name]} question, which "
-                             "was dropped")
-        if name in self.group_names:
-            raise XPathError(f"${{{name}}} is a group, not a question")
-        raise XPathError(f"unknown question ${{{name}}}")
+    def conditions(self, item: dict[str, Any], row: Row, name: str,
+                   keys: tuple[str, ...]) -> None:
+        for key in keys:
+            if row.get(key):
+                item[f"_{key}"] = Pending(row.get(key), row.number, key, name)
 
-    def codes_of(self, reference: ex.Reference) -> dict[str, int]:
-        return self.code_maps.get(self.item_lists.get(reference.item, ""), {})
+    def required(self, item: dict[str, Any], row: Row, name: str) -> None:
+        value = row.get("required")
+        flag = yes_no(value)
+        if flag is None:
+            self.report.add("required-condition", "survey", row.number, "required", name=name,
+                            text=value)
+        if flag:
+            item["required"] = True
 
-    def translate(self, pending: _Pending,
-                  bare: Callable[[str], ex.Node | None] | None = None) -> ex.Node | None:
-        try:
-            return from_xpath(pending.text, self.resolve, bare, self.codes_of)
-        except XPathError as exc:
-            self.error(pending.sheet, pending.row, pending.column, str(exc))
-            return None
-
-    def attach_options(self, item: dict[str, Any], usage: dict[str, list[str]]) -> None:
-        list_name, row = item.pop("_list")
-        choices = self.lists.get(list_name)
-        if choices is None:
-            self.error("survey", row, "type", f"option list {list_name!r} is not on the "
-                                              "choices sheet")
-            item["options"] = []
-            return
-        options = [copy.deepcopy(option) for _, option, _ in choices]
-        path = self.locations_of(item)
-        for index, (choice_row, _, _) in enumerate(choices):
-            self.locations[path + ("options", index)] = f"choices row {choice_row}"
-        changed = False
-        if item.pop("_or_other", False):
-            codes = [o["code"] for o in options]
-            ordinary = [o["code"] for o in options if not o.get("missing")]
-            code = max(ordinary, default=0) + 1
-            while code in codes:
-                code += 1
-            options.append({"code": code, "label": {"vi": "Khác (ghi rõ)",
-                                                    "en": "Other (please specify)"},
-                            "other": True})
-            self.notes.append(f"survey row {row}: or_other became option {code} "
-                              "'Khác (ghi rõ)' of item " + str(item["id"]))
-            changed = True
-        pending = item.pop("_choice_filter", None)
-        if pending is not None:
-            kept = []
-            for (choice_row, _, values), option in zip(choices, options):
-                def bare(column: str, values: dict[str, str] = values) -> ex.Node | None:
-                    return ex.Literal(values[column]) if column in values else None
-                tree = self.translate(pending, bare)
-                if tree is None:
-                    break
-                try:
-                    value = fold(tree)
-                except XPathError as exc:
-                    self.error(pending.sheet, pending.row, pending.column, str(exc))
-                    break
-                if value is False:
-                    self.notes.append(f"survey row {row}: option {option['code']} of "
-                                      f"{item['id']} is never offered by its choice_filter; "
-                                      "left out")
-                    continue
-                if value is not True:
-                    option["relevant"] = ex.to_text(value)
-                kept.append(option)
+    def parameters(self, row: Row, name: str) -> dict[str, str]:
+        result: dict[str, str] = {}
+        text = row.get("parameters")
+        for part in re.split(r"[\s;,]+", text):
+            key, sep, value = part.partition("=")
+            if not part:
+                continue
+            key = key.strip().lower()
+            if sep and key in OUR_PARAMETERS | {"start", "end", "step"}:
+                result[key] = value.strip()
             else:
-                kept += options[len(choices):]  # the or_other option is always offered
-                options = kept
-                changed = True
-        item["options"] = options
-        if not changed and list_name in usage and \
-                (len(usage[list_name]) > 1 or list_name != item["id"]):
-            item["options_from"] = list_name
-            del item["options"]
+                self.report.add("parameter-dropped", "survey", row.number, "parameters",
+                                parameter=part, name=name)
+        return result
 
-    def locations_of(self, item: dict[str, Any]) -> tuple[Any, ...]:
-        for candidate, _, extra in self.item_rows:
-            if candidate is item:
-                return extra["path"]
-        return ()  # pragma: no cover
+    def note_columns(self, row: Row, handled: set[str]) -> None:
+        """Remember imported rows that hold content in columns we do not read."""
+        for header in row.columns.headers:
+            if header.key in handled or not row.filled(header):
+                continue
+            if header.key in ("label", "hint", "constraint_message") and \
+                    not self.picker.dropped_column(header.lang):
+                continue
+            if header.key in ("label", "hint", "constraint_message"):
+                continue  # an unknown language: reported once for the whole column
+            self.column_rows.setdefault(header.raw, []).append(row.number)
 
-    def extract(self, item: dict[str, Any], tree: ex.Node) -> ex.Node | None:
-        """Pull ranges, selection limits and text length out of a constraint."""
-        kind = item["type"]
-        found: dict[str, Any] = {}
-        rest: list[ex.Node] = []
-        for node in conjuncts(tree):
-            key = limit_of(kind, node)
-            if key is not None and key[0] not in found:
-                found[key[0]] = key[1]
-            else:
-                rest.append(node)
-        if found and (rest or not item.get("constraint_message")):
-            item.update(found)
-            return conjoin(rest)
-        return tree
+    def report_columns(self) -> None:
+        for appearance, rows in self.appearances.items():
+            shown = ", ".join(map(str, rows[:8])) + (", …" if len(rows) > 8 else "")
+            self.report.add("appearance-dropped", "survey", rows[0] if len(rows) == 1 else None,
+                            "appearance", appearance=appearance, rows=shown)
+        for column, rows in self.column_rows.items():
+            shown = ", ".join(map(str, rows[:8])) + (", …" if len(rows) > 8 else "")
+            self.report.add("column-dropped", "survey", None, column, column=column,
+                            rows=shown)
 
-    def finish_items(self) -> None:
-        usage: dict[str, list[str]] = {}
-        for item, _, _ in self.item_rows:
-            if "_list" in item:
-                usage.setdefault(item["_list"][0], []).append(item["id"])
-        option_lists = {name: [o for _, o, _ in choices] for name, choices in self.lists.items()
-                        if len(usage.get(name, [])) != 1 or usage[name][0] != name}
-        for name in option_lists:
-            for index, (row, _, _) in enumerate(self.lists[name]):
-                self.locations[("option_lists", name, index)] = f"choices row {row}"
-        for item, row, _ in self.item_rows:
-            if item["type"] == "grid":
-                flags = item.pop("_required", [])
-                if flags and all(flags):
-                    item["required"] = True
-                elif any(flags):
-                    self.notes.append(f"survey row {row}: only some rows of grid {item['id']} "
-                                      "are required; the grid is treated as optional")
-                if "_list" not in item:
-                    item["options"] = []
-            if "_list" in item:
-                self.attach_options(item, {k: v for k, v in usage.items() if k in option_lists})
-            conditions = [self.translate(p) for p in item.pop("_inherited", [])]
-            own = item.pop("_relevant", None)
-            if own is not None:
-                conditions.append(self.translate(own))
-            relevant = conjoin([c for c in conditions if c is not None])
-            if relevant is not None:
-                item["relevant"] = ex.to_text(relevant)
-            pending = item.pop("_constraint", None)
-            if pending is not None:
-                tree = self.translate(pending)
-                if tree is not None:
-                    tree = self.extract(item, tree)
-                    if tree is not None:
-                        item["constraint"] = ex.to_text(tree)
-        for page in self.pages:
-            pending = page.pop("_relevant", None)
-            if pending is not None:
-                tree = self.translate(pending)
-                if tree is not None:
-                    page["relevant"] = ex.to_text(tree)
-        self.option_lists = option_lists
 
-    # ------------------------------------------------------------------ all
+def _float(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
 
-    def run(self) -> dict[str, Any] | None:
-        data = self.settings()
-        self.choices()
-        self.survey()
-        if self.errors:
-            return None
-        self.finish_items()
-        if self.errors:
-            return None
-        if "vi" not in self.languages and not (self.plain_label and
-                                               self.default_language == "vi"):
-            self.error("survey", 1, None, "no Vietnamese labels: add a 'label::Vietnamese (vi)' "
-                                          "column (Vietnamese is required)")
-            return None
-        languages = ["vi"] + [lang for lang in self.languages if lang != "vi"]
-        if self.default_language not in languages:
-            languages.append(self.default_language)
-        data["languages"] = languages
-        if self.option_lists:
-            data["option_lists"] = self.option_lists
-        data["pages"] = self.pages
-        if data.get("title") is None:
-            data.pop("title", None)
-        definition, messages = check(data, self.source, self.locations)
-        if messages:
-            self.errors.extend(messages)
-            return None
-        return definition
+
+def _tidy(value: float) -> int | float:
+    return int(value) if value.is_integer() else value

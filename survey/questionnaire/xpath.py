@@ -182,7 +182,7 @@ def from_xpath(text: str, resolve: Resolver, bare: BareResolver | None = None,
         if not isinstance(node, ex.Literal):
             return node
         mapping = codes(subject) if codes is not None and \
-            isinstance(subject, ex.Reference) else {}
+            isinstance(subject, (ex.Reference, ex.Current)) else {}
         if str(node.value) in mapping:
             return ex.Literal(mapping[str(node.value)])
         if isinstance(node.value, str) and node.value.strip().lstrip("-").isdigit():

@@ -79,6 +79,40 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+#: Words a guesser tries first against this platform, added to zxcvbn's own lists (which are
+#: English): "mật khẩu", the platform's and its users' words, in the unaccented forms people type.
+SITE_WORDS = ("matkhau", "mat khau", "mật khẩu", "khaosat", "khao sat", "khảo sát", "quantri",
+              "quan tri", "quản trị", "admin", "thietke", "phantich", "canbo", "congchuc",
+              "vienchuc", "vietnam", "hanoi", "saigon")
+#: zxcvbn's score: 3 is "safely unguessable" (more than 10^8 guesses), the least it accepts.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn refuses longer input; a password that long is judged by its start.
+_ZXCVBN_MAX = 72
+
+
+def _repeated(password: str) -> bool:
+    """A password that is one short piece over and over ("1111111111", "abcabcabcabc") or that
+    uses hardly any different characters."""
+    folded = password.lower()
+    if len(set(folded)) < 4:
+        return True
+    return any(len(folded) % size == 0 and folded == folded[:size] * (len(folded) // size)
+               for size in range(1, len(folded) // 2 + 1))
+
+
+def password_is_guessable(password: str, username: str = "") -> bool:
+    """Whether ``password`` is common, repeated or otherwise easy to guess: zxcvbn (Dropbox's
+    estimator, pinned in requirements.txt: common-password, word and name lists, keyboard
+    patterns, sequences, dates, repeats) scores it below :data:`MIN_PASSWORD_SCORE` with the
+    user name and :data:`SITE_WORDS` as extra dictionary words, or it is a repeated piece."""
+    from zxcvbn import zxcvbn
+
+    if _repeated(password):
+        return True
+    inputs = [*SITE_WORDS, *([username.strip()] if username.strip() else [])]
+    return zxcvbn(password[:_ZXCVBN_MAX], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE
+
+
 def check_password_rules(password: str, username: str = "") -> None:
     """Raise :class:`AccountError` unless ``password`` is acceptable for ``username``."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -89,6 +123,10 @@ def check_password_rules(password: str, username: str = "") -> None:
                            field="password", length=MAX_PASSWORD_LENGTH)
     if username and password.strip().lower() == username.strip().lower():
         raise AccountError(N_("Mật khẩu không được trùng với tên đăng nhập."), field="password")
+    if password_is_guessable(password, username):
+        raise AccountError(N_("Mật khẩu này quá dễ đoán: đó là mật khẩu phổ biến, một dãy "
+                              "ký tự lặp lại hoặc liền nhau, hay chứa tên đăng nhập. Hãy dùng "
+                              "một câu dài dễ nhớ."), field="password")
 
 
 def verify_password(user: StaffUser, password: str) -> bool:
@@ -126,8 +164,11 @@ def list_users(session: Session) -> list[StaffUser]:
 
 
 def create_user(session: Session, username: str, password: str, role: Role | str,
-                actor: StaffUser | None = None) -> StaffUser:
-    """Create an account. Raises :class:`AccountError` on a taken name or a weak password."""
+                actor: StaffUser | None = None, must_change: bool = False) -> StaffUser:
+    """Create an account. Raises :class:`AccountError` on a taken name or a weak password.
+
+    ``must_change``: the password was set by someone else (generated and printed, or typed by
+    an operator), so the user must choose their own at the first sign-in."""
     username = username.strip()
     if not username:
         raise AccountError(N_("Cần nhập tên đăng nhập."), field="username")
@@ -138,7 +179,8 @@ def create_user(session: Session, username: str, password: str, role: Role | str
     if session.scalar(select(StaffUser).where(StaffUser.username == username)):
         raise AccountError(N_("Tài khoản %(username)s đã tồn tại."), field="username",
                            username=username)
-    user = StaffUser(username=username, password_hash=hash_password(password), role=Role(role))
+    user = StaffUser(username=username, password_hash=hash_password(password), role=Role(role),
+                     must_change_password=must_change)
     session.add(user)
     session.flush()
     record(session, actor, "user.create", f"user:{user.id}",
@@ -191,9 +233,11 @@ def set_active(session: Session, user: StaffUser, active: bool,
 
 def reset_password(session: Session, user: StaffUser, actor: StaffUser | None = None) -> str:
     """Give ``user`` a new generated password and return it (to be shown once, never stored
-    in clear). Every session of the user ends."""
+    in clear). Every session of the user ends, and the user must choose a password of their own
+    at the next sign-in."""
     password = generate_password()
     user.password_hash = hash_password(password)
+    user.must_change_password = True
     end_all_sessions(session, user)
     record(session, actor, "user.password_reset", f"user:{user.id}", {"username": user.username})
     return password
@@ -212,6 +256,7 @@ def change_own_password(session: Session, user: StaffUser, current: str, new: st
     if new == current:
         raise AccountError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."), field="new")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     end_all_sessions(session, user, keep_token=keep_token)
     record(session, user, "user.password_change", f"user:{user.id}", {"username": user.username})
 

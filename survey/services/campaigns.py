@@ -167,6 +167,9 @@ def create_campaign(session: Session, version: QuestionnaireVersion, slug: str, 
     session.flush()
     record(session, actor, "campaign.create", f"campaign:{campaign.id}",
            {"slug": slug, "version": version.id, "access_mode": settings.access_mode.value})
+    from survey.services.ownership import set_owner
+
+    set_owner(session, campaign, actor)  # a designer owns what they create
     return campaign
 
 

@@ -97,10 +97,40 @@ def by_slug(session: Session, slug: str) -> Questionnaire | None:
     return session.scalar(select(Questionnaire).where(Questionnaire.slug == slug))
 
 
+HISTORY_DIR = "history"
+
+
+def shipped_history(path: str | Path) -> list[Path]:
+    """Earlier published versions of a shipped definition, oldest first:
+    ``history/<stem>.v<N>.yaml`` next to it (``ne-tranh-trach-nhiem.v1.yaml``)."""
+    path = Path(path)
+    found = []
+    for old in path.parent.joinpath(HISTORY_DIR).glob(f"{path.stem}.v*.yaml"):
+        number = old.name[len(path.stem) + 2:-len(".yaml")]
+        if number.isdigit():
+            found.append((int(number), old))
+    return [old for _, old in sorted(found)]
+
+
 def load_shipped(session: Session, directory: str | Path) -> list[QuestionnaireVersion]:
-    """Load and publish every ``*.yaml`` definition in ``directory`` (idempotent)."""
+    """Load and publish every ``*.yaml`` definition in ``directory`` (idempotent).
+
+    A questionnaire that has no published version yet first gets its earlier shipped versions
+    (``history/<stem>.v<N>.yaml``, in order), so version numbers mean the same content in
+    every installation: the flagship's version 1 is the text its first responses answered,
+    version 2 the current file. Where versions exist already, only the current file is
+    published (a new version when it changed). Returns the versions published or confirmed,
+    history first."""
     versions = []
     for path in sorted(Path(directory).glob("*.yaml")):
-        questionnaire = save_draft(session, load_file(path))
+        definition = load_file(path)
+        existing = by_slug(session, definition["id"])
+        if existing is None or latest_version(session, existing) is None:
+            for old in shipped_history(path):
+                earlier = load_file(old)
+                if earlier["id"] != definition["id"]:
+                    continue
+                versions.append(publish(session, save_draft(session, earlier)))
+        questionnaire = save_draft(session, definition)
         versions.append(publish(session, questionnaire))
     return versions

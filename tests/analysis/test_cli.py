@@ -12,17 +12,19 @@ from tests.helpers import make_campaign
 FLAGSHIP = "questionnaires/ne-tranh-trach-nhiem.yaml"
 
 
-def _campaign(app, slug: str, n: int):
+def _campaign(app, slug: str, n: int, **kwargs):
     definition = load_file(FLAGSHIP)
     with app.app_context():
-        campaign = make_campaign(slug, definition=definition)
+        campaign = make_campaign(slug, definition=definition, **kwargs)
         wide = synthetic_wide(definition, n, seed=4, campaign_id=campaign.id)
         store(db.engine, layout_for(definition), wide, campaign.version_id, campaign.id)
     return wide
 
 
 def test_crosstab_command_prints_table_and_tests(app, runner, tmp_path):
-    _campaign(app, "dot-1", 400)
+    # Threshold 1: nothing is suppressed, so the tests are printed (a table with hidden cells
+    # prints none: issue 25, point 7).
+    _campaign(app, "dot-1", 400, disclosure_threshold=1)
     result = runner.invoke(args=["analysis", "crosstab", "dot-1", "B1", "--by", "level"])
     assert result.exit_code == 0, result.output
     assert "B1 × A2" in result.output

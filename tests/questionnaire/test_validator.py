@@ -330,3 +330,119 @@ def test_yaml_alias_bomb_is_refused():
         for i in range(9))
     with pytest.raises(DefinitionError, match="too many YAML nodes"):
         load_text(bomb, "bomb.yaml")
+
+
+# --------------------------------------------------------------------------- report outline
+
+def with_report(definition: dict) -> dict:
+    definition["report"] = {
+        "outline": [{"id": "I", "title": "Thực trạng",
+                     "sections": [{"id": "I.1", "title": "Biểu hiện"},
+                                  {"id": "I.2", "title": "Mức độ"}]},
+                    {"id": "II", "title": "Nguyên nhân"}],
+        "compare": {"item": "cat", "groups": [{"label": "Cán bộ", "codes": [1]},
+                                              {"label": "Viên chức", "codes": [2]}]},
+        "banners": ["cat"], "highlight": {"grid": [2], "cat": [1]}}
+    item(definition, "grid")["report"] = "I.1"
+    item(definition, "grid")["rows"][1]["report"] = "I.2"
+    item(definition, "rank")["report"] = "II"
+    definition["pages"][0]["report"] = "I"
+    return definition
+
+
+def test_a_report_outline_is_valid_and_canonical():
+    definition = with_report(base())
+    assert validate(definition) == []
+    canonical = normalize(definition)
+    assert canonical["report"]["outline"][1] == {"id": "II", "title": {"vi": "Nguyên nhân"},
+                                                 "sections": []}
+    assert canonical["report"]["compare"]["groups"][0] == {"label": {"vi": "Cán bộ"},
+                                                           "codes": [1]}
+    assert item(canonical, "grid")["report"] == "I.1"
+    assert item(canonical, "grid")["rows"][1] == {"id": "2", "label": {"vi": "Hành vi 2"},
+                                                  "report": "I.2"}
+    assert canonical["pages"][0]["report"] == "I"
+    assert "report" not in item(canonical, "why")
+    assert "report" not in normalize(base())  # absent stays absent: old hashes unchanged
+
+
+def _report_errors(change) -> list[str]:
+    definition = with_report(base())
+    change(definition)
+    return validate(definition)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: item(d, "rank").update(report="I.3"),
+     "item rank: report: mục 'I.3' không có trong dàn ý báo cáo (có phải I.2?); "
+     "các mục: I, I.1, I.2, II"),
+    (lambda d: item(d, "grid")["rows"][0].update(report="III"),
+     "item grid, row 1: report: mục 'III' không có trong dàn ý báo cáo"),
+    (lambda d: d["pages"][1].update(report="V"),
+     "page B: report: mục 'V' không có trong dàn ý báo cáo"),
+    (lambda d: item(d, "intro").update(report="I"),
+     "item intro: report: ghi chú không có số liệu để đưa vào báo cáo"),
+    (lambda d: d["report"]["outline"][1].update(id="I.1"),
+     "report: mã mục 'I.1' của dàn ý bị trùng"),
+    (lambda d: d["report"]["outline"][1].update(id="II 1"),
+     "report: mã mục 'II 1' chỉ gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang"),
+    (lambda d: d["report"].update(outline=[]),
+     "report: dàn ý báo cáo (outline) chưa có mục nào"),
+    (lambda d: d["report"]["compare"].update(item="gender"),
+     "report.compare: không có câu hỏi 'gender' để so sánh các nhóm"),
+    (lambda d: d["report"]["compare"].update(item="fields"),
+     "report.compare: câu fields phải là câu hỏi một lựa chọn, không phải multiple"),
+    (lambda d: d["report"]["compare"]["groups"][1].update(codes=[1]),
+     "report.compare: mã 1 đã thuộc nhóm 1; mỗi mã chỉ thuộc một nhóm"),
+    (lambda d: d["report"]["compare"]["groups"][1].update(codes=[7]),
+     "report.compare: câu cat không có mã 7 (các mã: 1, 2)"),
+    (lambda d: d["report"]["compare"]["groups"].pop(),
+     "report.compare: cần ít nhất hai nhóm để so sánh"),
+    (lambda d: d["report"].update(banners=["grade"]),
+     "report.banners: câu grade không phải biến phân tổ (role: banner)"),
+    (lambda d: d["report"].update(banners=["level"]),
+     "report.banners: không có câu hỏi 'level'"),
+    (lambda d: d["report"].update(chapters=[]),
+     "report: unknown key 'chapters'"),
+    (lambda d: d["report"].update(highlight={"fields": [1]}),
+     "report.highlight: câu fields phải là câu hỏi một lựa chọn hoặc dạng lưới"),
+    (lambda d: d["report"].update(highlight={"grid": [9]}),
+     "report.highlight: câu grid không có mã hợp lệ 9 (các mã: 1, 2)"),
+    (lambda d: d["report"].update(highlight={"nope": [1]}),
+     "report.highlight: không có câu hỏi 'nope'"),
+])
+def test_report_mistakes_are_reported_in_vietnamese(change, expected):
+    errors = _report_errors(change)
+    assert any(expected in e for e in errors), errors
+
+
+def test_a_report_reference_needs_an_outline():
+    definition = base()
+    item(definition, "grid")["report"] = "I.1"
+    assert validate(definition) == ["<definition>: item grid: report: gán vào mục 'I.1' nhưng "
+                                    "phiếu chưa khai báo dàn ý báo cáo (report.outline ở đầu "
+                                    "tệp)"]
+
+
+def test_report_errors_name_the_yaml_line():
+    text = textwrap.dedent("""\
+        id: thu-nghiem
+        title: Thử
+        report:
+          outline:
+            - {id: I, title: Thực trạng}
+        pages:
+          - id: A
+            items:
+              - id: q
+                type: single
+                label: Câu 1
+                report: I.9
+                options:
+                  - {code: 1, label: Có}
+                  - {code: 2, label: Không}
+        """)
+    with pytest.raises(DefinitionError) as caught:
+        load_text(text, "thu.yaml")
+    assert caught.value.errors == ["thu.yaml:12: item q: report: mục 'I.9' không có trong dàn ý "
+                                   "báo cáo; các mục: I"]

@@ -20,7 +20,10 @@ from survey.services.questionnaires import (has_unpublished_changes, latest_vers
                                             save_draft)
 from tests.helpers import small_definition
 
-FLAGSHIP = Path(__file__).resolve().parents[2] / "questionnaires" / "ne-tranh-trach-nhiem.yaml"
+# Version 1 of the flagship, kept verbatim: a rich definition that never changes, so these
+# tests of the mechanics do not follow every revision of the shipped questionnaire.
+FLAGSHIP = (Path(__file__).resolve().parents[2] / "questionnaires" / "history"
+            / "ne-tranh-trach-nhiem.v1.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +259,29 @@ def test_cli_refuses_a_bad_file_and_changes_nothing(app, runner, tmp_path):
     assert missing.exit_code != 0 and "No questionnaire named 'khong-co'" in missing.output
     nothing = runner.invoke(args=["questionnaire", "publish", "khong-co"])
     assert nothing.exit_code != 0 and "No file and no questionnaire" in nothing.output
+
+
+# --------------------------------------------------------------------------- the report outline
+
+SHIPPED = Path(__file__).resolve().parents[2] / "questionnaires" / "ne-tranh-trach-nhiem.yaml"
+
+
+def test_dump_yaml_round_trips_the_report_outline():
+    current = load_file(SHIPPED)
+    text = dump_yaml(current)
+    assert load_text(text, "dumped.yaml") == current
+    assert dump_yaml(load_text(text)) == text
+    assert "report: I.1" in text and "compare:" in text
+
+
+def test_report_changes_are_described(flagship):
+    current = load_file(SHIPPED)
+    moved = edited(current, lambda d: _item(d, "B1").update(report="I.1"))
+    assert Change("changed", "B1", "Mục báo cáo: I.2 → I.1") in diff(current, moved)
+    row = edited(current, lambda d: _item(d, "E1")["rows"][0].update(report="III.2"))
+    assert Change("changed", "E1", "Mục báo cáo của dòng 1: III.1 → III.2") in diff(current, row)
+    regrouped = edited(current, lambda d: d["report"]["compare"]["groups"][0]["codes"].pop())
+    assert Change("changed", None, "Nhóm so sánh trong báo cáo thay đổi", "questionnaire") in \
+        diff(current, regrouped)
+    assert Change("added", None, "Thêm dàn ý báo cáo (report)", "questionnaire") in \
+        diff(flagship, {**flagship, "report": current["report"]})

@@ -70,7 +70,8 @@ def test_create_account_shows_the_generated_password_once(app, client):
     assert entry.details == {"username": "hoa", "role": "analyst"}
     # the new person can sign in with it
     other = app.test_client()
-    assert login(other, "hoa", password).headers["Location"].endswith("/staff/analyst/")
+    # ... and must choose their own password first (issue 25, point 6)
+    assert login(other, "hoa", password).headers["Location"].endswith("/staff/account/password")
 
 
 def test_create_account_errors_inline(app, client):

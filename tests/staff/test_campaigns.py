@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from survey import clock
 from survey.extensions import db
 from survey.models import (AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign,
-                           CampaignTarget, Role)
+                           CampaignTarget, Role, StaffUser)
 from survey.services.access_codes import code_hash, spend
 from survey.services.drafts import spend_mark
 from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
                                        campaign_state, reopen_campaign,
                                        set_targets, update_campaign)
+from survey.services.ownership import set_owner
 from survey.services.qr import qr_matrix, qr_png, qr_svg
 from tests.helpers import csrf_from, login, make_campaign, make_user
 
@@ -43,8 +44,15 @@ def _designer(app, client, role=Role.DESIGNER):
 
 
 def _campaign(app, **kwargs) -> int:
+    """A campaign owned by the designer "lan" when there is one (made without an acting user,
+    a campaign has no owner and only admins manage it)."""
     with app.app_context():
-        return make_campaign(**kwargs).id
+        campaign = make_campaign(**kwargs)
+        lan = db.session.scalar(select(StaffUser).where(StaffUser.username == "lan"))
+        if lan is not None:
+            set_owner(db.session, campaign, lan)
+            db.session.commit()
+        return campaign.id
 
 
 def _token(client, url) -> str:
@@ -282,7 +290,7 @@ def test_codes_csv_is_the_generation_response_and_only_hashes_are_kept(app, clie
     assert rows[0] == ["ma_truy_cap", "duong_dan", "lo", "nhan_lo"]
     codes = [row[0] for row in rows[1:]]
     assert len(codes) == len(set(codes)) == 12
-    assert all(row[1] == "http://127.0.0.1:5000/s/thu" and row[3] == "Sở Nội vụ"
+    assert all(row[1] == "http://localhost/s/thu" and row[3] == "Sở Nội vụ"  # the served host
                for row in rows[1:])
     with app.app_context():
         batch = db.session.scalar(select(AccessCodeBatch))
