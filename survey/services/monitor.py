@@ -124,7 +124,7 @@ class MonitorReport:
         """Completes / respondents who reached the first page; ``None`` before anyone started."""
         if not self.started:
             return None
-        return min(1.0, self.counts.complete / self.started)
+        return min(1.0, (self.counts.complete + self.counts.waiting) / self.started)
 
 
 def status_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, StatusCounts]:

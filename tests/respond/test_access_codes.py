@@ -125,9 +125,9 @@ def test_stored_order_and_handed_out_order_are_unrelated(app):
 
 
 def test_threshold_never_below_the_platform_floor(app):
-    app.config["ANONYMITY_FLOOR"] = 8
     with app.app_context():
         campaign = make_campaign(access_mode=AccessMode.CODE, disclosure_threshold=5)
+        app.config["ANONYMITY_FLOOR"] = 8  # raised by the operator after the campaign was made
         with pytest.raises(AccessCodeError, match="ít nhất 8 mã"):
             generate_batch(db.session, campaign, 7)
 

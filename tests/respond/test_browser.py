@@ -377,6 +377,10 @@ def test_one_time_code_used_twice(browser, app, live_server, artifacts_dir):
     first.click("Bắt đầu trả lời")
     assert first.at().endswith("/s/mat/all")
     assert codes[0] not in first.page.content()
+    # The code is spent by sending, not by starting: a second phone could still start with it.
+    first.page.check("#f-level-2")
+    first.click("Gửi câu trả lời")
+    assert "Cảm ơn" in first.page.content()
     first.context.close()
 
     second = Walk(browser, live_server.url, artifacts_dir, PHONE, js=False)
