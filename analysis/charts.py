@@ -48,17 +48,58 @@ def _t(vi: str, en: str, language: str) -> str:
     return en if language == "en" else vi
 
 
+def _lines(text: str) -> int:
+    return str(text).count("<br>") + 1
+
+
+def _legend_rows(fig: go.Figure) -> int:
+    """Lines a horizontal legend of ``fig`` takes at the chart's width (about three long
+    labels, or more short ones, per line)."""
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    if len(names) <= 1:
+        return 0
+    longest = max(len(str(n).split("<br>")[0]) for n in names)
+    per_line = max(1, min(len(names), WIDTH // max(80, 9 * longest + 40)))
+    return -(-len(names) // per_line) * max(_lines(n) for n in names)
+
+
 def _layout(fig: go.Figure, title: str, y_title: str, note: str = "") -> go.Figure:
+    """Title, fonts, margins and legend, sized to what they hold: the top margin grows with the
+    lines of the wrapped title (a long question stem is never clipped), the legend sits at the
+    bottom of the figure under the axis title and the bottom margin grows with its lines, and
+    both axes make room for their tick labels (long category labels never overlap the plot)."""
+    wrapped = _wrap(title, 95)
+    top = 30 + 20 * _lines(wrapped) + (24 if note else 0)
+    legend = _legend_rows(fig)
+    bottom = 70 + 22 * legend
     fig.update_layout(
-        title=dict(text=_wrap(title, 95), x=0, xanchor="left", font=dict(size=14)), font=FONT,
-        yaxis_title=y_title, legend=dict(orientation="h", yanchor="top", y=-0.25),
-        template="plotly_white", margin=dict(l=60, r=20, t=90, b=160), width=WIDTH,
+        title=dict(text=wrapped, x=0, xanchor="left", yref="container", y=1, yanchor="top",
+                   pad=dict(t=12), font=dict(size=14)), font=FONT,
+        yaxis_title=y_title,
+        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0,
+                    xanchor="left"),
+        showlegend=legend > 0,
+        template="plotly_white", margin=dict(l=60, r=20, t=top, b=bottom), width=WIDTH,
         height=HEIGHT + 60)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    if len(fig.data) > 10:  # the default ten colours would repeat: thirteen fields of work
+        from plotly.colors import qualitative
+
+        fig.update_layout(colorway=qualitative.Dark24)
     if note:
-        fig.add_annotation(text=note, xref="paper", yref="paper", x=1, y=1.02,
-                           showarrow=False, xanchor="right", yanchor="bottom",
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=1, y=1.0,
+                           showarrow=False, xanchor="right", yanchor="bottom", yshift=4,
                            font=dict(size=11, color="#555"))
     return fig
+
+
+def _category_height(categories: int, traces: int, label_lines: int = 1,
+                     minimum: int = HEIGHT) -> int:
+    """Plot height for horizontal bars: each category gets room for all its bars (one per
+    trace) and for its wrapped label, plus the margins."""
+    per = max(12 * max(traces, 1) + 10, 16 * label_lines + 8, 28)
+    return max(minimum, categories * per + 220)
 
 
 def _values(frame, column: str) -> tuple[list[float | None], list[str]]:
@@ -104,10 +145,11 @@ def crosstab_figure(table: CrossTab, mode: str = "percent", barmode: str = "grou
     fig = _layout(fig, f"{table.item_label} — {' × '.join(table.by_labels)}",
                   "" if across else y_title, _suppression_note(table, language))
     if across:
+        lines = max((_lines(_wrap(c, 40)) for c in table.table["column_label"]), default=1)
         fig.update_layout(xaxis_title=y_title, yaxis=dict(autorange="reversed"),
-                          height=max(HEIGHT, table.table["column"].nunique()
-                                     * (28 if barmode == "stack" else 14 * len(fig.data))
-                                     + 260))
+                          height=_category_height(table.table["column"].nunique(),
+                                                  1 if barmode == "stack" else len(fig.data),
+                                                  lines) + 22 * _legend_rows(fig))
     return fig
 
 
@@ -142,8 +184,9 @@ def multiple_figure(table: MultipleTable, mode: str = "percent",
     title = _t("% số người trả lời", "% of cases", language) if mode == "percent" else \
         _t("Số lượng", "count", language)
     fig = _layout(fig, table.item_label, "", _suppression_note(table, language))
-    fig.update_layout(xaxis_title=title, height=max(HEIGHT, 40 * table.table["option"].nunique()
-                                                    + 200))
+    lines = max((_lines(_wrap(o, 40)) for o in table.table["option_label"]), default=1)
+    fig.update_layout(xaxis_title=title, height=_category_height(
+        table.table["option"].nunique(), len(fig.data), lines) + 22 * _legend_rows(fig))
     return fig
 
 
@@ -158,23 +201,33 @@ def ranking_figure(table: RankingTable, language: str = "vi") -> go.Figure:
                              text=labels, orientation="h", textposition="auto"))
     fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
     fig = _layout(fig, table.item_label, "", _suppression_note(table, language))
+    lines = max((_lines(_wrap(o, 40)) for o in table.table["option_label"]), default=1)
     fig.update_layout(xaxis_title=_t("% xếp thứ nhất", "% ranked first", language),
-                      height=max(HEIGHT, 40 * table.table["option"].nunique() + 200))
+                      height=_category_height(table.table["option"].nunique(), len(fig.data),
+                                              lines) + 22 * _legend_rows(fig))
     return fig
 
 
 def likert_figure(table: LikertTable, language: str = "vi") -> go.Figure:
     """Top-2-box share per grid row (and per banner column)."""
     fig = go.Figure()
-    for col, cells in table.table.groupby("column", sort=False):
+    # The legend names each banner group by its label (never its code); rows are named
+    # without the grid's stem, which the title already gives.
+    label_column = "column_label" if "column_label" in table.table else "column"
+    stem = f"{table.item_label} — "
+    rows = []
+    for col_label, cells in table.table.groupby(label_column, sort=False):
         values, labels = _values(cells.assign(top2=cells["top2"]), "top2")
-        fig.add_trace(go.Bar(name=str(col),
-                             y=[_wrap(str(v).split(" — ")[-1], 40) for v in cells["variable_label"]],
-                             x=values,
-                             text=labels, orientation="h"))
-    fig.update_layout(yaxis=dict(autorange="reversed"), showlegend=len(fig.data) > 1)
+        rows = [_wrap(str(v)[len(stem):] if str(v).startswith(stem) else str(v).split(" — ")[-1],
+                      40) for v in cells["variable_label"]]
+        fig.add_trace(go.Bar(name=_wrap(col_label, 40), y=rows, x=values, text=labels,
+                             orientation="h"))
+    fig.update_layout(yaxis=dict(autorange="reversed"))
     fig = _layout(fig, table.item_label, "", _suppression_note(table, language))
-    fig.update_layout(xaxis_title=_t("% hai mức cao nhất (top-2)", "top-2 box %", language))
+    lines = max((_lines(r) for r in rows), default=1)
+    fig.update_layout(xaxis_title=_t("% hai mức cao nhất (top-2)", "top-2 box %", language),
+                      height=_category_height(table.table["variable"].nunique(), len(fig.data),
+                                              lines) + 22 * _legend_rows(fig))
     return fig
 
 

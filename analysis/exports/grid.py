@@ -200,6 +200,11 @@ def grid_for(result: Any, mode: str = "percent", language: str = "vi",
         label = "column_label" if "column_label" in result.table else "column"
         columns, rows = _wide(result.table, ["variable", "variable_label"], "column", label,
                               value, 1 if percent else 2)
+        # Each row is named by its own label: the grid's stem is the table's title, not
+        # repeated on every row.
+        stem = f"{result.item_label} — "
+        rows = [(name[len(stem):] if name.startswith(stem) else name, cells)
+                for name, cells in rows]
         return Grid(key=f"{result.item}×{'×'.join(result.by) or 'total'}",
                     title=result.item_label, banner=" × ".join(labels.get(b, b) for b in result.by),
                     statistic=_t("% hai mức cao nhất", "Top-2 box %", language) if percent

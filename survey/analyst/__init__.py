@@ -16,3 +16,4 @@ def _release_due_batches() -> None:
     release_if_due(db.session)
 
 from survey.analyst import routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey.analyst import coding  # noqa: E402,F401

@@ -242,5 +242,8 @@ def banner_labels(definition: Mapping[str, Any], language: str = "vi") -> dict[s
 
 
 def open_answers(session: Session, campaign: Campaign, language: str = "vi") -> dict[str, Any]:
-    """Coded open answers of the campaign for the report (empty until answers are coded)."""
-    return {}
+    """Coded open answers of the campaign for the report (only variables with a coding frame),
+    with the quotes the analyst approved."""
+    from survey.analyst.coding import open_answers as coded
+
+    return coded(session, campaign, language)

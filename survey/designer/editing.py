@@ -161,23 +161,39 @@ def locate_page(definition: Mapping[str, Any], page_id: str) -> int | None:
 
 # Content of a new questionnaire (data in the source language, edited by the designer like any
 # other text): respondents must always be told what is and is not recorded.
-DEFAULT_INTRODUCTION = {"vi": "Xin cảm ơn anh/chị đã dành thời gian trả lời phiếu khảo sát này."}
-DEFAULT_ANONYMITY = {"vi": "Phiếu khảo sát không hỏi tên. Hệ thống không lưu địa chỉ IP hay "
-                           "thông tin thiết bị của anh/chị; kết quả chỉ được công bố dưới dạng "
-                           "số liệu tổng hợp."}
+DEFAULT_INTRODUCTION = {
+    "vi": "Xin cảm ơn anh/chị đã dành thời gian trả lời phiếu khảo sát này.",
+    "en": "Thank you for taking the time to answer this survey."}
+DEFAULT_ANONYMITY = {
+    "vi": "Phiếu khảo sát không hỏi tên. Hệ thống không lưu địa chỉ IP hay thông tin thiết bị "
+          "của anh/chị; kết quả chỉ được công bố dưới dạng số liệu tổng hợp.",
+    "en": "The survey does not ask your name. The system stores neither your IP address nor "
+          "anything about your device; results are published only as aggregate figures."}
+STARTER_NOTE = {"vi": "Ghi chú đầu trang", "en": "Page note"}
+FIRST_PAGE = {"vi": "Trang 1", "en": "Page 1"}
 
 
 def new_definition(slug: str, title: dict[str, str]) -> dict[str, Any]:
-    """A minimal valid questionnaire: a default introduction and anonymity statement, and one
-    page holding a note (a page cannot be empty)."""
-    return {"id": slug, "title": title, "introduction": dict(DEFAULT_INTRODUCTION),
-            "anonymity": dict(DEFAULT_ANONYMITY),
-            "pages": [{"id": "P1", "title": {"vi": "Trang 1"},
-                       "items": [starter_note("N1", title.get("vi") or slug)]}]}
+    """A minimal valid questionnaire in Vietnamese and English: a default introduction and
+    anonymity statement in both, and one page holding a note (a page cannot be empty)."""
+    return {"id": slug, "title": title, "languages": ["vi", "en"],
+            "introduction": dict(DEFAULT_INTRODUCTION), "anonymity": dict(DEFAULT_ANONYMITY),
+            "pages": [{"id": "P1", "title": dict(FIRST_PAGE),
+                       "items": [starter_note("N1", {"vi": title.get("vi") or slug,
+                                                     "en": title.get("en") or slug},
+                                              ("vi", "en"))]}]}
 
 
-def starter_note(item_id: str, text: str) -> dict[str, Any]:
-    return {"id": item_id, "type": "note", "label": {"vi": text}}
+def starter_note(item_id: str, text: Mapping[str, str] | str | None = None,
+                 languages: Any = ("vi",)) -> dict[str, Any]:
+    """The note a new page starts with, in each language of the questionnaire (never in the
+    language of the designer's screen): ``text`` (the page title), else "Ghi chú đầu trang" /
+    "Page note"."""
+    given = text if isinstance(text, Mapping) else ({"vi": text} if text else {})
+    label = {"vi": given.get("vi") or STARTER_NOTE["vi"]}
+    if "en" in (languages or ()) or given.get("en"):
+        label["en"] = given.get("en") or STARTER_NOTE["en"]
+    return {"id": item_id, "type": "note", "label": label}
 
 
 def _with_languages(definition: dict[str, Any], node: Any) -> None:

@@ -548,9 +548,9 @@ def new_page(qid: int):
         general = [str(STALE)]
     elif form.validate_on_submit():
         page = form.to_page()
-        page["items"] = [editing.starter_note(
+        page["items"] = [editing.starter_note(  # in the questionnaire's languages
             editing.next_item_id(questionnaire.draft, prefix=f"{page['id']}_N"),
-            (page.get("title") or {}).get("vi") or _("Ghi chú đầu trang"))]
+            page.get("title"), questionnaire.draft.get("languages") or ("vi",))]
         index = len(questionnaire.draft["pages"])
         outcome = _apply(questionnaire.draft, editing.add_page(page),
                                 editing.page_fields(index))

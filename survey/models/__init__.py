@@ -1,6 +1,7 @@
 """Models grouped by aggregate: questionnaire, campaign, response, staff."""
 from survey.models.base import Base
 from survey.models.campaign import AccessCode, AccessCodeBatch, AccessMode, Campaign, CampaignTarget
+from survey.models.coding import CodingAssignment, CodingCode, CodingQuote
 from survey.models.questionnaire import Questionnaire, QuestionnaireVersion
 from survey.models.response import (
     Answer,
@@ -16,6 +17,6 @@ from survey.models.staff import AuditLog, LoginFailure, Role, StaffSession, Staf
 
 __all__ = [
     "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "BannerTally", "Base",
-    "Campaign", "CampaignTarget", "Draft", "LoginFailure", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
+    "Campaign", "CampaignTarget", "CodingAssignment", "CodingCode", "CodingQuote", "Draft", "LoginFailure", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
     "ResponsePool", "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
 ]

@@ -54,7 +54,7 @@ def reason_vi(message: str) -> str:
         match = re.search(pattern, message)
         if match:
             return match.expand(replacement)
-    return f"lỗi kiểm tra: {message}"
+    return "phần này không thoả một quy tắc của phiếu (xem bản tiếng Anh của báo cáo)"
 
 
 def problems_of(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:

@@ -27,7 +27,8 @@ CATALOG: dict[str, tuple[str, str, str]] = {
                      "2007 or later)"),
     "file-not-zip": ("refused", "Không phải bảng tính .xlsx (tệp .xlsx là một tệp nén zip).",
                      "not an .xlsx workbook (an .xlsx file is a zip archive)"),
-    "file-unreadable": ("refused", "Không đọc được bảng tính .xlsx này ({why}).",
+    "file-unreadable": ("refused", "Không đọc được bảng tính .xlsx này: tệp bị hỏng hoặc không "
+                        "phải bảng tính Excel.",
                         "not a readable .xlsx workbook ({why})"),
     "file-no-workbook": ("refused", "Tệp nén zip nhưng không phải bảng tính .xlsx (không có "
                          "xl/workbook.xml).", "a zip archive, but not an .xlsx workbook "

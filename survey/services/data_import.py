@@ -127,7 +127,7 @@ def check_answers(definition: Mapping[str, Any], answers: dict[str, Any], row: i
     try:
         answer_rows(definition, current)
     except StorageError as exc:  # a value the definition cannot store: leave the item out
-        report.add("data-answer-invalid", "data", row, None, name="—", problem=str(exc),
-                   problem_en=str(exc))
+        report.add("data-answer-invalid", "data", row, None, name="—",
+                   problem="giá trị không lưu được theo phiếu", problem_en=str(exc))
         return {}
     return current

@@ -372,3 +372,45 @@ def test_flask_analysis_export_docx_writes_the_outlined_report(app, definition, 
     assert "Báo cáo dựa trên 300 phiếu hợp lệ" in body
     assert "Câu E5 là câu hỏi mở; các ý kiến chưa được mã hóa" in body
     assert len(document.inline_shapes) >= 10
+    book = tmp_path / "sach-bang.xlsx"
+    result = app.test_cli_runner().invoke(args=["analysis", "export", "bao-cao", "--format",
+                                                "xlsx", "-o", str(book)])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert "B1×A4" in sheets  # position is a banner of the banner book
+    assert sheets.index("B1×A2") < sheets.index("B1×A3") < sheets.index("B1×A4") \
+        < sheets.index("B1×A5")
+
+
+def test_weighted_report_divides_the_tests_by_the_design_effect(definition, frame):
+    """Raked to level margins: shares are weighted, bases are respondents, and z is the
+    weighted two-proportion z divided by √deff (Kish), recomputed here by hand."""
+    import pandas as pd
+
+    from analysis.weighting import cell_weights
+
+    source = FrameSource(definition, frame)
+    margins = {"A2": pd.Series({1: 1000.0, 2: 3000.0, 3: 5000.0, 4: 1000.0})}
+    weights = cell_weights(source, margins)
+    plan = plan_report(source, definition, weights=weights, charts=False)
+    deff = weights.report.diagnostics["deff_weighting"]
+    assert plan.deff == pytest.approx(deff) and deff > 1
+    body = "\n".join(b.text for b in plan.blocks if isinstance(b, Paragraph))
+    assert f"deff = {vi(deff, 2)}" in body and "raking" in body
+    layout = layout_for(definition)
+    factor = weights.factors.set_index("A2")["weight"]
+    w = frame[layout.column("A2")].map(factor).fillna(0.0)
+    values, position = frame[layout.column("B2.1")], frame[layout.column("A4")]
+    valid = values.isin([1, 2, 3, 4, 5])
+    shares, bases = [], []
+    for codes in (LEADERS, STAFF):
+        group = valid & position.isin(codes)
+        bases.append(int(group.sum()))
+        shares.append(float((w[group] * values[group].isin([4, 5])).sum() / w[group].sum()))
+    pooled = (shares[0] * bases[0] + shares[1] * bases[1]) / sum(bases)
+    z = (shares[0] - shares[1]) / math.sqrt(pooled * (1 - pooled) * (1 / bases[0] + 1 / bases[1]))
+    result = plan.results["I.1"].compares[0]
+    assert result.indicator.key == "B2.1"
+    assert result.statistic == pytest.approx(z / math.sqrt(deff))
+    assert result.share == pytest.approx([100 * s for s in shares])

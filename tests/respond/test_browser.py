@@ -213,17 +213,18 @@ def run_flagship(browser, app, live_server, out: Path, viewport: dict, js: bool)
     d3 = ranked_in_order(walk, "D3", 3)
     walk.check("p6-D2")
     walk.click("Tiếp tục")
-    walk.fill(definition, "E1", "E2")
-    e2 = ranked_in_order(walk, "E2", 3)
-    walk.check("p7-E")
-    walk.click("Tiếp tục")
-
+    # Version 2 asks about Decree 73 (E3, E4) before the remedies cite it (E1), on page 7.
     assert not page.locator("#q-E4").is_visible()
     walk.fill(definition, "E3")
     if not js:
         walk.click("Tiếp tục")
-        assert walk.at().endswith("/p/8")
-    walk.fill(definition, "E4", "E5")
+        assert walk.at().endswith("/p/7")
+    walk.fill(definition, "E4", "E1")
+    walk.check("p7-E")
+    walk.click("Tiếp tục")
+
+    walk.fill(definition, "E2", "E5")
+    e2 = ranked_in_order(walk, "E2", 3)
     walk.check("p8-E2")
     walk.click("Tiếp tục")
     assert walk.at().endswith("/review"), walk.at()
@@ -329,14 +330,14 @@ def run_flagship_in_one_document(browser, app, live_server, out: Path, viewport:
     walk.fill(definition, "D3")
     d3 = ranked_in_order(walk, "D3", 3)
     walk.click("Tiếp tục")
-    walk.fill(definition, "E1", "E2")
-    e2 = ranked_in_order(walk, "E2", 3)
+    assert not page.locator("#q-E4").is_visible()
+    walk.fill(definition, "E3")  # version 2: Decree 73 before the remedies that cite it
+    walk.fill(definition, "E4", "E1")
     walk.click("Tiếp tục")
     assert shown() == [8] and progress() == "Trang 8 / 8"
     assert send.is_visible() and not page.get_by_role("button", name="Tiếp tục").is_visible()
-    assert not page.locator("#q-E4").is_visible()
-    walk.fill(definition, "E3")
-    walk.fill(definition, "E4", "E5")
+    walk.fill(definition, "E2", "E5")
+    e2 = ranked_in_order(walk, "E2", 3)
     walk.check("all-p8")
     assert sent == []  # eight pages answered, not one request
     with page.expect_navigation():

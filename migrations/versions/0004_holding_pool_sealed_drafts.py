@@ -8,16 +8,16 @@ records the hash of the spending draft's secret.
 Drafts in progress cannot be sealed (the server never had their keys): they are deleted, so
 respondents who were half-way start again. Upgrade between fieldwork waves where possible.
 
-Revision ID: 0003_pool
-Revises: 0002_staff
+Revision ID: 0004_pool
+Revises: 0003_coding
 Create Date: 2026-12-05
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_pool'
-down_revision = '0002_staff'
+revision = '0004_pool'
+down_revision = '0003_coding'
 branch_labels = None
 depends_on = None
 
