@@ -154,9 +154,10 @@ def answer_rows_frame(layout: Layout, wide: pd.DataFrame) -> pd.DataFrame:
 
 
 def store(engine: sa.Engine, layout: Layout, wide: pd.DataFrame, version_id: int,
-          campaign_id: int, status: str = "complete", chunk: int = 50_000) -> int:
-    """Insert the responses of a wide frame into ``response`` and ``answer``; return the number
-    of answer rows. Bulk paths: COPY on PostgreSQL, executemany in one transaction per chunk on
+          campaign_id: int, status: str = "complete", chunk: int = 50_000,
+          mode: str = "web") -> int:
+    """Insert the responses of a wide frame into ``response`` and ``answer`` (``mode``: the
+    response's collection mode); return the number of answer rows. Bulk paths: COPY on PostgreSQL, executemany in one transaction per chunk on
     SQLite (rows sorted by primary key so the B-trees are appended to)."""
     from survey.models.response import Answer, Response
 
@@ -168,7 +169,7 @@ def store(engine: sa.Engine, layout: Layout, wide: pd.DataFrame, version_id: int
                                   "campaign_id": campaign_id, "version_id": version_id,
                                   "status": status,
                                   "submitted_on": part["submitted_on"].to_numpy(),
-                                  "code_batch_id": None})
+                                  "mode": mode})
         rows = answer_rows_frame(layout, part).sort_values(["response_id", "variable",
                                                             "position"])
         rows = rows[["response_id", "variable", "position", "code", "number", "text"]]

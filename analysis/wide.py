@@ -10,7 +10,10 @@ numeric item), indexed on campaign and on every banner column, plus the covering
 
 It is a cache, never a source of truth: it holds nothing that is not in ``response``/``answer``
 and can be dropped at any time. A bookkeeping table ``analysis_wide_state`` records, per version,
-the layout hash and how many responses the table holds. :func:`ensure` compares that with a
+the layout hash and how many responses the table holds; it keeps no time (a refresh follows a
+release of the holding pool, so its moment would date a batch). The table's rows carry no
+serial number: its key is the response's random id, and rows are appended a release at a time,
+in the random order of those ids, so neither its order nor its key follows arrival. :func:`ensure` compares that with a
 ``count(*)`` of the version's responses (responses are immutable once stored, so the count is a
 sufficient change signal) and then only pivots the responses not yet in the table (an anti-join on
 the response id); responses that disappeared (purged) are deleted. A changed layout rebuilds
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -40,12 +42,14 @@ __all__ = ["ensure", "table_for", "table_name", "drop", "held", "STATE"]
 _metadata = sa.MetaData()
 
 STATE = sa.Table(
-    "analysis_wide_state", _metadata,
+    "analysis_wide_meta", _metadata,
     sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("layout_hash", sa.String(32), nullable=False),
     sa.Column("responses", sa.Integer, nullable=False),
-    sa.Column("refreshed_at", sa.DateTime, nullable=False),
 )
+#: The bookkeeping table of earlier releases (with a refresh time, and tables keyed by a serial
+#: number): dropped with the tables it describes, which are rebuilt on next use.
+_OLD_STATE = "analysis_wide_state"
 
 #: Responses pivoted per round trip: bounds memory (~60 answer rows each) while keeping
 #: per-chunk overhead small.
@@ -62,8 +66,7 @@ def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None 
     the campaign and banner indexes (a full build creates them after the rows are in)."""
     metadata = sa.MetaData()
     columns: list[sa.Column[Any]] = [
-        sa.Column("rid", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("response_id", sa.String(32), nullable=False, unique=True),
+        sa.Column("response_id", sa.String(32), primary_key=True),
         sa.Column("campaign_id", sa.Integer, nullable=False),
         sa.Column("submitted_on", sa.Date),
         sa.Column("complete", sa.SmallInteger, nullable=False),
@@ -115,6 +118,7 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
     layout = layout_for(definition)
     table = table_for(version_id, layout, _banner_columns(layout))
     with engine.begin() as conn:
+        _forget_old_state(conn)
         STATE.create(conn, checkfirst=True)
         state = conn.execute(sa.select(STATE).where(STATE.c.version_id == version_id)).first()
         count = _source_count(conn, version_id)
@@ -134,8 +138,7 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
             for index in table.indexes:
                 index.create(conn)
         held = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-        values = {"layout_hash": layout.hash, "responses": held,
-                  "refreshed_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+        values = {"layout_hash": layout.hash, "responses": held}
         if conn.execute(STATE.update().where(STATE.c.version_id == version_id)
                         .values(**values)).rowcount == 0:
             conn.execute(STATE.insert().values(version_id=version_id, **values))
@@ -145,6 +148,16 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text(f"VACUUM (ANALYZE) {table.name}"))
     return table
+
+
+def _forget_old_state(conn: sa.Connection) -> None:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(_OLD_STATE):
+        return
+    for (version_id,) in conn.execute(sa.text(f"SELECT version_id FROM {_OLD_STATE}")).all():
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table_name(version_id)}"))
+        covering.forget(conn, version_id)
+    conn.execute(sa.text(f"DROP TABLE {_OLD_STATE}"))
 
 
 def _delete_missing(engine: sa.Engine, table: sa.Table, version_id: int) -> None:

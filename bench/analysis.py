@@ -128,7 +128,6 @@ def _load_wide(engine, definition, size: int, version_id: int, campaign_id: int)
     marked current, skipping the one-row-per-value answers. Loading 60+ million answer rows
     does not fit a shared 2-core machine's session; this mode measures the queries at full size,
     ``--mode eav`` (smaller sizes) measures the build from answers and the self-join."""
-    from datetime import datetime
 
     import pandas as pd
     import sqlalchemy as sa
@@ -150,12 +149,11 @@ def _load_wide(engine, definition, size: int, version_id: int, campaign_id: int)
         _bulk(engine, "response", pd.DataFrame({
             "id": frame["response_id"], "campaign_id": campaign_id, "version_id": version_id,
             "status": "complete", "submitted_on": frame["submitted_on"],
-            "code_batch_id": None}))
+            "mode": "web"}))
         wide_table._write(engine, table, frame[names])
     with engine.begin() as conn:
         conn.execute(wide_table.STATE.insert().values(
-            version_id=version_id, layout_hash=layout.hash, responses=size,
-            refreshed_at=datetime.now()))
+            version_id=version_id, layout_hash=layout.hash, responses=size))
         conn.execute(sa.text("ANALYZE"))
     if engine.dialect.name == "postgresql":  # as analysis.wide.ensure does after a refresh
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -1,5 +1,5 @@
 """gunicorn's access log with a fixed line: method, path (no query string), status, bytes sent,
-duration in milliseconds. Nothing else: no IP address, user agent, referrer or time of day (a
+duration in milliseconds, control characters escaped. Nothing else: no IP address, user agent, referrer or time of day (a
 time next to a path could point at a person; see ``gunicorn.conf.py``).
 
 gunicorn's own ``Logger.access`` builds a dictionary of every request header, response header
@@ -9,7 +9,17 @@ needs five values, so it takes just those.
 """
 from __future__ import annotations
 
+import re
+
 from gunicorn.glogging import Logger
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+
+
+def escape_control(text: object) -> str:
+    """``text`` with control characters (and the backslash) written as ``\\xNN``: a URL with
+    an encoded newline cannot forge a second log line."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
 class AccessLogger(Logger):
@@ -18,5 +28,6 @@ class AccessLogger(Logger):
             return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         millis = request_time.seconds * 1000 + request_time.microseconds // 1000
-        self.access_log.info("%s %s %s %s %sms", environ.get("REQUEST_METHOD"),
-                             environ.get("PATH_INFO"), status, getattr(resp, "sent", None), millis)
+        self.access_log.info("%s %s %s %s %sms", escape_control(environ.get("REQUEST_METHOD")),
+                             escape_control(environ.get("PATH_INFO")), status,
+                             getattr(resp, "sent", None), millis)

@@ -45,6 +45,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
     # Disclosure control: no published cell or base smaller than this (per campaign override).
     DISCLOSURE_THRESHOLD = int(os.environ.get("DISCLOSURE_THRESHOLD", 5))
+    # The platform's floor: no campaign threshold, code batch or release batch below it.
+    ANONYMITY_FLOOR = int(os.environ.get("ANONYMITY_FLOOR", 5))
     # Partial answers kept for save-and-resume expire after this many days.
     DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", 14))
     # Respondent pages of published versions are assembled from cached, already rendered parts

@@ -84,6 +84,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted content is overwritten with zeros: a draft, a pool row or a purged response
+    # leaves no bytes behind in the file (survey.services.pool).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -118,8 +121,32 @@ def relax_durability(session: Session) -> None:
             connection.connection.info["relaxed"] = True
 
 
+def owner_only_sqlite_files(uri: str) -> None:
+    """Create the SQLite database file owner-only (0600) before SQLite opens it, and tighten an
+    existing one and its folder (0700): whatever the umask, only the service account may read
+    the answers. SQLite gives the ``-wal`` and ``-shm`` files the database file's permissions;
+    those that exist already are tightened too."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return
+    path = Path(url.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if each.exists():
+            os.chmod(each, 0o600)
+
+
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    owner_only_sqlite_files(uri)
     options = engine_options(uri, int(app.config.get("DB_POOL_SIZE", 5)),
                              int(app.config.get("DB_MAX_OVERFLOW", 5)))
     options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})

@@ -47,6 +47,10 @@ def make_app(database_url: str, instance_path: Path, **overrides):
     app.instance_path = str(instance_path)
     with app.app_context():
         db.create_all()
+        # The schema's DDL (ALTER … SET STORAGE among it) makes psycopg drop its prepared
+        # statements; requests start on fresh connections, as they do after a migration.
+        db.session.remove()
+        db.engine.dispose()
     return app
 
 

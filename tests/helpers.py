@@ -69,3 +69,31 @@ def make_campaign(slug: str = "thu", definition: dict[str, Any] | None = None,
     campaign = create_campaign(db.session, version, slug, "Đợt thử", **kwargs)
     db.session.commit()
     return campaign
+
+
+def release_all(app=None) -> int:
+    """Let every submission waiting in the holding pool into the results, whatever the day and
+    the count (``flask respond release --all``): tests that read responses right after
+    submitting them. Returns how many entered. Needs an app context, or ``app``."""
+    from survey.services.pool import release_due
+
+    if app is not None:
+        with app.app_context():
+            return sum(batch.count for batch in release_due(db.session, everything=True))
+    return sum(batch.count for batch in release_due(db.session, everything=True))
+
+
+
+def open_draft(client, slug: str = "thu", token: str | None = None):
+    """The draft of ``client``'s cookie (or of ``token``), opened as the app opens it: its
+    answers are sealed under the cookie token, which only the browser holds."""
+    from sqlalchemy import select
+
+    from survey.models import Draft
+    from survey.services.drafts import LiveDraft, token_hash
+
+    if token is None:
+        token = client.get_cookie("rt", path=f"/s/{slug}").value
+    table = Draft.__table__
+    row = db.session.execute(select(table).where(table.c.token_hash == token_hash(token))).one()
+    return LiveDraft.from_row(row, token)

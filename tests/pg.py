@@ -34,8 +34,12 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, options: str = "", initdb: tuple[str, ...] = ()):
+        """``options``: extra ``-c`` settings; ``initdb``: extra initdb arguments (the linkage
+        attack tests run their own server, configured as docs/deploy.md says)."""
         self.bindir = bindir
+        self.extra_options = options
+        self.initdb_args = initdb
         self.root = Path(tempfile.mkdtemp(prefix="survey-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -58,10 +62,10 @@ class PostgresServer:
 
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", *self.initdb_args)
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=200")
+                   "-c max_connections=200 " + self.extra_options)
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
                   "-w", "start")
 

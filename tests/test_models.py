@@ -54,5 +54,5 @@ def test_response_ids_are_random_and_carry_only_a_date(any_app):
         assert all(len(i) == 32 for i in ids)
         assert ids != sorted(ids)  # not monotonic: insertion order is not recoverable from ids
         columns = {c.name for c in Response.__table__.columns}
-        assert columns == {"id", "campaign_id", "version_id", "status", "submitted_on", "code_batch_id"}
+        assert columns == {"id", "campaign_id", "version_id", "status", "submitted_on", "mode"}
         assert isinstance(db.session.scalar(select(Response.submitted_on).limit(1)), date)

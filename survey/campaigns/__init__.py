@@ -23,6 +23,15 @@ guard_blueprint(manage_bp, Role.DESIGNER)
 monitor_bp = Blueprint("monitor", __name__)
 guard_blueprint(monitor_bp, Role.DESIGNER, Role.ANALYST)
 
+
+@monitor_bp.before_request
+def _release_due_batches() -> None:
+    """Let a due batch of the holding pool into the results before any of them is shown."""
+    from survey.extensions import db
+    from survey.services.pool import release_if_due
+
+    release_if_due(db.session)
+
 from survey.campaigns import monitor, routes  # noqa: E402,F401  (routes register themselves)
 
 bp.register_blueprint(manage_bp)

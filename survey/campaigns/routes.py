@@ -28,7 +28,9 @@ from survey.i18n import current_locale
 from survey.models import (AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion, Role,
                            StaffUser)
 from survey.questionnaire import banners, label_text
-from survey.services.access_codes import AccessCodeError, batch_usage, generate_batch
+from survey.services.access_codes import (AccessCodeError, anonymity_floor, batch_usage,
+                                          generate_batch)
+from survey.services.pool import release_due
 from survey.services.audit import record
 from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
                                        campaign_link, campaign_state, close_campaign,
@@ -227,7 +229,8 @@ def render_detail(campaign: Campaign, targets=None, codes=None, status: int = 20
     batches = list(db.session.scalars(
         select(AccessCodeBatch).where(AccessCodeBatch.campaign_id == campaign.id)
         .order_by(AccessCodeBatch.id)))
-    usage = {batch.id: batch_usage(db.session, batch) for batch in batches}
+    k = max(anonymity_floor(), campaign.disclosure_threshold)
+    usage = {batch.id: batch_usage(db.session, batch, k) for batch in batches}
     attribute_labels = {dim: (label, dict(options)) for dim, label, options in dimensions}
     counts = status_counts(db.session, [campaign.id])[campaign.id]
     target_groups: list[tuple[str, list]] = []
@@ -279,6 +282,7 @@ def close(campaign_id: int):
     if ActionForm().validate_on_submit():
         close_campaign(db.session, campaign, actor=current_user())
         db.session.commit()
+        release_due(db.session)  # fieldwork is over: whatever waits enters the results
         flash(_("Đã đóng đợt khảo sát: không nhận thêm phiếu."), "success")
     return redirect(url_for(".detail", campaign_id=campaign.id))
 

@@ -9,6 +9,7 @@ from survey.models.response import (
     Draft,
     PageReach,
     Response,
+    ResponsePool,
     ResponseStatus,
     SubmissionReceipt,
 )
@@ -17,5 +18,5 @@ from survey.models.staff import AuditLog, LoginFailure, Role, StaffSession, Staf
 __all__ = [
     "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "BannerTally", "Base",
     "Campaign", "CampaignTarget", "CodingAssignment", "CodingCode", "CodingQuote", "Draft", "LoginFailure", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
-    "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
+    "ResponsePool", "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
 ]

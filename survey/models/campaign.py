@@ -82,7 +82,10 @@ class AccessCodeBatch(Base):
 
 class AccessCode(Base):
     """One-time code. Only a keyed hash is stored, and ``used`` has no timestamp on purpose:
-    a time of use could be matched against a response."""
+    a time of use could be matched against a response. The rows of a batch are inserted in a
+    random order, unrelated to the order of the list handed out. ``spent_with`` is the hash of
+    the spending draft's sealed secret: a retried submission from the same draft finds its own
+    spend, and nothing readable ties the code to the draft or the response."""
 
     __tablename__ = "access_code"
 
@@ -90,3 +93,4 @@ class AccessCode(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("access_code_batch.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used: Mapped[bool] = mapped_column(default=False)
+    spent_with: Mapped[str | None] = mapped_column(String(64))

@@ -2,12 +2,16 @@
 
 Anonymity is a property of these tables, not a promise:
 
+* A submission does not become a ``Response`` row at once: it waits in the
+  :class:`ResponsePool` and enters the response table in shuffled batches of at least the
+  campaign's threshold (``survey.services.pool``), so no stored order, transaction or WAL frame
+  of the response table follows the order of arrival.
 * ``Response.id`` is random; the table is stored without a row id on SQLite, so even the
-  physical order of rows does not follow the order of submission.
-* The only time kept about a respondent is the calendar date of submission.
-* Nothing here refers to an access code, a resume code, an IP address or a user agent.
-  A response refers to a code *batch* at most, and batches are never smaller than the
-  disclosure threshold.
+  physical order of rows within a batch does not follow the order of submission.
+* The only time kept about a respondent is a calendar date: the day its batch entered the
+  results, shared by every response of the batch.
+* Nothing here refers to an access code, a code batch, a resume code, an IP address or a user
+  agent. A draft's answers are sealed with a key only the respondent's browser holds.
 
 Answers are stored one row per answered item (or per selected option / ranked option / grid row),
 keyed by the questionnaire's variable name, so a cross-tabulation of any item by any banner is a
@@ -19,7 +23,7 @@ import enum
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import DDL, Enum, ForeignKey, Index, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, random_id
@@ -47,9 +51,10 @@ class Response(Base):
              values_callable=lambda e: [m.value for m in e]),
         default=ResponseStatus.COMPLETE,
     )
+    # The day the response's batch entered the results (see survey.services.pool).
     submitted_on: Mapped[date]
-    # Respondents reached through a labelled code batch inherit its coarse attributes.
-    code_batch_id: Mapped[int | None] = mapped_column(ForeignKey("access_code_batch.id"))
+    # How the answers were collected: a coarse variable analysts may cross by.
+    mode: Mapped[str] = mapped_column(String(10), default="web")
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
@@ -88,8 +93,12 @@ class Draft(Base):
     """Answers of a respondent who has not submitted yet.
 
     Identified by the hash of a random token held in the respondent's cookie (and, when they ask
-    to save, by the hash of a resume code they write down). Deleted when the response is
-    submitted, in the same transaction; expired drafts are purged by date.
+    to save, by the hash of a resume code they write down). The answers, and the access code the
+    respondent entered, are ``sealed``: encrypted with a key derived from that token, which the
+    server never stores, so neither a live row nor a deleted one (a dead tuple, a WAL frame, a
+    backup) can be read without the respondent's browser. ``resume_key`` holds the same key
+    wrapped by the resume code. Deleted when the submission enters the pool; expired drafts are
+    purged by date.
     """
 
     __tablename__ = "draft"
@@ -98,14 +107,37 @@ class Draft(Base):
     resume_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
-    code_batch_id: Mapped[int | None] = mapped_column(ForeignKey("access_code_batch.id"))
-    answers: Mapped[dict[str, Any]]
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    resume_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     page: Mapped[int] = mapped_column(default=0)
     furthest_page: Mapped[int] = mapped_column(default=0)
     # Seed for per-respondent option order randomisation, so Back shows the same order.
     seed: Mapped[int] = mapped_column(default=0)
     language: Mapped[str] = mapped_column(String(5), default="vi")
     expires_on: Mapped[date] = mapped_column(index=True)
+
+
+class ResponsePool(Base):
+    """Submissions acknowledged but not yet in the results: the holding pool.
+
+    A submission is stored here durably before "thank you" (nothing acknowledged is lost) and
+    leaves in a shuffled batch of at least the campaign's threshold (``survey.services.pool``).
+    A release empties the table (PostgreSQL: ``TRUNCATE``, a new file; SQLite: deleted with
+    ``secure_delete`` and the WAL truncated) and puts back, with fresh ids in a fresh order, the
+    few it holds back, so that no trace of the order of arrival outlives a release. ``payload``
+    is the answer rows and banner categories as JSON, stored uncompressed on PostgreSQL
+    (``STORAGE EXTERNAL``) so that the attack tests see what an attacker would.
+    """
+
+    __tablename__ = "response_pool"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    mode: Mapped[str] = mapped_column(String(10), default="web")
+    payload: Mapped[dict[str, Any]]
+    received_on: Mapped[date]
 
 
 class SubmissionReceipt(Base):
@@ -147,3 +179,14 @@ class BannerTally(Base):
     variable: Mapped[str] = mapped_column(String(64), primary_key=True)
     code: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+# PostgreSQL compresses large values; the pool's payload is kept as it is, so that what the
+# attack tests read in the files is what an attacker would (survey.services.pool). Drafts are
+# rewritten on every page: vacuum them promptly (their content is sealed either way).
+event.listen(ResponsePool.__table__, "after_create", DDL(
+    "ALTER TABLE response_pool ALTER COLUMN payload SET STORAGE EXTERNAL").execute_if(
+    dialect="postgresql"))
+event.listen(Draft.__table__, "after_create", DDL(
+    "ALTER TABLE draft SET (autovacuum_vacuum_scale_factor = 0, "
+    "autovacuum_vacuum_threshold = 200)").execute_if(dialect="postgresql"))

@@ -479,3 +479,20 @@ def prune(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str
             break
         current = pruned
     return current
+
+
+def prefill_from_batch(definition: Mapping[str, Any],
+                       attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The answers a code batch's attributes give its respondents: for each banner item whose
+    dimension (or id) the batch names with one of the item's option codes, that code. This is
+    the only way a batch reaches a response: as coarse banner values many people share, never
+    as a reference to the batch."""
+    from survey.questionnaire import banners
+
+    answers: dict[str, Any] = {}
+    for item in banners(definition):
+        value = (attributes or {}).get(str(item.get("dimension") or item["id"]))
+        codes = {o["code"] for o in item.get("options") or [] if not o.get("missing")}
+        if isinstance(value, int) and not isinstance(value, bool) and value in codes:
+            answers[item["id"]] = value
+    return answers

@@ -45,7 +45,7 @@ from survey.respond import bp, logic
 from survey.respond.limits import check_rate
 from survey.respond.render import FragmentCache, FrameCache, render_all, render_page
 from survey.services import drafts, responses
-from survey.services.access_codes import burn
+from survey.services.access_codes import check as check_code
 from survey.services.drafts import LiveDraft
 from survey.services.campaigns import CampaignState, campaign_state
 
@@ -200,8 +200,9 @@ def _draft(campaign: Campaign) -> LiveDraft | None:
     """The respondent's live draft. If the campaign moved to a newer questionnaire version
     meanwhile, the draft follows it: pages are shown, and answers pruned and validated, by the
     campaign's current definition, and the response records that version."""
-    draft = drafts.live(drafts.LiveDraft.from_row(campaign, prefix="draft_")) \
-        if campaign.draft_token_hash is not None else None
+    token = request.cookies.get(COOKIE)
+    draft = drafts.live(drafts.LiveDraft.from_row(campaign, token, prefix="draft_")) \
+        if campaign.draft_token_hash is not None and token else None
     if draft is not None and draft.version_id != campaign.version_id:
         draft.version_id = campaign.version_id
         draft.answers = logic.prune(_definition(campaign), dict(draft.answers or {}))
@@ -422,34 +423,38 @@ def begin(slug: str):
         if _scripted() and draft.page <= len(_pages(campaign)):
             return _render_whole(campaign, draft, dict(draft.answers or {}))
         return redirect(_step_url(campaign, max(draft.page, 1)), 303)
-    batch_id = None
-    if campaign.access_mode != AccessMode.CODE:
-        # A new draft is no acknowledgement: losing it to a power cut loses nothing promised.
-        # (A burned access code is: that commit stays durable.)
-        relax_durability(db.session)
-    else:
-        result = burn(db.session, campaign, request.form.get("code", ""))
+    code, prefilled = None, {}
+    if campaign.access_mode == AccessMode.CODE:
+        # Checked, not spent: the submission spends it, so the respondent may start again on
+        # another device with the same code (survey.services.access_codes).
+        result = check_code(db.session, campaign, request.form.get("code", ""))
         if not result.accepted:
             db.session.rollback()
-            message = (_("Mã này đã được sử dụng. Mỗi mã chỉ dùng được một lần. Nếu bạn chưa trả "
-                         "lời, vui lòng liên hệ đơn vị đã phát mã cho bạn.") if result.used else
-                       _("Mã không đúng. Vui lòng kiểm tra lại mã (10 ký tự, ví dụ ABCDE-FGHJK) "
-                         "và nhập lại."))
             return render_template("respond/intro.html", campaign=campaign,
                                    definition=_definition(campaign), draft=None, text=_text,
-                                   code_error=message, pages=len(_pages(campaign))), \
-                409 if result.used else 400
-        batch_id = result.batch_id
-    step = _next_step(_definition(campaign), {}, -1)
-    draft, token = drafts.create_draft(db.session, campaign, _retention(), batch_id, _lang(),
-                                       page=step)
+                                   code_error=_code_message(result.used),
+                                   pages=len(_pages(campaign))), 409 if result.used else 400
+        code = result.code_hash
+        prefilled = logic.prefill_from_batch(_definition(campaign), result.attributes)
+    # A new draft is no acknowledgement: losing it to a power cut loses nothing promised.
+    relax_durability(db.session)
+    step = _next_step(_definition(campaign), prefilled, -1)
+    draft, token = drafts.create_draft(db.session, campaign, _retention(), _lang(), page=step,
+                                       code=code, answers=prefilled)
     responses.count_reach_steps(db.session, campaign.id, [0, step])
     _commit(draft)
     if _scripted() and step <= len(_pages(campaign)):
-        response = make_response(_render_whole(campaign, draft, {}))
+        response = make_response(_render_whole(campaign, draft, prefilled))
     else:
-        response = make_response(_show_step(campaign, draft, step, {}))
+        response = make_response(_show_step(campaign, draft, step, prefilled))
     return _set_cookie(response, campaign, token)
+
+
+def _code_message(used: bool) -> str:
+    if used:
+        return _("Mã này đã được sử dụng để gửi phiếu. Mỗi mã chỉ gửi được một phiếu. Nếu bạn "
+                 "chưa gửi phiếu, vui lòng liên hệ đơn vị đã phát mã cho bạn.")
+    return _("Mã không đúng. Vui lòng kiểm tra lại mã (10 ký tự, ví dụ ABCDE-FGHJK) và nhập lại.")
 
 
 @bp.route("/s/<slug>/p/<int:number>", methods=["GET", "POST"])
@@ -632,9 +637,9 @@ def whole(slug: str):
         _commit(draft)
         return _shown_again(campaign, draft, index, answers, errors, unseen, page_input)
     if token is not None:  # the reach counts go with the response, in its transaction
-        responses.submit(db.session, draft, definition, answers, token,
-                         reach=_steps_reached(draft, len(pages), visible, len(pages) + 1))
-        return _clear_cookie(_render_done(campaign), campaign)
+        outcome = responses.submit(db.session, draft, definition, answers, token,
+                                   reach=_steps_reached(draft, len(pages), visible, len(pages) + 1))
+        return _after_submit(campaign, outcome)
     _reach(draft, len(pages), visible, len(pages) + 1)
     draft.page = len(pages) + 1
     _commit(draft)
@@ -773,7 +778,19 @@ def submit(slug: str):
         draft.page = index + 1
         _commit(draft)
         return _render_step(campaign, draft, index, answers, errors, status=422)
-    responses.submit(db.session, draft, definition, answers, token)
+    return _after_submit(campaign, responses.submit(db.session, draft, definition, answers, token))
+
+
+def _after_submit(campaign: Campaign, outcome: responses.SubmitOutcome) -> Response:
+    """The thank-you page (a new, repeated or raced submission alike), or the clear page for a
+    draft whose access code another device used to send its answers first."""
+    if outcome == responses.SubmitOutcome.CODE_USED:
+        response = make_response(render_template(
+            "respond/unavailable.html", campaign=campaign, title=_("Mã đã được dùng để gửi phiếu"),
+            message=_("Mã truy cập của bạn đã được dùng để gửi một phiếu trên thiết bị khác. Mỗi "
+                      "mã chỉ gửi được một phiếu, nên các câu trả lời trên máy này không được "
+                      "gửi. Nếu bạn chưa gửi phiếu nào, vui lòng liên hệ đơn vị đã phát mã.")), 409)
+        return _clear_cookie(response, campaign)
     return _clear_cookie(_render_done(campaign), campaign)
 
 
@@ -797,7 +814,7 @@ def resume(slug: str):
         if found is not None:
             draft, token = found
             draft.language = _lang()
-            db.session.commit()
+            _commit(draft)
             where = url_for("respond.whole", slug=slug) \
                 if _scripted() and draft.page <= len(_pages(campaign)) \
                 else _step_url(campaign, max(draft.page, 1))

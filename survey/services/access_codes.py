@@ -4,13 +4,18 @@ Why it is built this way:
 
 * Only ``HMAC-SHA256(SECRET_KEY, normalised code)`` is stored. A stolen database does not give
   usable codes, and without the key the 49-bit code space cannot be searched offline.
-* A batch is never smaller than the campaign's disclosure threshold: a response carries the id of
-  the batch its code came from (for the batch's coarse attributes), so a batch of one would name
-  the respondent.
-* A code is burned at the respondent's *entry*, with one conditional ``UPDATE … WHERE used =
-  false``: of any number of concurrent requests with the same code exactly one wins, on SQLite and
-  PostgreSQL alike. The code row keeps no time of use, and the code never needs to appear again in
-  a page, a hidden field or a URL.
+* A response never refers to its code or its batch. A batch's coarse attributes (e.g. level)
+  become the respondent's prefilled banner answers, which many people share; even so a batch is
+  never smaller than the campaign's threshold, nor than the platform's floor.
+* The codes of a batch are stored in a random order, and handed back (CSV, slips) in another
+  fresh random order: neither the table nor the list follows the other, so "row 3 of the batch is
+  used" says nothing about the third person on the list.
+* A code is *checked* at the respondent's entry (nothing written: the respondent may enter it
+  again on another device) and *spent* by the submission, in a transaction of its own before the
+  one that stores the answers, with one conditional ``UPDATE … WHERE used = false``: of any number
+  of concurrent submissions with the same code exactly one spends it, on SQLite and PostgreSQL
+  alike. The code row keeps no time of use; ``spent_with`` lets the same draft's retry after a
+  crash find its own spend, and is unreadable without the draft's sealed secret.
 
 Plain codes are returned once by :func:`generate_batch` and never stored.
 """
@@ -25,7 +30,7 @@ from typing import Any
 
 from flask import current_app, has_request_context
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.models import AccessCode, AccessCodeBatch, AccessMode, Campaign, StaffUser
@@ -51,12 +56,20 @@ class AccessCodeError(ValueError):
 
 
 @dataclass(frozen=True)
-class BurnResult:
-    """Outcome of :func:`burn`: ``accepted`` with the code's batch, else ``used`` or unknown."""
+class CodeCheck:
+    """Outcome of :func:`check`: ``accepted`` with the code's keyed hash and its batch's
+    attributes, else ``used`` or unknown."""
 
     accepted: bool
-    batch_id: int | None = None
+    code_hash: str | None = None
+    attributes: dict[str, Any] | None = None
     used: bool = False
+
+
+def anonymity_floor() -> int:
+    """The platform's smallest threshold and batch size (``ANONYMITY_FLOOR``, at least 2)."""
+    floor = current_app.config.get("ANONYMITY_FLOOR", 5) if current_app else 5
+    return max(2, int(floor))
 
 
 def normalize_code(raw: str) -> str:
@@ -119,7 +132,7 @@ def generate_batch(session: Session, campaign: Campaign, size: int, label: str =
         raise AccessCodeError(_("Đợt khảo sát này dùng đường dẫn mở, không dùng mã truy cập."))
     if isinstance(size, bool) or not isinstance(size, int):
         raise AccessCodeError(_("Số lượng mã phải là một số nguyên."))
-    threshold = max(1, campaign.disclosure_threshold or 1)
+    threshold = max(anonymity_floor(), campaign.disclosure_threshold or 1)
     if size < threshold:
         raise AccessCodeError(_(
             "Mỗi lô phải có ít nhất %(n)s mã (ngưỡng bảo mật của đợt khảo sát): một lô nhỏ hơn "
@@ -149,45 +162,61 @@ def generate_batch(session: Session, campaign: Campaign, size: int, label: str =
                             size=size, created_by_id=actor.id if actor else None)
     session.add(batch)
     session.flush()
+    shuffle = secrets.SystemRandom().shuffle
+    stored = list(codes)
+    shuffle(stored)  # the table's order ...
     session.execute(AccessCode.__table__.insert(),
-                    [{"batch_id": batch.id, "code_hash": digest, "used": False} for digest in codes])
+                    [{"batch_id": batch.id, "code_hash": digest, "used": False} for digest in stored])
+    handed_out = list(codes.values())
+    shuffle(handed_out)  # ... and the list's: two independent permutations
     record(session, actor, "codes.generate", f"campaign:{campaign.id}",
            {"batch": batch.id, "size": size, "label": label})
-    return batch, [format_code(code) for code in codes.values()]
+    return batch, [format_code(code) for code in handed_out]
 
 
-def burn(session: Session, campaign: Campaign, raw_code: str) -> BurnResult:
-    """Mark the code used if it belongs to ``campaign`` and is unused: one conditional UPDATE.
-
-    Of concurrent calls with the same code exactly one gets ``accepted``. The caller commits, in
-    the same transaction as whatever the code unlocks (the respondent's draft). Nothing is written
-    when the code is unknown or used.
-    """
+def check(session: Session, campaign: Campaign, raw_code: str) -> CodeCheck:
+    """Whether ``raw_code`` is an unused code of ``campaign``. Writes nothing: the code is spent
+    by the submission (:func:`spend`), so a respondent may start again on another device."""
     if len(normalize_code(raw_code)) != CODE_LENGTH:
-        return BurnResult(accepted=False)
+        return CodeCheck(accepted=False)
     digest = code_hash(raw_code)
-    batches = select(AccessCodeBatch.id).where(AccessCodeBatch.campaign_id == campaign.id)
+    row = session.execute(
+        select(AccessCode.used, AccessCodeBatch.attributes)
+        .join(AccessCodeBatch, AccessCodeBatch.id == AccessCode.batch_id)
+        .where(AccessCode.code_hash == digest, AccessCodeBatch.campaign_id == campaign.id)
+    ).first()
+    if row is None:
+        return CodeCheck(accepted=False)
+    if row.used:
+        return CodeCheck(accepted=False, used=True)
+    return CodeCheck(accepted=True, code_hash=digest, attributes=row.attributes)
+
+
+def spend(session: Session, digest: str, mark: str) -> bool:
+    """Spend the code whose keyed hash is ``digest`` for the draft whose spend mark is ``mark``
+    (:func:`survey.services.drafts.spend_mark`): one conditional UPDATE that succeeds if the code
+    is unused, or was spent by this same draft before (a retried submission). ``False``: another
+    draft spent it. The caller commits, before storing the answers in a transaction of its own.
+    """
     result = session.execute(
         update(AccessCode)
-        .where(AccessCode.code_hash == digest, AccessCode.used.is_(False),
-               AccessCode.batch_id.in_(batches))
-        .values(used=True)
-        .returning(AccessCode.batch_id)
+        .where(AccessCode.code_hash == digest,
+               or_(AccessCode.used.is_(False), AccessCode.spent_with == mark))
+        .values(used=True, spent_with=mark)
         .execution_options(synchronize_session=False)
     )
-    batch_id = result.scalar_one_or_none()
-    if batch_id is not None:
-        return BurnResult(accepted=True, batch_id=batch_id)
-    used = session.scalar(
-        select(AccessCode.used).where(AccessCode.code_hash == digest, AccessCode.batch_id.in_(batches))
-    )
-    return BurnResult(accepted=False, used=bool(used))
+    return result.rowcount == 1
 
 
-def batch_usage(session: Session, batch: AccessCodeBatch) -> tuple[int, int]:
-    """(used, total) codes of a batch: what the staff page may show (counts, never which)."""
+def batch_usage(session: Session, batch: AccessCodeBatch, threshold: int) -> tuple[int | None, int]:
+    """(used, total) codes of a batch, for the staff page: counts, never which; ``used`` is
+    ``None`` when the used or the unused count is between 1 and ``threshold - 1`` (a count of 1
+    would say who answered, or who did not); zero points at no one and is shown."""
     from sqlalchemy import func
 
-    used = session.scalar(select(func.count()).select_from(AccessCode)
-                          .where(AccessCode.batch_id == batch.id, AccessCode.used.is_(True)))
-    return int(used or 0), batch.size
+    used = int(session.scalar(select(func.count()).select_from(AccessCode)
+                              .where(AccessCode.batch_id == batch.id,
+                                     AccessCode.used.is_(True))) or 0)
+    if 0 < used < threshold or 0 < batch.size - used < threshold:
+        return None, batch.size
+    return used, batch.size

@@ -20,9 +20,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from survey import clock
-from survey.models import (AccessMode, Campaign, CampaignTarget, Questionnaire,
+from survey.models import (AccessCodeBatch, AccessMode, Campaign, CampaignTarget, Questionnaire,
                            QuestionnaireVersion, Response, ResponseStatus, StaffUser)
 from survey.questionnaire import banners, label_text
+from survey.services.access_codes import anonymity_floor
 from survey.services.audit import record
 from survey.services.questionnaires import latest_version
 
@@ -124,8 +125,10 @@ def _check_settings(settings: CampaignSettings) -> CampaignSettings:
     threshold = settings.disclosure_threshold
     if threshold is None:
         threshold = default_threshold()
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise CampaignError(_("Ngưỡng bảo mật phải là một số nguyên từ 1 trở lên."))
+    floor = anonymity_floor()
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < floor:
+        raise CampaignError(_("Ngưỡng bảo mật phải là một số nguyên từ %(n)s trở lên (mức sàn "
+                              "của nền tảng).", n=floor))
     return CampaignSettings(title, mode, opens_at, closes_at, settings.max_responses, threshold)
 
 
@@ -176,6 +179,12 @@ def update_campaign(session: Session, campaign: Campaign, settings: CampaignSett
     already out, and responses belong to one version). Returns the names of changed fields
     (also audit-logged). Raises :class:`CampaignError` with nothing changed."""
     settings = _check_settings(settings)
+    if settings.disclosure_threshold < campaign.disclosure_threshold and session.scalar(
+            select(func.count()).select_from(AccessCodeBatch)
+            .where(AccessCodeBatch.campaign_id == campaign.id)):
+        raise CampaignError(_("Không thể hạ ngưỡng bảo mật khi đợt khảo sát đã có mã truy cập: "
+                              "các lô mã đã phát được chia theo ngưỡng %(n)s.",
+                              n=campaign.disclosure_threshold))
     changed = []
     for name in ("title", "access_mode", "opens_at", "closes_at", "max_responses",
                  "disclosure_threshold"):
@@ -270,10 +279,12 @@ def campaign_state(session: Session, campaign: Campaign, now: datetime | None = 
     if campaign.closes_at and now >= _aware(campaign.closes_at):
         return CampaignState.CLOSED
     if campaign.max_responses is not None:
+        from survey.services.pool import waiting
+
         completes = session.scalar(
             select(func.count()).select_from(Response)
             .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.COMPLETE)
-        )
+        ) + waiting(session, [campaign.id])[campaign.id]
         if completes >= campaign.max_responses:
             return CampaignState.FULL
     return CampaignState.OPEN

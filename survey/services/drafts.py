@@ -1,11 +1,15 @@
-"""Drafts: the answers of a respondent who has not submitted yet, kept server-side.
+"""Drafts: the answers of a respondent who has not submitted yet, kept server-side, sealed.
 
 Why it is built this way:
 
 * The browser holds only a random token in an HttpOnly cookie; the database holds its SHA-256.
   A copy of the database therefore cannot be used to take over someone's half-filled form.
-* Save-and-resume uses a second random code that the respondent writes down. Only its hash is
-  stored; resuming moves the draft to a fresh cookie token, so the first device loses access.
+* The answers, the access code the respondent entered and the secret that spends it are sealed
+  with a key derived from that token (:mod:`survey.services.sealing`): no row, dead tuple, WAL
+  frame or backup of this table shows what anyone answered, or which code a draft holds.
+* Save-and-resume uses a second random code that the respondent writes down. Only a slow hash of
+  it is stored, and it wraps the draft's key; resuming moves the draft to a fresh cookie token
+  (re-sealed), so the first device loses access.
 * Nothing here records an IP address, a user agent or a time of day: a draft carries an expiry
   *date* only, and drafts past it are deleted by :func:`purge_expired`.
 """
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Campaign, Draft, SubmissionReceipt
 from survey.models.base import today
+from survey.services import sealing
 from survey.services.access_codes import ALPHABET, normalize_code
 
 RESUME_CODE_LENGTH = 12  # 31**12 ≈ 7.9·10^17: not guessable even without the rate limit
@@ -42,7 +47,15 @@ def new_resume_code() -> str:
 
 
 def resume_hash(raw: str) -> str:
-    return hashlib.sha256(("resume:" + normalize_code(raw)).encode("ascii")).hexdigest()
+    """The stored lookup hash of a resume code: scrypt, so that the 59-bit codes cannot be tried
+    offline at SHA-256 speed against a stolen table."""
+    return hashlib.scrypt(("resume:" + normalize_code(raw)).encode("ascii"),
+                          salt=b"resume-lookup-v1", n=2**14, r=8, p=1, dklen=32).hex()
+
+
+def spend_mark(secret: str) -> str:
+    """What a spent access code records: the hash of the spending draft's sealed secret."""
+    return hashlib.sha256(("spend:" + secret).encode("ascii")).hexdigest()
 
 
 def expiry(retention_days: int, on: date | None = None) -> date:
@@ -51,40 +64,64 @@ def expiry(retention_days: int, on: date | None = None) -> date:
 
 @dataclass(eq=False)
 class LiveDraft:
-    """A draft as plain values, read and written with prebuilt Core statements.
+    """A draft as plain values, read and written with prebuilt Core statements, opened with the
+    key of the request's cookie token.
 
     The respondent flow loads and saves a draft on nearly every request; through the ORM (identity
     map, unit of work, flush) that cost more than the SQL itself. :func:`save` writes only the
-    columns that changed since the row was read. Assign a new ``answers`` dict to change the
-    answers (the flow always does): a dict changed in place is not noticed.
+    columns that changed since the row was read, and re-seals only when the sealed content did.
+    Assign a new ``answers`` dict to change the answers (the flow always does): a dict changed in
+    place is not noticed.
     """
 
     token_hash: str
     resume_hash: str | None
     campaign_id: int
     version_id: int
-    code_batch_id: int | None
-    answers: dict[str, Any]
     page: int
     furthest_page: int
     seed: int
     language: str
     expires_on: date
+    resume_key: bytes | None
+    sealed: bytes
+    key: bytes = field(repr=False)
+    answers: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The keyed hash of the access code the respondent entered (None on open campaigns), and
+    # the secret whose hash marks the code as spent by this draft.
+    code: str | None = field(default=None, repr=False)
+    secret: str = field(default="", repr=False)
     stored: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_row(cls, row: Any, prefix: str = "") -> "LiveDraft":
-        """From a row of the draft table, or of a join that labels its columns ``prefix + name``."""
+    def from_row(cls, row: Any, token: str, prefix: str = "") -> "LiveDraft | None":
+        """From a row of the draft table (or of a join that labels its columns ``prefix + name``)
+        and the cookie token that opens it; ``None`` if the token does not open it."""
         values = {name: getattr(row, prefix + name) for name in _COLUMNS}
-        return cls(**values, stored=values)
+        key = sealing.key_from_token(token)
+        try:
+            content = sealing.unseal(key, values["sealed"])
+        except sealing.SealError:
+            return None
+        draft = cls(**values, key=key, answers=content["a"], code=content.get("c"),
+                    secret=content["s"], stored=values)
+        draft.stored["content"] = (draft.answers, draft.code, draft.secret)
+        return draft
+
+    def content(self) -> dict[str, Any]:
+        return {"a": self.answers, "c": self.code, "s": self.secret}
 
     def changes(self) -> dict[str, Any]:
-        """Columns whose value differs from the stored one (``answers``: a new dict)."""
+        """Columns whose value differs from the stored one; ``sealed`` when the answers (a new
+        dict), the code or the secret changed."""
         changed = {}
         for name in _COLUMNS:
-            value, before = getattr(self, name), self.stored[name]
-            if (value is not before) if name == "answers" else (value != before):
-                changed[name] = value
+            if name != "sealed" and getattr(self, name) != self.stored[name]:
+                changed[name] = getattr(self, name)
+        answers, code, secret = self.stored["content"]
+        if self.answers is not answers or self.code != code or self.secret != secret:
+            self.sealed = sealing.seal(self.key, self.content())
+            changed["sealed"] = self.sealed
         return changed
 
 
@@ -101,17 +138,25 @@ def live(draft: LiveDraft | None) -> LiveDraft | None:
 
 
 def create_draft(session: Session, campaign: Campaign, retention_days: int,
-                 code_batch_id: int | None = None, language: str = "vi",
-                 page: int = 0) -> tuple[LiveDraft, str]:
+                 language: str = "vi", page: int = 0, code: str | None = None,
+                 answers: dict[str, Any] | None = None) -> tuple[LiveDraft, str]:
     """A new draft, already at step ``page``, and the plain cookie token for it (never
-    stored). The caller commits."""
+    stored). ``code``: the keyed hash of the access code the respondent entered (checked, not
+    spent: it is spent with the submission, see :mod:`survey.services.responses`). The caller
+    commits."""
     token = new_token()
+    key = sealing.key_from_token(token)
+    content = {"a": dict(answers or {}), "c": code, "s": secrets.token_hex(16)}
     values = dict(token_hash=token_hash(token), resume_hash=None, campaign_id=campaign.id,
-                  version_id=campaign.version_id, code_batch_id=code_batch_id, answers={},
-                  page=page, furthest_page=page, seed=secrets.randbelow(2**31), language=language,
-                  expires_on=expiry(retention_days))
+                  version_id=campaign.version_id, page=page, furthest_page=page,
+                  seed=secrets.randbelow(2**31), language=language,
+                  expires_on=expiry(retention_days), resume_key=None,
+                  sealed=sealing.seal(key, content))
     session.execute(_INSERT, values)
-    return LiveDraft(**values, stored=dict(values)), token
+    draft = LiveDraft(**values, key=key, answers=content["a"], code=code,
+                      secret=content["s"], stored=dict(values))
+    draft.stored["content"] = (draft.answers, draft.code, draft.secret)
+    return draft, token
 
 
 def save(session: Session, draft: LiveDraft) -> None:
@@ -128,6 +173,7 @@ def save(session: Session, draft: LiveDraft) -> None:
     session.execute(statement, {"key": draft.stored["token_hash"],
                                 **{"v_" + name: value for name, value in changes.items()}})
     draft.stored.update(changes)
+    draft.stored["content"] = (draft.answers, draft.code, draft.secret)
 
 
 def touch(draft: LiveDraft, retention_days: int) -> None:
@@ -136,27 +182,43 @@ def touch(draft: LiveDraft, retention_days: int) -> None:
 
 
 def set_resume_code(draft: LiveDraft) -> str:
-    """Give the draft a fresh resume code (replacing any earlier one) and return it once."""
+    """Give the draft a fresh resume code (replacing any earlier one) and return it once: its
+    slow hash is the lookup key and it wraps the draft's key."""
     code = new_resume_code()
     draft.resume_hash = resume_hash(code)
+    draft.resume_key = sealing.wrap(sealing.key_from_resume_code(normalize_code(code)), draft.key)
     return code
 
 
-def resume(session: Session, campaign: Campaign, raw_code: str) -> tuple[Draft, str] | None:
-    """Move the draft saved under ``raw_code`` to a new cookie token; ``None`` if not found.
+def resume(session: Session, campaign: Campaign, raw_code: str) -> tuple[LiveDraft, str] | None:
+    """Move the draft saved under ``raw_code`` to a new cookie token, re-sealed under the new
+    token's key; ``None`` if not found or expired.
 
     The resume code stays valid (the respondent may switch device again) until submission or
     expiry. The caller commits.
     """
-    if len(normalize_code(raw_code)) != RESUME_CODE_LENGTH:
+    normalised = normalize_code(raw_code)
+    if len(normalised) != RESUME_CODE_LENGTH:
         return None
-    draft = session.scalar(select(Draft).where(Draft.resume_hash == resume_hash(raw_code),
-                                               Draft.campaign_id == campaign.id))
-    if draft is None or draft.expires_on < today():
+    row = session.execute(select(_draft).where(_draft.c.resume_hash == resume_hash(raw_code),
+                                               _draft.c.campaign_id == campaign.id)).first()
+    if row is None or row.expires_on < today() or row.resume_key is None:
+        return None
+    wrapping = sealing.key_from_resume_code(normalised)
+    try:
+        old_key = sealing.unwrap(wrapping, row.resume_key)
+        content = sealing.unseal(old_key, row.sealed)
+    except sealing.SealError:
         return None
     token = new_token()
+    key = sealing.key_from_token(token)
+    values = {name: getattr(row, name) for name in _COLUMNS}
+    draft = LiveDraft(**values, key=key, answers=content["a"], code=content.get("c"),
+                      secret=content["s"], stored=dict(values))
     draft.token_hash = token_hash(token)
-    session.flush()
+    draft.resume_key = sealing.wrap(wrapping, key)
+    draft.stored["content"] = (None, None, None)  # re-seal under the new key
+    save(session, draft)
     return draft, token
 
 
@@ -172,5 +234,5 @@ def purge_expired(session: Session, on: date | None = None, receipt_days: int = 
     return int(drafts or 0), int(receipts or 0)
 
 
-__all__ = ["LiveDraft", "create_draft", "live", "save", "touch", "set_resume_code", "resume", "purge_expired",
-           "token_hash", "resume_hash", "new_resume_code"]
+__all__ = ["LiveDraft", "create_draft", "live", "save", "touch", "set_resume_code", "resume",
+           "purge_expired", "token_hash", "resume_hash", "new_resume_code", "spend_mark"]

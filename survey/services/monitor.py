@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from survey.models import (Answer, BannerTally, Campaign, CampaignTarget, PageReach, Response,
                            ResponseStatus)
 from survey.questionnaire import banners, iter_pages, label_text
+from survey.services.pool import waiting
 
 __all__ = [
     "CategoryProgress", "DayCount", "DimensionProgress", "MonitorReport", "PageStep",
@@ -38,10 +39,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class StatusCounts:
-    """Complete and partial responses of one campaign."""
+    """Complete and partial responses of one campaign in the results, and complete submissions
+    still ``waiting`` in the holding pool for their batch (survey.services.pool)."""
 
     complete: int = 0
     partial: int = 0
+    waiting: int = 0
 
     @property
     def total(self) -> int:
@@ -121,7 +124,7 @@ class MonitorReport:
         """Completes / respondents who reached the first page; ``None`` before anyone started."""
         if not self.started:
             return None
-        return min(1.0, self.counts.complete / self.started)
+        return min(1.0, (self.counts.complete + self.counts.waiting) / self.started)
 
 
 def status_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, StatusCounts]:
@@ -138,9 +141,12 @@ def status_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, St
     raw: dict[int, dict[ResponseStatus, int]] = {}
     for campaign_id, status, n in rows:
         raw.setdefault(campaign_id, {})[ResponseStatus(status)] = int(n)
-    for campaign_id, by_status in raw.items():
+    held = waiting(session, ids)
+    for campaign_id in ids:
+        by_status = raw.get(campaign_id, {})
         result[campaign_id] = StatusCounts(complete=by_status.get(ResponseStatus.COMPLETE, 0),
-                                           partial=by_status.get(ResponseStatus.PARTIAL, 0))
+                                           partial=by_status.get(ResponseStatus.PARTIAL, 0),
+                                           waiting=held[campaign_id])
     return result
 
 

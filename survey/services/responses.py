@@ -1,29 +1,27 @@
-"""Storing a submitted response exactly once, and counting page reach.
+"""Accepting a submitted response exactly once, and counting page reach.
 
 Exactly once: the submit form carries a random token minted when the form was rendered. In one
 transaction we insert the token's hash as a :class:`SubmissionReceipt` (primary key: a second
 insert of the same token fails), delete the draft (a second submit of the same draft, even with
-another token, deletes nothing and stops), then insert the response and its answers. Whichever
-of two racing requests commits first wins; the other finds the receipt or the missing draft and
-is shown the thank-you page. Nothing is half-written: any failure rolls the whole thing back.
+another token, deletes nothing and stops), then put the answers in the holding pool
+(:mod:`survey.services.pool`), from which they enter the response table in a shuffled batch.
+Whichever of two racing requests commits first wins; the other finds the receipt or the missing
+draft and is shown the thank-you page. Nothing is half-written: any failure rolls the whole thing
+back.
 
-Anonymity: the response gets a random id and a date; it carries the code *batch* id at most. The
-receipt holds no reference to the response.
+Access codes: a draft started with a code holds it sealed; the submission spends it first, in a
+transaction of its own (:func:`survey.services.access_codes.spend`), and only then stores the
+answers. The two share no row and no transaction; a crash between them leaves the code spent *by
+this draft*, and the retry spends it again (the same mark) and stores the answers. A draft whose
+code another device spent first stores nothing (``CODE_USED``).
 
-Banner tallies: the same transaction adds one to the :class:`BannerTally` row of each banner
-category the respondent chose (an UPSERT), so the fieldwork monitor reads counts instead of
-grouping the answer table. The upserts, with a one-document submission's page-reach counts just
-before them, are the last statements before the commit: on PostgreSQL they lock rows every
-concurrent submit also updates, and the locks are held until the commit (its disk flush
-included).
-They run in a fixed order (variable, code) so two submits never wait on each other in a cycle.
-A submit that stops (receipt found, draft gone, any error) rolls back its increments with the
-rest: a tally counts exactly the complete responses stored.
+Anonymity: the pool row gets a random id and the day; the receipt holds no reference to it; the
+draft held nothing readable. Banner tallies move when a batch is released, not here.
 """
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, text, update
@@ -31,55 +29,58 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.models import (Answer, BannerTally, Draft, PageReach, Response, ResponseStatus,
-                           SubmissionReceipt)
-from survey.models.base import random_id, today
+from survey.models import Answer, BannerTally, Draft, PageReach, SubmissionReceipt
+from survey.models.base import today
 from survey.questionnaire import banners
 from survey.questionnaire.storage import AnswerRow, answer_rows
-from survey.services.drafts import LiveDraft, token_hash
+from survey.services import pool
+from survey.services.access_codes import spend
+from survey.services.drafts import LiveDraft, spend_mark, token_hash
 
 
 # Core statements built once: the submission runs them through the session's connection (same
 # transaction) without the ORM unit of work, which cost more than the SQL for ~60 answer rows.
 _INSERT_RECEIPT = insert(SubmissionReceipt.__table__)
 _DELETE_DRAFT = delete(Draft.__table__).where(Draft.__table__.c.token_hash == bindparam("token_hash"))
-_INSERT_RESPONSE = insert(Response.__table__)
 _INSERT_ANSWER = insert(Answer.__table__)
 
 
 class SubmitOutcome(str, enum.Enum):
-    STORED = "stored"              # a new response was committed
+    STORED = "stored"              # acknowledged: in the pool, committed
     ALREADY_SUBMITTED = "already"  # this form (token) was submitted before: show thank-you
     NO_DRAFT = "no_draft"          # the draft is gone (submitted from another tab, or expired)
+    CODE_USED = "code_used"        # another device spent this draft's access code first
 
 
 def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answers: dict[str, Any],
-           submission_token: str, reach: Sequence[int] = ()) -> SubmitOutcome:
-    """Store ``answers`` (already validated and pruned) as a complete response; commits.
-    ``reach``: steps to count as reached (:func:`count_reach_steps`) in the same transaction,
-    just before the banner tallies (both are rows every submission updates: locked last).
+           submission_token: str, reach: Sequence[int] = (), mode: str = "web") -> SubmitOutcome:
+    """Accept ``answers`` (already validated and pruned) as a complete response; commits.
+    ``reach``: steps to count as reached (:func:`count_reach_steps`) in the same transaction.
 
     Raises :class:`survey.questionnaire.storage.StorageError` (after rolling back) if the answers
     do not fit the definition: that means a validation step was skipped.
     """
     receipt_hash = receipt_key(submission_token)
-    campaign_id, version_id, batch_id = draft.campaign_id, draft.version_id, draft.code_batch_id
-    draft_key = draft.token_hash
     try:
         rows = answer_rows(definition, answers)
-        day = today()
-        session.execute(_INSERT_RECEIPT, {"token_hash": receipt_hash, "used_on": day})
-        deleted = session.execute(_DELETE_DRAFT, {"token_hash": draft_key}).rowcount
+    except Exception:
+        session.rollback()
+        raise
+    if draft.code is not None:
+        session.rollback()  # the spend is a transaction of its own
+        if not spend(session, draft.code, spend_mark(draft.secret)):
+            session.rollback()
+            return SubmitOutcome.CODE_USED
+        session.commit()
+    try:
+        session.execute(_INSERT_RECEIPT, {"token_hash": receipt_hash, "used_on": today()})
+        deleted = session.execute(_DELETE_DRAFT, {"token_hash": draft.stored["token_hash"]}).rowcount
         if deleted != 1:
             session.rollback()
             return SubmitOutcome.NO_DRAFT
-        response_id = random_id()
-        session.execute(_INSERT_RESPONSE, {
-            "id": response_id, "campaign_id": campaign_id, "version_id": version_id,
-            "status": ResponseStatus.COMPLETE, "submitted_on": day, "code_batch_id": batch_id})
-        insert_answers(session, response_id, rows)
-        count_reach_steps(session, campaign_id, list(reach))  # last: row locks until commit
-        count_banners(session, campaign_id, definition, rows)
+        pool.hold(session, draft.campaign_id, draft.version_id, rows,
+                  banner_cells(definition, rows), mode)
+        count_reach_steps(session, draft.campaign_id, list(reach))  # last: row locks until commit
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -120,38 +121,32 @@ def banner_cells(definition: dict[str, Any], rows: list[AnswerRow]) -> list[tupl
                    if row.variable in banner_ids and row.code is not None})
 
 
-def count_banners(session: Session, campaign_id: int, definition: dict[str, Any],
-                  rows: list[AnswerRow]) -> None:
-    """Add one to the campaign's tally of each banner category in ``rows``:
-    ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1`` for the sorted categories (rows
-    locked in that order): on PostgreSQL one statement over ``unnest``, on SQLite one prebuilt
-    statement run for each (executemany). The caller commits."""
-    cells = banner_cells(definition, rows)
-    if not cells:
+def add_to_tallies(session: Session, counts: Mapping[tuple[int, str, int], int]) -> None:
+    """Add ``counts`` ((campaign, variable, code) → n, a released batch's banner categories) to
+    the tallies: ``INSERT … ON CONFLICT DO UPDATE SET count = count + n``, in sorted order (rows
+    locked in that order). The caller commits."""
+    if not counts:
         return
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(_TALLY_UPSERT_PG, {"b_campaign": campaign_id,
-                                           "b_variables": [variable for variable, _ in cells],
-                                           "b_codes": [code for _, code in cells]})
-    elif dialect == "sqlite":
-        session.execute(_TALLY_UPSERT_SQLITE, [
-            {"b_campaign": campaign_id, "b_variable": variable, "b_code": code}
-            for variable, code in cells])
-    else:
+    if dialect not in ("postgresql", "sqlite"):
         raise RuntimeError(f"banner tallies need SQLite or PostgreSQL, not {dialect}")
+    statement = _TALLY_UPSERT_PG if dialect == "postgresql" else _TALLY_UPSERT_SQLITE
+    session.execute(statement, [
+        {"b_campaign": campaign_id, "b_variable": variable, "b_code": code, "b_n": n}
+        for (campaign_id, variable, code), n in sorted(counts.items())])
 
 
-_TALLY_UPSERT_SQLITE = sqlite.insert(BannerTally.__table__).values(
+_tally_insert = sqlite.insert(BannerTally.__table__).values(
     campaign_id=bindparam("b_campaign"), variable=bindparam("b_variable"),
-    code=bindparam("b_code"), count=1).on_conflict_do_update(
+    code=bindparam("b_code"), count=bindparam("b_n"))
+_TALLY_UPSERT_SQLITE = _tally_insert.on_conflict_do_update(
     index_elements=["campaign_id", "variable", "code"],
-    set_={"count": BannerTally.__table__.c.count + 1})
+    set_={"count": BannerTally.__table__.c.count + _tally_insert.excluded.count})
 _TALLY_UPSERT_PG = text(
     "INSERT INTO banner_tally (campaign_id, variable, code, count) "
-    "SELECT :b_campaign, cell.variable, cell.code, 1 FROM unnest(CAST(:b_variables AS VARCHAR[]), "
-    "CAST(:b_codes AS INTEGER[])) AS cell(variable, code) ORDER BY cell.variable, cell.code "
-    "ON CONFLICT (campaign_id, variable, code) DO UPDATE SET count = banner_tally.count + 1")
+    "VALUES (:b_campaign, :b_variable, :b_code, :b_n) "
+    "ON CONFLICT (campaign_id, variable, code) DO UPDATE SET count = banner_tally.count + "
+    "EXCLUDED.count")
 
 
 def receipt_key(submission_token: str) -> str:

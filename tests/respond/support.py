@@ -143,8 +143,10 @@ def stored(app) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from survey.models import Answer, Response
+    from tests.helpers import release_all
 
     with app.app_context():
+        release_all()
         out = []
         for response in db.session.scalars(select(Response)):
             rows: dict[str, list] = {}

@@ -1,4 +1,5 @@
-"""One-time access codes: generation, hashing, refusal of small batches, atomic burn."""
+"""One-time access codes: generation in an order unrelated to the list handed out, hashing,
+refusal of small batches, a read-only check at entry and an atomic spend at submission."""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,9 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign
-from survey.services.access_codes import (ALPHABET, CODE_LENGTH, AccessCodeError, burn, code_hash,
-                                          generate_batch, normalize_code)
+from survey.services.access_codes import (ALPHABET, CODE_LENGTH, AccessCodeError, check, code_hash,
+                                          generate_batch, normalize_code, spend)
+from survey.services.drafts import spend_mark
 from tests.helpers import make_campaign
 
 
@@ -81,33 +83,65 @@ def test_refuses_open_campaigns_and_bad_attributes(app):
                 generate_batch(db.session, open_campaign, 10, attributes=attributes)
 
 
-def test_burn_once_and_only_in_its_campaign(app):
+def test_check_writes_nothing_and_only_in_its_campaign(app):
     with app.app_context():
         campaign = make_campaign(access_mode=AccessMode.CODE)
-        batch, codes = generate_batch(db.session, campaign, 5)
+        other = make_campaign("khac", access_mode=AccessMode.CODE)
+        _batch, codes = generate_batch(db.session, campaign, 5, attributes={"level": 2})
         db.session.commit()
-        first = burn(db.session, campaign, codes[0].lower())
-        db.session.commit()
-        assert first.accepted and first.batch_id == batch.id
-        again = burn(db.session, campaign, codes[0])
-        assert not again.accepted and again.used
-        unknown = burn(db.session, campaign, "AAAAA-AAAAA")
+        first = check(db.session, campaign, codes[0].lower())
+        assert first.accepted and first.code_hash == code_hash(codes[0])
+        assert first.attributes == {"level": 2}
+        assert check(db.session, campaign, codes[0]).accepted  # checking spends nothing
+        assert not check(db.session, other, codes[0]).accepted
+        unknown = check(db.session, campaign, "AAAAA-AAAAA")
         assert not unknown.accepted and not unknown.used
-        short = burn(db.session, campaign, "ABC")
-        assert not short.accepted
-        used = db.session.scalar(select(func.count()).select_from(AccessCode)
-                                 .where(AccessCode.used.is_(True)))
-        assert used == 1
+        assert not check(db.session, campaign, "ABC").accepted
+        assert db.session.scalar(select(func.count()).select_from(AccessCode)
+                                 .where(AccessCode.used.is_(True))) == 0
+        assert spend(db.session, code_hash(codes[0]), spend_mark("draft-a"))
+        db.session.commit()
+        used = check(db.session, campaign, codes[0])
+        assert not used.accepted and used.used
+        # The same draft's retry spends it again; another draft cannot.
+        assert spend(db.session, code_hash(codes[0]), spend_mark("draft-a"))
+        assert not spend(db.session, code_hash(codes[0]), spend_mark("draft-b"))
 
 
-def test_burn_is_atomic_under_concurrency(any_app):
-    """20 threads race with the same code: exactly one is accepted (SQLite and PostgreSQL)."""
+def test_stored_order_and_handed_out_order_are_unrelated(app):
+    """Row ``i`` of the CSV is not row ``i`` of the table: two independent permutations."""
+    from scipy.stats import spearmanr
+
+    with app.app_context():
+        campaign = make_campaign(access_mode=AccessMode.CODE)
+        _batch, codes = generate_batch(db.session, campaign, 300)
+        db.session.commit()
+        stored = db.session.scalars(select(AccessCode.code_hash).order_by(AccessCode.id)).all()
+        position = {digest: i for i, digest in enumerate(stored)}
+        handed = [position[code_hash(code)] for code in codes]
+        rho, p = spearmanr(range(len(handed)), handed)
+        assert p > 1e-4, rho  # a fixed order would give rho = 1, p = 0
+        assert handed != sorted(handed)
+
+
+def test_threshold_never_below_the_platform_floor(app):
+    with app.app_context():
+        campaign = make_campaign(access_mode=AccessMode.CODE, disclosure_threshold=5)
+        app.config["ANONYMITY_FLOOR"] = 8  # raised by the operator after the campaign was made
+        with pytest.raises(AccessCodeError, match="ít nhất 8 mã"):
+            generate_batch(db.session, campaign, 7)
+
+
+def test_spend_is_atomic_under_concurrency(any_app):
+    """20 drafts race to spend the same code: exactly one does (SQLite and PostgreSQL)."""
     app = any_app
     with app.app_context():
         campaign = make_campaign(access_mode=AccessMode.CODE)
         _batch, codes = generate_batch(db.session, campaign, 5)
         db.session.commit()
-        campaign_id = campaign.id
+    digest = None
+    with app.app_context():
+        digest = code_hash(codes[0])
     # Wait at the barrier before touching the database: a thread holding a pooled connection
     # while waiting could exhaust PostgreSQL's pool and leave the barrier short forever.
     barrier = threading.Barrier(20, timeout=60)
@@ -115,20 +149,19 @@ def test_burn_is_atomic_under_concurrency(any_app):
     errors: list[BaseException] = []
     lock = threading.Lock()
 
-    def attempt():
+    def attempt(n: int):
         try:
             barrier.wait()
             with app.app_context():
-                own = db.session.get(Campaign, campaign_id)
-                outcome = burn(db.session, own, codes[0])
+                outcome = spend(db.session, digest, spend_mark(f"draft-{n}"))
                 db.session.commit()
                 with lock:
-                    results.append(outcome.accepted)
+                    results.append(outcome)
                 db.session.remove()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import DateTime, inspect, select
 
 from survey.extensions import db
+from tests.helpers import release_all
 from survey.models import Draft, Response, SubmissionReceipt
 from tests.respond.support import Respondent, make_rich_campaign, rich_definition
 from tests.respond.test_flow import PAGE1, PAGE2, PAGE3, complete
@@ -50,13 +51,14 @@ def test_database_after_submissions_holds_nothing_that_points_at_a_respondent(ri
         # The draft cookie is cleared after submission.
         assert client.get_cookie("rt", path="/s/thu") is None
     with rich.app_context():
+        release_all()
         ids = [row.id for row in db.session.scalars(select(Response))]
         assert len(ids) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
         assert len({i[:6] for i in ids}) == 3  # random, not a counter or a time stamp
         for response in db.session.scalars(select(Response)):
             assert response.submitted_on == date.today() or \
                 abs((response.submitted_on - date.today()).days) <= 1
-            assert response.code_batch_id is None
+            assert response.mode == "web"
         assert db.session.scalars(select(Draft)).all() == []
         assert len(db.session.scalars(select(SubmissionReceipt)).all()) == 3
         dump = "\n".join(str(row) for table in db.metadata.sorted_tables

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.extensions import db
+from tests.helpers import release_all
 from survey.models import Answer, Response, SubmissionReceipt
 from tests.respond.support import Respondent, make_rich_campaign, review_form, submit_together
 from tests.respond.test_flow import PAGE1, PAGE2, PAGE3
@@ -31,6 +32,7 @@ def test_simultaneous_submits_store_one_response(any_app, same_token):
     if same_token:
         assert statuses == [200] * 8
     with any_app.app_context():
+        release_all()
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
         assert db.session.scalar(select(func.count()).select_from(SubmissionReceipt)) == 1
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 11

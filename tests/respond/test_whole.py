@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Draft, PageReach, Response
-from tests.helpers import csrf_from
+from survey.models import Draft, PageReach, Response, ResponsePool
+from tests.helpers import csrf_from, open_draft
 from tests.respond.support import Respondent, make_rich_campaign, stored, where
 from tests.respond.test_flow import PAGE1, PAGE2, PAGE3, complete, error_of
 
@@ -80,7 +80,7 @@ def test_a_skipped_page_sends_nothing_that_is_kept(rich):
     assert where(send(client, html, data, shown="age cat grade grade:11 head idea rank")) \
         == "/s/thu/review"
     with rich.app_context():
-        [draft] = db.session.scalars(select(Draft)).all()
+        draft = open_draft(client)
         assert "fields" not in draft.answers and "freq" not in draft.answers
         assert draft.answers["grade"] == 11 and draft.furthest_page == 4
 
@@ -93,7 +93,7 @@ def test_an_error_shows_its_page_alone_and_keeps_every_answer(rich):
     assert response.status_code == 422 and where(response) == "/s/thu/p/2"
     assert error_of(response.get_data(as_text=True), "freq") == "Vui lòng trả lời tất cả các dòng."
     with rich.app_context():
-        [draft] = db.session.scalars(select(Draft)).all()
+        draft = open_draft(client)
         assert draft.page == 2 and draft.answers["idea"] == "Giao việc rõ"  # page 3 kept
     # From there the page-by-page flow carries on.
     r = Respondent(client, "thu")
@@ -116,7 +116,7 @@ def test_keep_saves_answers_and_the_page_reached_without_checking(rich):
     response = send(client, html, {"cat": "1", "age": "300"}, action="keep", p="2")
     assert response.status_code == 204
     with rich.app_context():
-        [draft] = db.session.scalars(select(Draft)).all()
+        draft = open_draft(client)
         assert draft.answers == {"cat": 1, "age": 300} and draft.page == 2 and draft.furthest_page == 2
         counts = dict(db.session.execute(select(PageReach.page, PageReach.count)).all())
         assert counts == {0: 1, 1: 1, 2: 1}
@@ -193,7 +193,8 @@ def test_send_with_a_problem_stores_nothing_and_shows_its_page(rich):
     assert error_of(response.get_data(as_text=True), "age") == "Vui lòng trả lời câu hỏi này."
     with rich.app_context():
         assert db.session.scalars(select(Response)).all() == []
-        assert db.session.scalars(select(Draft)).one().answers["idea"] == "Giao việc rõ"
+        assert db.session.scalars(select(ResponsePool)).all() == []
+        assert open_draft(client).answers["idea"] == "Giao việc rõ"
 
 
 def test_send_without_a_valid_token_is_refused(rich):

@@ -17,7 +17,8 @@ from survey import clock
 from survey.extensions import db
 from survey.models import (AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign,
                            CampaignTarget, Role, StaffUser)
-from survey.services.access_codes import burn, code_hash
+from survey.services.access_codes import code_hash, spend
+from survey.services.drafts import spend_mark
 from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
                                        campaign_state, reopen_campaign,
                                        set_targets, update_campaign)
@@ -119,6 +120,7 @@ def test_create_form_defaults_the_threshold_from_config(app, client):
     ({"slug": "tam"}, "Đã có đợt khảo sát"),
     ({"closes_date": "2026-11-30"}, "phải sau thời điểm bắt đầu"),
     ({"disclosure_threshold": "0"}, "Ngưỡng bảo mật phải từ 1"),
+    ({"disclosure_threshold": "4"}, "mức sàn của nền tảng"),
     ({"opens_date": "", "opens_time": "09:00"}, "Cần nhập ngày đi kèm với giờ"),
     ({"opens_date": "01/12/2026"}, "Ngày không hợp lệ"),
     ({"max_responses": "nhiều"}, "Hãy nhập một số nguyên"),
@@ -161,6 +163,25 @@ def test_edit_keeps_slug_and_logs_changed_fields(app, client):
     # The edit form shows the stored UTC time back in Vietnam time.
     again = client.get(url).get_data(as_text=True)
     assert 'value="17:30"' in again and 'value="2027-01-31"' in again
+
+
+def test_threshold_is_never_lowered_once_codes_exist(app):
+    """A designer could otherwise lower k to 1, hand out one-code batches labelled with names,
+    and raise it again: once codes exist, the threshold only goes up."""
+    from survey.services.access_codes import generate_batch
+
+    with app.app_context():
+        campaign = make_campaign(access_mode=AccessMode.CODE, disclosure_threshold=8)
+        settings = dict(title="x", access_mode=AccessMode.CODE)
+        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=6))
+        assert campaign.disclosure_threshold == 6  # no codes yet: may go down to the floor
+        generate_batch(db.session, campaign, 6)
+        with pytest.raises(CampaignError, match="Không thể hạ ngưỡng"):
+            update_campaign(db.session, campaign,
+                            CampaignSettings(**settings, disclosure_threshold=5))
+        assert campaign.disclosure_threshold == 6
+        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=9))
+        assert campaign.disclosure_threshold == 9
 
 
 def test_update_rejects_bad_settings_without_changing_anything(app):
@@ -332,17 +353,25 @@ def test_open_campaign_has_no_code_form_and_refuses_codes(app, client):
     assert _count(app, AccessCode) == 0
 
 
-def test_batch_usage_counts_burned_codes(app, client):
+def test_batch_usage_is_shown_only_when_neither_count_is_below_k(app, client):
+    """A batch of 10 at k = 5: "2 used" would say who answered among few; 5 used (5 unused) may
+    be shown; 6 used leaves 4 unused, which would name the 4 who did not answer."""
     _designer(app, client)
     campaign_id = _campaign(app, access_mode=AccessMode.CODE)
     rows = list(csv.reader(io.StringIO(
         _generate(client, campaign_id).get_data().decode("utf-8-sig"))))
-    with app.test_request_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        assert burn(db.session, campaign, rows[1][0]).accepted
-        assert burn(db.session, campaign, rows[2][0]).accepted
-        db.session.commit()
-    assert "2 / 10" in client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
+
+    def spend_rows(*indexes):
+        with app.test_request_context():
+            for index in indexes:
+                assert spend(db.session, code_hash(rows[index][0]), spend_mark(f"d{index}"))
+            db.session.commit()
+        page = client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)
+        return re.search(r'class="num usage">(.*?)</td>', page, re.S).group(1)
+
+    assert "(ẩn)" in spend_rows(1, 2) and "/ 10" in spend_rows()
+    assert spend_rows(3, 4, 5).strip() == "5 / 10"
+    assert "(ẩn)" in spend_rows(6)
 
 
 # ----------------------------------------------------------------------------- QR codes

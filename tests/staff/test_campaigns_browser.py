@@ -15,7 +15,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Campaign, Role
 from survey.services.questionnaires import publish, save_draft
-from tests.helpers import PASSWORD, make_user, small_definition
+from tests.helpers import PASSWORD, make_user, release_all, small_definition
 
 pytestmark = pytest.mark.browser
 
@@ -161,11 +161,15 @@ def test_designer_opens_campaign_with_codes_and_monitor_shows_response(
     assert "Cảm ơn" in respondent.content()
     respondent_context.close()
 
-    # The detail page counts the used code; the monitor shows the response.
+    # The detail page does not say that one code of the batch was used (1 is under k = 5), and
+    # counts the response as received, waiting for its batch; after the day's release the
+    # monitor shows it in the results.
     staff.goto(base + "/staff/campaigns/")
     staff.get_by_role("link", name="Đợt thử trên trình duyệt").click()
-    assert staff.locator("td.usage").first.inner_text() == "1 / 6"
-    assert staff.locator("#complete-count").inner_text() == "1"
+    assert staff.locator("td.usage").first.inner_text() == "(ẩn) / 6"
+    assert staff.locator("#complete-count").inner_text() == "0"
+    assert staff.locator("#waiting-count").inner_text().split()[0] == "1"
+    assert release_all(app) == 1  # `flask respond release --all`, the campaign's last batch
     staff.get_by_role("link", name="Theo dõi thu thập phiếu").last.click()
     staff.wait_for_load_state()
     staff.wait_for_selector("#chart-days[data-drawn=true] .main-svg")
