@@ -51,6 +51,10 @@ Design-based inference (:mod:`analysis.design`)
 Other
     ``analysis.text.render(result, language)``: plain-text table (CLI).
     ``analysis.synthetic``: synthetic responses for any questionnaire (bench, demos, tests).
+    ``analysis.report``: the Word report in the questionnaire's outline (``report:``), with
+    findings in words backed by tests; ``analysis.coding``: coded open answers (texts, counts,
+    the coded variable as a multiple choice); ``analysis.quotes``: the identifying-detail check
+    a quote must pass.
     ``analysis.wide``: the materialised wide table (``ensure``, ``drop``); a cache, rebuilt
     from ``response``/``answer`` whenever needed. ``analysis.covering``: covering indexes on
     it, built on first use by narrow queries (a cross-tab: ~0.2 s at 1M responses instead of
