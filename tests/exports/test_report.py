@@ -60,7 +60,12 @@ def open_answers():
         bases=(200, 70, 110),
         codes=(("Bảo vệ người dám làm", (80, 30, 41)), ("Hoàn thiện thể chế", (60, 20, 35)),
                ("Đánh giá thực chất", (45, 3, 38))),
-        quotes=(BAD_QUOTE, *GOOD_QUOTES))}
+        quotes=(BAD_QUOTE, *GOOD_QUOTES)),
+        "B3.other": OpenAnswers(
+            "B3.other", received=30, coded=30, columns=("Chung", "Lãnh đạo, quản lý",
+                                                        "Không giữ chức vụ lãnh đạo, quản lý"),
+            bases=(30, 12, 18), codes=(("Quản lý thị trường", (18, 7, 11)),
+                                       ("Bảo hiểm xã hội", (12, 5, 7))))}
 
 
 @pytest.fixture(scope="module")
@@ -414,3 +419,12 @@ def test_weighted_report_divides_the_tests_by_the_design_effect(definition, fram
     assert result.indicator.key == "B2.1"
     assert result.statistic == pytest.approx(z / math.sqrt(deff))
     assert result.share == pytest.approx([100 * s for s in shares])
+
+
+def test_other_answers_are_coded_in_their_items_section(document):
+    paragraphs = [p.text for p in document.paragraphs]
+    start = paragraphs.index(next(t for t in paragraphs if t.startswith("1. Biểu hiện")))
+    end = paragraphs.index("2. Tính chất, mức độ, tác hại, hậu quả")
+    sentence = next(t for t in paragraphs[start:end] if t.startswith("Câu B3.other:"))
+    assert "30 người trả lời ghi ý kiến, 30 ý kiến đã được mã hóa" in sentence
+    assert "“Quản lý thị trường” (60,0%)" in sentence
