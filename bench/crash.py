@@ -116,13 +116,19 @@ def audit(url: str, definition: dict, tokens: list[str]) -> dict[str, int]:
 
     from survey import create_app
     from survey.extensions import db
-    from survey.models import Answer, Draft, Response, ResponseStatus, SubmissionReceipt
+    from survey.models import (Answer, Draft, Response, ResponsePool, ResponseStatus,
+                               SubmissionReceipt)
+    from survey.services.pool import release_due
     from survey.questionnaire.storage import answers_from_rows
     from survey.respond import logic
     from survey.services.responses import receipt_key
 
     app = create_app(bench_config(url))
     with app.app_context(), app.test_request_context():
+        # Acknowledged submissions wait in the holding pool until their batch is released:
+        # count them there, then let them all in and count them again in the results.
+        waiting = db.session.scalar(select(func.count()).select_from(ResponsePool))
+        release_due(db.session, everything=True)
         complete = db.session.scalar(select(func.count()).select_from(Response).where(
             Response.status == ResponseStatus.COMPLETE))
         receipts = db.session.scalar(select(func.count()).select_from(SubmissionReceipt))
@@ -142,7 +148,8 @@ def audit(url: str, definition: dict, tokens: list[str]) -> dict[str, int]:
         db.session.remove()
         db.engine.dispose()
     return {"complete": complete, "receipts": receipts, "tokens_with_receipt": len(found),
-            "tokens": len(hashes), "invalid_complete": invalid, "drafts_left": drafts}
+            "tokens": len(hashes), "invalid_complete": invalid, "drafts_left": drafts,
+            "waiting": waiting}
 
 
 def run(kind: str, clients: int, kills: int, duration: float, seed: int) -> bool:
@@ -196,6 +203,7 @@ def run(kind: str, clients: int, kills: int, duration: float, seed: int) -> bool
           f"before the retry: {committed_before_retry}")
     print(f"   respondents cut off before submitting (drafts left): {tally.abandoned}"
           f" ({counts['drafts_left']} drafts in the database)")
+    print(f"   waiting in the holding pool when the run ended: {counts['waiting']}")
     print(f"   stored complete responses: {counts['complete']} (expected {expected}: "
           f"{'exactly once' if counts['complete'] == expected else 'MISMATCH'})")
     print(f"   receipts found for acknowledged+retried tokens: {counts['tokens_with_receipt']}"

@@ -13,6 +13,9 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Không có quyền truy cập"), _("Bạn không có quyền xem trang này.")),
         404: (_("Không tìm thấy trang"), _("Địa chỉ này không tồn tại hoặc đã bị gỡ bỏ. Vui lòng kiểm tra lại đường dẫn.")),
         405: (_("Thao tác không được phép"), _("Trang này không nhận thao tác vừa gửi.")),
+        410: (_("Không còn nữa"), _("Nội dung này đã bị xoá khỏi máy chủ: tệp dữ liệu chi tiết chỉ "
+                                     "tải về được một lần, và mọi tệp xuất chỉ được giữ trong một "
+                                     "giờ. Vui lòng tạo lại tệp nếu cần.")),
         413: (_("Tệp quá lớn"), _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép "
                                  "(tối đa %(limit)s). Vui lòng chọn tệp nhỏ hơn hoặc rút gọn "
                                  "nội dung rồi gửi lại.", limit=_upload_limit())),

@@ -10,8 +10,10 @@ The job's state lives in a small JSON file beside the output, not in memory, so 
 worker or server answers the status poll sees it; a job whose thread died (worker restarted) stops
 updating its heartbeat and is reported as failed instead of running forever.
 
-Only the user who started a job can see or download it. Files older than a day are removed
-when a new job starts.
+Only the user who started a job can see or download it. A row-level file (every answer, open
+text included) is deleted as soon as it has been downloaded once; every file is deleted
+``KEEP_SECONDS`` after it was made (checked whenever a job starts, is polled or downloaded). The
+directory is owner-only (0700), so the files in it are too.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from typing import Any, Callable
 from flask import Flask, current_app
 
 EXPORT_DIR = "exports"
-KEEP_SECONDS = 24 * 3600
+KEEP_SECONDS = 3600
 STALE_SECONDS = 600
 
 # format → (file extension, MIME type, row-level?)
@@ -85,7 +87,17 @@ def export_dir(app: Flask | None = None) -> Path:
     configured = app.config.get("EXPORT_DIR")
     path = Path(configured) if configured else Path(app.instance_path) / EXPORT_DIR
     path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
     return path
+
+
+def cleanup(job_dir: Path) -> None:
+    """Delete files older than ``KEEP_SECONDS``."""
+    _cleanup(job_dir)
+
+
+def row_level(state: dict[str, Any]) -> bool:
+    return FORMATS[state["format"]][2]
 
 
 def _state_path(job_dir: Path, job_id: str) -> Path:

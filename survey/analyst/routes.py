@@ -7,6 +7,8 @@ and does not need the microdata — and every export is written to the audit log
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, jsonify, redirect, render_template, request, send_file, url_for
@@ -197,8 +199,16 @@ def job_status(job_id: str):
 @bp.route("/jobs/<job_id>/download")
 def job_download(job_id: str):
     state = _job_or_404(job_id)
-    path = jobs.output_path(jobs.export_dir(), state)
+    job_dir = jobs.export_dir()
+    jobs.cleanup(job_dir)
+    path = jobs.output_path(job_dir, state)
+    if state["status"] == "done" and not path.exists() and jobs.row_level(state):
+        abort(410)  # downloaded once already, or expired: row-level files are not kept
     if state["status"] != "done" or not path.exists():
         abort(404)
-    return send_file(path, mimetype=jobs.FORMATS[state["format"]][1], as_attachment=True,
+    source: Path | BinaryIO = path
+    if jobs.row_level(state):  # every answer, open text included: not kept once delivered
+        source = path.open("rb")  # the open file streams on; its name is gone at once
+        path.unlink()
+    return send_file(source, mimetype=jobs.FORMATS[state["format"]][1], as_attachment=True,
                      download_name=state["filename"], max_age=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import re
+from pathlib import Path
 from datetime import date
 
 import openpyxl
@@ -131,6 +132,11 @@ def test_row_level_export_is_audited_and_filtered(analyst, analyst_app):
     with open(path, "wb") as out:
         out.write(file.data)
     frame, meta = pyreadstat.read_sav(path)
+    # Delivered once, the row-level file is gone from the server: a second download is refused.
+    status = analyst.get(response.headers["Location"] + "/status").get_json()
+    assert analyst.get(status["download"]).status_code == 410
+    assert not any(p.suffix == ".sav" for p in (Path(analyst_app.instance_path) / "exports")
+                   .iterdir())
     assert set(frame["level"]) == {1.0}
     assert "Ý kiến riêng" in set(frame["y"])
     with analyst_app.app_context():
