@@ -18,7 +18,7 @@ test when the baseline does as well in fewer than 1 in 5,000 guesses. The table 
 written to ``test-artifacts/linkage-attack-<db>.txt``.
 
 Run against the design before the holding pool (commit 4b9667f) the same scenario gave the
-figures in bench/RESULTS-anonymity.md: every order attack matched most people exactly.
+figures in docs/anonymity-attack.md: every order attack matched most people exactly.
 """
 from __future__ import annotations
 
