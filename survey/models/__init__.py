@@ -7,6 +7,7 @@ from survey.models.response import (
     Answer,
     BannerTally,
     Draft,
+    ImportKey,
     PageReach,
     Response,
     ResponsePool,
@@ -17,6 +18,6 @@ from survey.models.staff import AuditLog, LoginFailure, Role, StaffSession, Staf
 
 __all__ = [
     "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "BannerTally", "Base",
-    "Campaign", "CampaignTarget", "CodingAssignment", "CodingCode", "CodingQuote", "Draft", "LoginFailure", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
+    "Campaign", "CampaignTarget", "CodingAssignment", "CodingCode", "CodingQuote", "Draft", "ImportKey", "LoginFailure", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
     "ResponsePool", "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
 ]

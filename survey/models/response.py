@@ -140,6 +140,20 @@ class ResponsePool(Base):
     received_on: Mapped[date]
 
 
+class ImportKey(Base):
+    """A submission imported from a KoboToolbox/ODK export: the keyed hash of its submission id
+    (:func:`survey.questionnaire.xlsform_data.row_key`), so that importing the same file again
+    adds nothing (``survey.services.data_import.import_data``). The id itself is never stored,
+    nor any time; the table has no row id on SQLite and an import inserts its keys in a random
+    order, so nothing here pairs a key with a response or with a row of the source file."""
+
+    __tablename__ = "import_key"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+
+
 class SubmissionReceipt(Base):
     """Hash of a used submission token: a retried or double-tapped submit finds it and shows the
     thank-you page instead of storing a second response. Holds no reference to the response."""

@@ -241,6 +241,25 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "data-already": ("note", "{count} dòng đã được nhập trước đây (cùng mã lần gửi); không thêm "
                      "lại.", "{count} rows were imported before (same submission id); not added "
                      "again"),
+    # ---- storing imported data (survey.services.data_import.import_data)
+    "data-version-mismatch": ("refused", "Biểu mẫu XLSForm không khớp phiên bản {title} mà đợt "
+                              "khảo sát dùng ({why_vi}); không nhập gì. Hãy nhập dữ liệu "
+                              "vào một đợt khảo sát dùng phiên bản được tạo từ chính biểu mẫu này.",
+                              "the XLSForm does not match version {title}, the one the "
+                              "campaign uses ({why}); nothing imported. Import the data "
+                              "into a campaign of the version made from this form"),
+    "data-form-unavailable": ("refused", "Không tạo được XLSForm từ phiên bản của đợt khảo sát; "
+                              "hãy gửi kèm biểu mẫu đã dùng để thu dữ liệu.", "no XLSForm could "
+                              "be written from the campaign's version; give the form the data "
+                              "was collected with"),
+    "data-import-busy": ("refused", "Một lần nhập khác cùng các lần gửi này đang chạy; không nhập "
+                         "gì. Hãy nhập lại: các dòng đã có sẽ không bị thêm lần nữa.", "another "
+                         "import of the same submissions ran at the same time; nothing imported. "
+                         "Import again: rows already there will not be added twice"),
+    "data-stored": ("note", "{count} dòng được nhập, với cách thu «import»; chúng chờ trong kho "
+                    "giữ phiếu và vào kết quả theo lô trộn, như phiếu trả lời trên web.",
+                    "{count} rows imported, with mode 'import'; they wait in the holding pool "
+                    "and enter the results in shuffled batches, like web responses"),
     # ---- export (what XLSForm cannot carry)
     "export-randomize-fixed": ("dropped", "Câu {name}: ODK/Kobo xáo trộn cả các phương án cố định "
                                "({codes}); XLSForm không giữ được chúng ở cuối.", "{name}: "
