@@ -32,7 +32,7 @@ def _release_due_batches() -> None:
 
     release_if_due(db.session)
 
-from survey.campaigns import monitor, routes  # noqa: E402,F401  (routes register themselves)
+from survey.campaigns import imports, monitor, routes  # noqa: E402,F401  (routes register themselves)
 
 bp.register_blueprint(manage_bp)
 bp.register_blueprint(monitor_bp)
