@@ -124,3 +124,30 @@ def test_tokens_and_their_positions():
         tokenize("- 1")  # a minus sign belongs to the number right after it
     assert [t.value for t in tokenize("'a''b'") if t.kind == "string"] == ["a", "b"]
     assert tokenize("\tA1\r\n")[0].position == 1
+
+
+def test_an_unanswered_side_makes_a_comparison_false_even_between_texts():
+    assert not is_true("A1 != B1", {"A1": "", "B1": "x"})
+    assert not is_true("A1 = B1", {"A1": "  ", "B1": "  "})
+
+
+def test_is_true_on_a_parsed_tree_passes_the_answers_and_the_current_answer():
+    from survey.questionnaire.expressions import parse
+
+    assert is_true(parse("A1 = 1 and . > 2"), {"A1": 1}, 3)
+    assert not is_true(parse("A1 = 1 and . > 2"), {"A1": 1}, 2)
+    assert not is_true(parse("A1 = 1"), {"A1": 2})
+    assert is_true(parse("A1"), {"A1": 5}) and not is_true(parse("A1"), {})
+
+
+def test_to_text_renames_references_and_the_current_answer_everywhere():
+    from survey.questionnaire.expressions import to_text
+
+    tree = parse("not (A1 = 1 or . > 2) and selected(B3, 3) and count-selected(.) <= B2.4")
+    written = to_text(tree, name=lambda ref: "${" + ref.name + "}", current="${.}")
+    assert written == ("not (${A1} = 1 or ${.} > 2) and selected(${B3}, 3) and "
+                       "count-selected(${.}) <= ${B2.4}")
+    assert to_text(parse("(A1 = 1) = (B1 = 2)")) == "(A1 = 1) = (B1 = 2)"
+    assert to_text(parse("A1 = 1 and (B1 = 2 or C1 = 3)")) == "A1 = 1 and (B1 = 2 or C1 = 3)"
+    assert to_text(parse("(A1 = 1 and B1 = 2) or C1 = 3")) == "A1 = 1 and B1 = 2 or C1 = 3"
+    assert to_text(parse("not not A1")) == "not not A1"
