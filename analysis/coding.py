@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from analysis import disclosure
 from analysis.exports.source import answer_table, response_table
+from analysis.synthetic import counted
 from analysis.results import Message, MultipleTable, Suppression
 from survey.models.coding import CodingAssignment, CodingCode, CodingQuote
 from survey.questionnaire.model import iter_items, label_text
@@ -62,6 +63,7 @@ def text_variables(definition: Mapping[str, Any], language: str = "vi") -> list[
 def _text_clauses(campaign_id: int, variable: TextVariable) -> list[Any]:
     a, r = answer_table.c, response_table.c
     clauses = [r.campaign_id == campaign_id, r.status == "complete", a.response_id == r.id,
+               counted(response_table),
                a.variable == variable.item, a.text.is_not(None), a.text != ""]
     if variable.option is not None:
         clauses.append(a.code == variable.option)
@@ -126,7 +128,8 @@ def _coded_frame(conn, campaign_id: int, variable: str, by: str | None) -> pd.Da
                                               banner.c.variable == by))
         columns.append(banner.c.code.label("by"))
     rows = conn.execute(sa.select(*columns).select_from(join).where(
-        c.campaign_id == campaign_id, c.variable == variable, r.status == "complete")).all()
+        c.campaign_id == campaign_id, c.variable == variable, r.status == "complete",
+        counted(response_table))).all()
     frame = pd.DataFrame(rows, columns=["response_id", "code_id"] + (["by"] if by else []))
     if by is None:
         frame["by"] = np.nan

@@ -7,6 +7,11 @@ million responses moves a few dozen rows out of the database, never the response
 
 Filters (:class:`Filter`) are applied inside the source: campaigns, banner values, a date range,
 complete responses only (the default).
+
+Synthetic responses (:mod:`analysis.synthetic`) are dropped here, in both sources, for every
+campaign that has a real response; a campaign with synthetic responses only keeps them, and
+``synthetic_campaigns`` names those campaigns so that every page, export and report built on the
+source says that its data are synthetic.
 """
 from __future__ import annotations
 
@@ -85,10 +90,18 @@ class FrameSource(_Base):
         self.layout = layout_for(definition)
         self.frame = frame
         self.weight_column = weight_column
+        self.synthetic_campaigns: set[int] = set()
+        if "synthetic" in frame and "campaign_id" in frame and len(frame):
+            flags = frame["synthetic"].fillna(0).to_numpy() == 1
+            real = set(frame.loc[~flags, "campaign_id"])
+            self.synthetic_campaigns = {int(c) for c in frame.loc[flags, "campaign_id"]} - real
 
     def _selected(self, flt: Filter) -> pd.DataFrame:
         frame = self.frame
         mask = np.ones(len(frame), dtype=bool)
+        if "synthetic" in frame:
+            mask &= (frame["synthetic"].fillna(0).to_numpy() != 1) | \
+                frame["campaign_id"].isin(self.synthetic_campaigns).to_numpy()
         if flt.complete_only and "complete" in frame:
             mask &= frame["complete"].to_numpy() == 1
         if flt.campaign_ids:
@@ -163,6 +176,9 @@ class DatabaseSource(_Base):
         self.table = wide.ensure(engine, version_id, definition) if refresh else \
             wide.table_for(version_id, self.layout)
         self.rows = wide.held(engine, version_id)
+        from analysis.synthetic import synthetic_only
+
+        self.synthetic_campaigns = synthetic_only(engine, version_id=version_id)
         self._indexes: list[tuple[str, tuple[str, ...]]] | None = None
 
     def _column(self, name: str) -> Any:
@@ -174,6 +190,11 @@ class DatabaseSource(_Base):
         clauses: list[Any] = []
         if flt.complete_only:
             clauses.append(c("complete") == 1)
+        if self.synthetic_campaigns:
+            clauses.append(sa.or_(c("synthetic") == 0,
+                                  c("campaign_id").in_(sorted(self.synthetic_campaigns))))
+        else:
+            clauses.append(c("synthetic") == 0)
         if flt.campaign_ids:
             clauses.append(c("campaign_id").in_(flt.campaign_ids))
         for column, codes in self._filter_columns(flt).items():
@@ -185,8 +206,8 @@ class DatabaseSource(_Base):
         return clauses
 
     def _read_columns(self, flt: Filter) -> set[str]:
-        names = {"complete"} | set(self._filter_columns(flt))
-        if flt.campaign_ids:
+        names = {"complete", "synthetic"} | set(self._filter_columns(flt))
+        if flt.campaign_ids or self.synthetic_campaigns:
             names.add("campaign_id")
         if flt.date_from is not None or flt.date_to is not None:
             names.add("submitted_on")

@@ -19,7 +19,49 @@ import sqlalchemy as sa
 from analysis.layout import Layout, layout_for
 from survey.questionnaire.model import iter_items
 
-__all__ = ["synthetic_wide", "answer_rows_frame", "store"]
+__all__ = ["synthetic_wide", "answer_rows_frame", "store", "MODE", "NOTICE", "counted",
+           "synthetic_only"]
+
+#: ``response.mode`` of a synthetic response (written by :func:`store` for demos and pilots).
+MODE = "synthetic"
+#: The marking every table, export, chart and report of synthetic data carries (both languages).
+NOTICE = ("SỐ LIỆU MÔ PHỎNG — không phải kết quả khảo sát / "
+          "SYNTHETIC DATA — not survey results")
+
+
+def counted(response: Any) -> Any:
+    """The one rule for which stored responses analysis reads, as a SQL condition on a
+    ``response`` table (``response``: the Table or an alias with ``mode`` and ``campaign_id``):
+    every real response, and a campaign's synthetic responses only while that campaign has no
+    real response at all. So synthetic data never mixes with real results, and a campaign
+    filled for a pilot still shows every table (marked, see :func:`synthetic_only`)."""
+    other = sa.table("response", sa.column("campaign_id"), sa.column("mode")).alias("real")
+    has_real = sa.exists().where(other.c.campaign_id == response.c.campaign_id,
+                                 sa.func.coalesce(other.c.mode, "web") != MODE)
+    return sa.or_(sa.func.coalesce(response.c.mode, "web") != MODE, ~has_real)
+
+
+def synthetic_only(connectable: Any, campaign_ids: Any = None,
+                   version_id: int | None = None) -> set[int]:
+    """The campaigns (among ``campaign_ids``, or of ``version_id``) whose stored responses are
+    all synthetic: analysis of these reads synthetic data and must say so (:data:`NOTICE`).
+    ``connectable``: an Engine, a Connection or an ORM Session."""
+    r = sa.table("response", sa.column("campaign_id"), sa.column("mode"),
+                 sa.column("version_id"))
+    statement = (sa.select(r.c.campaign_id).group_by(r.c.campaign_id)
+                 .having(sa.func.sum(sa.case((sa.func.coalesce(r.c.mode, "web") != MODE, 1),
+                                             else_=0)) == 0))
+    if campaign_ids is not None:
+        ids = [int(i) for i in campaign_ids]
+        if not ids:
+            return set()
+        statement = statement.where(r.c.campaign_id.in_(ids))
+    if version_id is not None:
+        statement = statement.where(r.c.version_id == version_id)
+    if isinstance(connectable, sa.Engine):
+        with connectable.connect() as conn:
+            return {int(i) for i in conn.execute(statement).scalars()}
+    return {int(i) for i in connectable.execute(statement).scalars()}
 
 
 def _skewed(rng: np.random.Generator, size: int) -> np.ndarray:

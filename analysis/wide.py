@@ -10,7 +10,8 @@ numeric item), indexed on campaign and on every banner column, plus the covering
 
 It is a cache, never a source of truth: it holds nothing that is not in ``response``/``answer``
 and can be dropped at any time. A bookkeeping table ``analysis_wide_state`` records, per version,
-the layout hash and how many responses the table holds; it keeps no time (a refresh follows a
+the layout hash (of the layout and of this table's own columns) and how many responses the table
+holds; it keeps no time (a refresh follows a
 release of the holding pool, so its moment would date a batch). The table's rows carry no
 serial number: its key is the response's random id, and rows are appended a release at a time,
 in the random order of those ids, so neither its order nor its key follows arrival. :func:`ensure` compares that with a
@@ -19,6 +20,10 @@ sufficient change signal) and then only pivots the responses not yet in the tabl
 the response id); responses that disappeared (purged) are deleted. A changed layout rebuilds
 (dropping the covering indexes with the table). After a refresh PostgreSQL gets
 ``VACUUM (ANALYZE)``: statistics, and the visibility map index-only scans need.
+
+Synthetic responses (``response.mode`` = ``synthetic``, :mod:`analysis.synthetic`) are held
+with ``synthetic`` = 1; :class:`analysis.source.DatabaseSource` counts them only for a campaign
+that has no real response (:func:`analysis.synthetic.synthetic_only`).
 
 The tables are created with SQLAlchemy Core on their own ``MetaData``; they are not part of the
 application schema or its migration.
@@ -35,6 +40,7 @@ import sqlalchemy as sa
 
 from analysis import covering
 from analysis.layout import Layout, layout_for, pivot_answer_rows
+from analysis.synthetic import MODE as SYNTHETIC
 from survey.models.response import Answer, Response
 
 __all__ = ["ensure", "table_for", "table_name", "drop", "held", "STATE"]
@@ -55,6 +61,16 @@ _OLD_STATE = "analysis_wide_state"
 #: per-chunk overhead small.
 CHUNK_RESPONSES = 20_000
 
+#: Version of the table's own columns (not the questionnaire's): part of the stored hash, so a
+#: table built before a column was added is rebuilt. 2: the ``synthetic`` flag.
+_TABLE_SCHEMA = "2"
+
+
+def _hash(layout: Layout) -> str:
+    import hashlib
+
+    return hashlib.md5(f"{layout.hash}:{_TABLE_SCHEMA}".encode()).hexdigest()
+
 
 def table_name(version_id: int) -> str:
     return f"analysis_wide_{int(version_id)}"
@@ -70,6 +86,7 @@ def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None 
         sa.Column("campaign_id", sa.Integer, nullable=False),
         sa.Column("submitted_on", sa.Date),
         sa.Column("complete", sa.SmallInteger, nullable=False),
+        sa.Column("synthetic", sa.SmallInteger, nullable=False, server_default="0"),
     ]
     for column in layout.columns:
         kind = sa.Float if column.kind == "number" else sa.SmallInteger
@@ -122,10 +139,10 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
         STATE.create(conn, checkfirst=True)
         state = conn.execute(sa.select(STATE).where(STATE.c.version_id == version_id)).first()
         count = _source_count(conn, version_id)
-        if state is not None and state.layout_hash == layout.hash and state.responses == count \
+        if state is not None and state.layout_hash == _hash(layout) and state.responses == count \
                 and sa.inspect(conn).has_table(table.name):
             return table
-        if state is None or state.layout_hash != layout.hash:
+        if state is None or state.layout_hash != _hash(layout):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
             covering.forget(conn, version_id)
         fresh = not sa.inspect(conn).has_table(table.name)
@@ -138,7 +155,7 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
             for index in table.indexes:
                 index.create(conn)
         held = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-        values = {"layout_hash": layout.hash, "responses": held}
+        values = {"layout_hash": _hash(layout), "responses": held}
         if conn.execute(STATE.update().where(STATE.c.version_id == version_id)
                         .values(**values)).rowcount == 0:
             conn.execute(STATE.insert().values(version_id=version_id, **values))
@@ -171,7 +188,7 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
     response, answer = Response.__table__, Answer.__table__
     missing = ~sa.exists().where(table.c.response_id == response.c.id)
     new_responses = (sa.select(response.c.id, response.c.campaign_id, response.c.submitted_on,
-                               response.c.status)
+                               response.c.status, response.c.mode)
                      .where(response.c.version_id == version_id, missing)
                      .order_by(response.c.id))
     names = [c.name for c in layout.columns]
@@ -185,11 +202,13 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
         wide = pivot_answer_rows(layout, rows)
         wide.index = pd.Index(ids, dtype=object)[wide.index.to_numpy(dtype=np.int64)]
         meta = pd.DataFrame(chunk, columns=["response_id", "campaign_id", "submitted_on",
-                                            "status"]).set_index("response_id")
+                                            "status", "mode"]).set_index("response_id")
         meta["complete"] = (meta.pop("status").astype(str).str.lower()
                             .str.endswith("complete")).astype(int)
+        meta["synthetic"] = (meta.pop("mode") == SYNTHETIC).astype(int)
         frame = meta.join(wide, how="left").reset_index()
-        frame = frame[["response_id", "campaign_id", "submitted_on", "complete", *names]]
+        frame = frame[["response_id", "campaign_id", "submitted_on", "complete", "synthetic",
+                       *names]]
         _write(engine, table, frame)
 
 

@@ -30,7 +30,7 @@ FETCH_ROWS = 200_000
 response_table = sa.table(
     "response", sa.column("id", sa.String), sa.column("campaign_id", sa.Integer),
     sa.column("version_id", sa.Integer), sa.column("status", sa.String),
-    sa.column("submitted_on", sa.Date),
+    sa.column("submitted_on", sa.Date), sa.column("mode", sa.String),
 )
 answer_table = sa.table(
     "answer", sa.column("response_id", sa.String), sa.column("variable", sa.String),
@@ -42,7 +42,9 @@ answer_table = sa.table(
 @dataclass(frozen=True)
 class Selection:
     """Which responses: complete ones of a campaign (and/or version), optionally narrowed to a
-    submission date range and to banner values (``{"level": [1, 2]}``: level is 1 or 2)."""
+    submission date range and to banner values (``{"level": [1, 2]}``: level is 1 or 2).
+    Synthetic responses count only in a campaign without real ones
+    (:func:`analysis.synthetic.counted`)."""
 
     campaign_id: int | None = None
     version_id: int | None = None
@@ -53,7 +55,10 @@ class Selection:
 
     def where(self) -> list[sa.ColumnElement[bool]]:
         r, a = response_table.c, answer_table
-        clauses: list[sa.ColumnElement[bool]] = [r.status == self.status]
+        from analysis.synthetic import counted
+
+        clauses: list[sa.ColumnElement[bool]] = [r.status == self.status,
+                                                 counted(response_table)]
         if self.campaign_id is not None:
             clauses.append(r.campaign_id == self.campaign_id)
         if self.version_id is not None:

@@ -205,8 +205,12 @@ def tables_frame(results: Sequence[Any]) -> pd.DataFrame:
     return frame
 
 
-def tables_csv(results: Sequence[Any]) -> bytes:
-    """Tidy CSV of the tables (UTF-8 with BOM, for Excel)."""
+def tables_csv(results: Sequence[Any], notice: str = "") -> bytes:
+    """Tidy CSV of the tables (UTF-8 with BOM, for Excel). ``notice``: a first column
+    ``ghi_chu`` repeating it on every row (e.g. that the data are synthetic)."""
     buffer = io.StringIO()
-    neutralise_frame(tables_frame(results)).to_csv(buffer, index=False, lineterminator="\r\n")
+    frame = tables_frame(results)
+    if notice:
+        frame.insert(0, "ghi_chu", notice)
+    neutralise_frame(frame).to_csv(buffer, index=False, lineterminator="\r\n")
     return BOM + buffer.getvalue().encode("utf-8")

@@ -129,9 +129,9 @@ def write_report(plan: ReportPlan, out: str | Path | BinaryIO, *,
     document.add_paragraph(f"{_t('Ngày lập báo cáo', 'Report date', language)}: "
                            f"{(on or date.today()).strftime('%d/%m/%Y')}")
     if plan.synthetic:
-        document.add_paragraph(_t("SỐ LIỆU MÔ PHỎNG — KHÔNG PHẢI KẾT QUẢ KHẢO SÁT",
-                                  "SYNTHETIC DATA — NOT SURVEY RESULTS", language),
-                               style="Intense Quote")
+        # in both languages whatever the report's: whoever opens the file must not miss it
+        document.add_paragraph("SỐ LIỆU MÔ PHỎNG — KHÔNG PHẢI KẾT QUẢ KHẢO SÁT / "
+                               "SYNTHETIC DATA — NOT SURVEY RESULTS", style="Intense Quote")
     pictures = list(images or [])
     order = {id(f): i for i, f in enumerate(plan.figures)}
     shown = 0

@@ -15,6 +15,7 @@ from analysis.charts import figure_for, render_images
 from analysis.exports import count_responses, export_rows
 from analysis.exports.report import plan_report, report_figures, write_report
 from analysis.exports.workbook import tables_csv, write_book_xlsx
+from analysis.synthetic import NOTICE
 from survey import clock
 from survey.analyst import service
 from survey.extensions import db
@@ -38,8 +39,13 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
                language: str = "vi") -> None:
     """Write ``fmt`` for ``campaign`` (and ``request`` for table/chart formats) to ``out``.
 
+    A campaign with synthetic data only (``service.is_synthetic``) is marked in every file:
+    the notes of a workbook, a column of a tidy CSV, the chart's title, the report's title page
+    and method, and the file name of row-level files (:func:`file_stem`).
+
     Raises :class:`ExportError`, ``DisclosureRefused`` (base under k) or ``ValueError``."""
     definition = campaign.version.definition
+    fake = service.is_synthetic(db.session, campaign)
     k = campaign.disclosure_threshold
     engine = db.engine
     if fmt in ("csv", "sav", "dta", "codebook", "codebook-html"):
@@ -67,14 +73,17 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
         if fmt == "table-xlsx":
             write_book_xlsx([result], out, title=label_text(definition.get("title"), language),
                             mode=request.mode, language=language,
-                            notes=[_filter_note(campaign, request)],
+                            notes=[_filter_note(campaign, request, fake)],
                             labels=service.banner_labels(definition, language))
         elif fmt == "table-csv":
-            out.write_bytes(tables_csv([result]))
+            out.write_bytes(tables_csv([result], NOTICE if fake else ""))
         else:
             figure = figure_for(result, request.mode, request.barmode, language)
             if figure is None:
                 raise ExportError("Bảng này không có biểu đồ.")
+            if fake:
+                title = figure.layout.title.text or ""
+                figure.update_layout(title_text=f"{NOTICE}<br>{title}" if title else NOTICE)
             out.write_bytes(render_images([figure], fmt.split("-")[1])[0])
         progress.advance()
         return
@@ -93,7 +102,7 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
         progress.advance()
         write_book_xlsx(list(book.tables), out,
                         title=label_text(definition.get("title"), language),
-                        notes=[_filter_note(campaign, request)], language=language,
+                        notes=[_filter_note(campaign, request, fake)], language=language,
                         refused=[(i, b, m.text(language)) for i, b, m in book.errors],
                         labels=service.banner_labels(definition, language))
         progress.advance()
@@ -101,7 +110,7 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
     if fmt == "report-docx":
         progress.set_total(3)
         plan = plan_report(source, definition, flt=flt, weights=weights, k=k,
-                           language=language, campaign=campaign.title,
+                           language=language, campaign=campaign.title, synthetic=fake,
                            open_answers=service.open_answers(db.session, campaign, language),
                            filter_note=_report_filter(request))
         progress.advance()
@@ -114,8 +123,10 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
     raise ExportError(f"Định dạng không hỗ trợ: {fmt}")
 
 
-def _filter_note(campaign: Campaign, request: service.TableRequest | None) -> str:
-    parts = [f"Đợt khảo sát: {campaign.title}", "số liệu không gia quyền"
+def _filter_note(campaign: Campaign, request: service.TableRequest | None,
+                 synthetic: bool = False) -> str:
+    parts = [NOTICE] if synthetic else []
+    parts += [f"Đợt khảo sát: {campaign.title}", "số liệu không gia quyền"
              if request is None or not request.weighted else "có gia quyền",
              f"ngưỡng công bố k = {campaign.disclosure_threshold}"]
     if request is not None:
@@ -140,8 +151,10 @@ def _report_filter(request: service.TableRequest | None) -> str:
     return ", ".join(parts)
 
 
-def file_stem(campaign: Campaign, fmt: str, request: Any = None) -> str:
-    stem = f"{campaign.slug}-{fmt}"
+def file_stem(campaign: Campaign, fmt: str, request: Any = None,
+              synthetic: bool = False) -> str:
+    """The download's file name without extension; ``-synthetic`` for synthetic data."""
+    stem = f"{campaign.slug}-{fmt}" + ("-synthetic" if synthetic else "")
     if request is not None and fmt in TABLE_FORMATS:
         stem += f"-{request.item}" + (f"-{request.banner}" if request.banner else "")
     return stem

@@ -62,7 +62,8 @@ def can_export_rows() -> bool:
 
 @bp.route("/")
 def index():
-    return render_template("analyst/index.html", campaigns=service.campaigns(db.session))
+    return render_template("analyst/index.html", campaigns=service.campaigns(db.session),
+                           synthetic_ids=service.synthetic_campaigns(db.session))
 
 
 @bp.route("/c/<int:campaign_id>/")
@@ -167,7 +168,8 @@ def export(campaign_id: int):
 
     from flask import current_app
     job_id = jobs.start(current_app._get_current_object(), user.id, fmt,
-                        file_stem(campaign, fmt, wanted), work)
+                        file_stem(campaign, fmt, wanted,
+                                  service.is_synthetic(db.session, campaign)), work)
     return redirect(url_for("analyst.job", job_id=job_id))
 
 

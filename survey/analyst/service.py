@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from analysis import DatabaseSource, Filter, crosstab, frequencies, likert, multiple, numeric, ranking
 from analysis.exports import Selection
+from analysis.synthetic import counted, synthetic_only
 from survey.models import Campaign, CampaignTarget, Response, ResponseStatus
 from survey.questionnaire import banners, find_item, iter_items, label_text
 
@@ -23,10 +24,13 @@ TABLE_TYPES = ("single", "grid", "multiple", "ranking", "numeric")
 
 
 def campaigns(session: Session) -> list[tuple[Campaign, int]]:
-    """Every campaign with its number of complete responses, newest first."""
+    """Every campaign with its number of complete responses analysis counts (synthetic ones
+    only in a campaign without real ones, see :func:`analysis.synthetic.counted`), newest
+    first."""
     counts = dict(session.execute(
         select(Response.campaign_id, func.count()).where(
-            Response.status == ResponseStatus.COMPLETE).group_by(Response.campaign_id)).all())
+            Response.status == ResponseStatus.COMPLETE, counted(Response.__table__))
+        .group_by(Response.campaign_id)).all())
     rows = session.scalars(select(Campaign).order_by(Campaign.created_at.desc(),
                                                      Campaign.id.desc())).all()
     return [(c, int(counts.get(c.id, 0))) for c in rows]
@@ -39,6 +43,17 @@ def campaign_by_key(session: Session, key: str | int) -> Campaign | None:
         if found is not None:
             return found
     return session.scalar(select(Campaign).where(Campaign.slug == str(key)))
+
+
+def is_synthetic(session: Session, campaign: Campaign) -> bool:
+    """Whether the campaign's data are synthetic only: then every page, export and report of it
+    carries :data:`analysis.synthetic.NOTICE`."""
+    return campaign.id in synthetic_only(session, [campaign.id])
+
+
+def synthetic_campaigns(session: Session) -> set[int]:
+    """Every campaign whose data are synthetic only (the analyst's campaign list marks them)."""
+    return synthetic_only(session)
 
 
 def source_for(engine, campaign: Campaign) -> DatabaseSource:

@@ -37,7 +37,7 @@ from survey.services.campaigns import (CampaignError, CampaignSettings, Campaign
                                        create_campaign, current_targets, default_threshold,
                                        from_local, published_versions, reopen_campaign,
                                        set_targets, target_cells, to_local, update_campaign)
-from survey.services import ownership
+from survey.services import ownership, synthetic
 from survey.services.monitor import status_counts
 from survey.services.qr import qr_png, qr_svg
 
@@ -248,6 +248,8 @@ def render_detail(campaign: Campaign, targets=None, codes=None, status: int = 20
         members=ownership.members(db.session, campaign),
         can_share=ownership.can_share(db.session, current_user(), campaign.id),
         shareable=ownership.shareable_designers(db.session, campaign),
+        synthetic_refusal=synthetic.fill_refusal(db.session, campaign),
+        synthetic_max=synthetic.MAX_RESPONSES,
     ), status
 
 
@@ -300,6 +302,40 @@ def reopen(campaign_id: int):
             db.session.commit()
             flash(_("Đã mở lại đợt khảo sát (không có thời điểm kết thúc)."), "success")
     return redirect(url_for(".detail", campaign_id=campaign.id))
+
+
+# ----------------------------------------------------------------------------- sample data
+
+@bp.route("/<int:campaign_id>/synthetic", methods=["POST"])
+def fill_synthetic(campaign_id: int):
+    """Fill a demo or not-yet-open campaign with synthetic responses (survey.services.synthetic)."""
+    campaign = get_campaign(campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        n = int(request.form.get("responses", "200"))
+    except ValueError:
+        n = 0
+    try:
+        synthetic.fill(db.session, campaign, n, actor=current_user())
+    except synthetic.SyntheticError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã thêm %(n)s phiếu mô phỏng (không phải kết quả khảo sát).", n=n), "success")
+    return redirect(url_for(".detail", campaign_id=campaign.id, _anchor="synthetic"))
+
+
+@bp.route("/<int:campaign_id>/synthetic/remove", methods=["POST"])
+def remove_synthetic(campaign_id: int):
+    """Delete the campaign's synthetic responses; real responses are never touched."""
+    campaign = get_campaign(campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    removed = synthetic.remove(db.session, campaign, actor=current_user())
+    flash(_("Đã xóa %(n)s phiếu mô phỏng.", n=removed), "success")
+    return redirect(url_for(".detail", campaign_id=campaign.id, _anchor="synthetic"))
 
 
 # ----------------------------------------------------------------------------- sharing

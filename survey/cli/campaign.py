@@ -24,7 +24,9 @@ from survey.services.access_codes import AccessCodeError, generate_batch
 from survey.services.campaigns import (CampaignError, campaign_link, campaign_state,
                                        create_campaign, ensure_demo_campaign, from_local, to_local)
 from survey.services.monitor import rebuild_banner_tallies, status_counts
+from survey.services import synthetic
 from survey.services.questionnaires import latest_version
+from survey.services.synthetic import MAX_RESPONSES as MAX_SYNTHETIC
 
 campaign_cli = AppGroup("campaign", help="Campaigns and access codes.")
 
@@ -143,13 +145,38 @@ def codes_command(campaign_ref, size, label, attrs, output) -> None:
 
 
 @campaign_cli.command("demo")
-def demo_command() -> None:
-    """Open the demo campaign of the flagship questionnaire if it is not open yet."""
-    campaign = ensure_demo_campaign(db.session)
-    db.session.commit()
-    if campaign is None:
-        raise click.ClickException("The flagship questionnaire is not loaded; run `flask questionnaire load-shipped`.")
-    click.echo(f"Demo campaign: /s/{campaign.slug}")
+@click.option("--responses", "responses", type=click.IntRange(1, MAX_SYNTHETIC),
+              help="Fill the campaign with this many synthetic responses (marked as such, kept "
+                   "out of real results).")
+@click.option("--remove", "remove", is_flag=True,
+              help="Remove the campaign's synthetic responses (real ones are never touched).")
+@click.option("--campaign", "campaign_ref",
+              help="Another campaign (link name or id), demo or not yet open, instead of the demo.")
+@click.option("--seed", type=int, help="Random seed of the synthetic responses.")
+def demo_command(responses, remove, campaign_ref, seed) -> None:
+    """Open the demo campaign of the flagship questionnaire if it is not open yet; with
+    --responses N fill it (or --campaign) with N synthetic responses, with --remove take them
+    out again."""
+    if campaign_ref:
+        campaign = _find_campaign(campaign_ref)
+    else:
+        campaign = ensure_demo_campaign(db.session)
+        db.session.commit()
+        if campaign is None:
+            raise click.ClickException("The flagship questionnaire is not loaded; run `flask questionnaire load-shipped`.")
+        click.echo(f"Demo campaign: /s/{campaign.slug}")
+    if remove:
+        removed = synthetic.remove(db.session, campaign)
+        click.echo(f"{campaign.slug}: {removed} synthetic responses removed")
+    if responses:
+        try:
+            synthetic.fill(db.session, campaign, responses, seed=seed)
+        except synthetic.SyntheticError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(f"{campaign.slug}: {responses} synthetic responses added (marked "
+                   f"'synthetic', kept out of real results)")
 
 
 @campaign_cli.command("rebuild-tallies")

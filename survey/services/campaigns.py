@@ -283,7 +283,8 @@ def campaign_state(session: Session, campaign: Campaign, now: datetime | None = 
 
         completes = session.scalar(
             select(func.count()).select_from(Response)
-            .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.COMPLETE)
+            .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.COMPLETE,
+                   Response.mode != "synthetic")  # sample data is not fieldwork
         ) + waiting(session, [campaign.id])[campaign.id]
         if completes >= campaign.max_responses:
             return CampaignState.FULL

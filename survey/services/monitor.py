@@ -30,6 +30,8 @@ from survey.models import (Answer, BannerTally, Campaign, CampaignTarget, PageRe
 from survey.questionnaire import banners, iter_pages, label_text
 from survey.services.pool import waiting
 
+SYNTHETIC = "synthetic"  # Response.mode of sample data (analysis.synthetic.MODE)
+
 __all__ = [
     "CategoryProgress", "DayCount", "DimensionProgress", "MonitorReport", "PageStep",
     "StatusCounts", "banner_progress", "monitor_report", "page_funnel",
@@ -40,11 +42,14 @@ __all__ = [
 @dataclass(frozen=True)
 class StatusCounts:
     """Complete and partial responses of one campaign in the results, and complete submissions
-    still ``waiting`` in the holding pool for their batch (survey.services.pool)."""
+    still ``waiting`` in the holding pool for their batch (survey.services.pool). Synthetic
+    responses (a pilot's sample data, ``survey.services.synthetic``) are not fieldwork: they are
+    never in ``complete`` or ``partial``, only in ``synthetic``."""
 
     complete: int = 0
     partial: int = 0
     waiting: int = 0
+    synthetic: int = 0
 
     @property
     def total(self) -> int:
@@ -133,20 +138,26 @@ def status_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, St
     result = {campaign_id: StatusCounts() for campaign_id in ids}
     if not ids:
         return result
+    is_synthetic = Response.mode == SYNTHETIC
     rows = session.execute(
-        select(Response.campaign_id, Response.status, func.count())
+        select(Response.campaign_id, Response.status, is_synthetic, func.count())
         .where(Response.campaign_id.in_(ids))
-        .group_by(Response.campaign_id, Response.status)
+        .group_by(Response.campaign_id, Response.status, is_synthetic)
     ).all()
     raw: dict[int, dict[ResponseStatus, int]] = {}
-    for campaign_id, status, n in rows:
-        raw.setdefault(campaign_id, {})[ResponseStatus(status)] = int(n)
+    synthetic: dict[int, int] = {}
+    for campaign_id, status, fake, n in rows:
+        if fake:
+            synthetic[campaign_id] = synthetic.get(campaign_id, 0) + int(n)
+        else:
+            raw.setdefault(campaign_id, {})[ResponseStatus(status)] = int(n)
     held = waiting(session, ids)
     for campaign_id in ids:
         by_status = raw.get(campaign_id, {})
         result[campaign_id] = StatusCounts(complete=by_status.get(ResponseStatus.COMPLETE, 0),
                                            partial=by_status.get(ResponseStatus.PARTIAL, 0),
-                                           waiting=held[campaign_id])
+                                           waiting=held[campaign_id],
+                                           synthetic=synthetic.get(campaign_id, 0))
     return result
 
 
@@ -155,7 +166,7 @@ def responses_per_day(session: Session, campaign: Campaign, fill_gaps: bool = Tr
     between the first and the last appears (zeros included), so a chart shows quiet days."""
     rows = session.execute(
         select(Response.submitted_on, Response.status, func.count())
-        .where(Response.campaign_id == campaign.id)
+        .where(Response.campaign_id == campaign.id, Response.mode != SYNTHETIC)
         .group_by(Response.status, Response.submitted_on)  # the index's order: no sort
     ).all()
     per_day: dict[date, dict[ResponseStatus, int]] = {}
@@ -207,7 +218,8 @@ def banner_progress(session: Session, campaign: Campaign, language: str = "vi",
     }
     complete_total = session.scalar(
         select(func.count()).select_from(Response)
-        .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.COMPLETE)
+        .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.COMPLETE,
+               Response.mode != SYNTHETIC)
     ) or 0
     tallies: dict[str, dict[int, int]] = {}
     for variable, code, n in session.execute(
@@ -255,7 +267,7 @@ def rebuild_banner_tallies(session: Session, campaign: Campaign) -> int:
             select(literal(campaign.id), literal(item["id"]), Answer.code, func.count())
             .join(Response, Response.id == Answer.response_id)
             .where(Response.campaign_id == campaign.id,
-                   Response.status == ResponseStatus.COMPLETE,
+                   Response.status == ResponseStatus.COMPLETE, Response.mode != SYNTHETIC,
                    Answer.variable == item["id"], Answer.code.is_not(None))
             .group_by(Answer.code)
         )
