@@ -345,4 +345,13 @@ def render_images(figures: Iterable[go.Figure], fmt: str = "png",
     figures = list(figures)
     if not figures:
         return []
-    return asyncio.run(_render(figures, fmt, scale))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        return asyncio.run(_render(figures, fmt, scale))
+    # Called from a thread that runs an event loop already (an async caller, or a browser
+    # driver's sync API holding one): asyncio.run would refuse, so render in a thread of its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _render(figures, fmt, scale)).result()

@@ -114,6 +114,24 @@ def test_charts_hide_suppressed_cells_and_render_png_and_svg(source):
     assert "Rất thường xuyên" in svg.decode("utf-8")
 
 
+def test_charts_render_from_a_thread_that_runs_an_event_loop(source):
+    """An async caller (or a browser driver's sync API holding a loop) still gets images."""
+    import asyncio
+    import threading
+
+    figure = crosstab_figure(crosstab(source, "B1", "A3"))
+
+    async def inside_a_loop():
+        return render_images([figure], "svg")
+    images: list = []
+    # A thread of its own: the test's own thread may already hold a browser driver's loop.
+    worker = threading.Thread(target=lambda: images.extend(asyncio.run(inside_a_loop())))
+    worker.start()
+    worker.join(120)
+    svg, = images
+    assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
+
+
 def test_render_refuses_other_formats():
     with pytest.raises(ValueError, match="png or svg"):
         render_images([], "gif")

@@ -250,6 +250,9 @@ def run_flagship(browser, app, live_server, out: Path, viewport: dict, js: bool)
 
 def assert_stored(app, d3: list[int], e2: list[int]) -> None:
     """One response, with the codes of :data:`ANSWERS` (rankings in the order shown)."""
+    from tests.helpers import release_all
+
+    assert release_all(app) == 1  # accepted once, and let into the results (the pool)
     with app.app_context():
         assert len(db.session.scalars(select(Response)).all()) == 1
     [answers] = stored(app)
