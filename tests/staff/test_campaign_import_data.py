@@ -214,6 +214,8 @@ def test_the_page_imports_and_shows_the_report(app, client):
         make_user("lan", Role.DESIGNER)
     campaign_id = _campaign(app, owner="lan")
     login(client, "lan")
+    detail = client.get(f"/staff/campaigns/{campaign_id}").get_data(as_text=True)
+    assert f'href="{_page(campaign_id)}"' in detail  # reachable from the campaign's page
     page = client.get(_page(campaign_id))
     assert page.status_code == 200
     token = csrf_from(page.get_data(as_text=True))
