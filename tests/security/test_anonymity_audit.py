@@ -147,7 +147,7 @@ def test_nothing_stored_or_logged_ties_a_response_to_a_person(app, live_server, 
         for table in inspector.get_table_names():
             for fk in inspector.get_foreign_keys(table):
                 if fk["referred_table"] == "response":
-                    assert table in ("answer", "coding_assignment"), table
+                    assert table in ("answer", "coding_assignment", "coding_quote"), table
         referred = {fk["referred_table"] for fk in inspector.get_foreign_keys("response")}
         assert referred <= {"campaign", "questionnaire_version"}, referred
         for table in RESPONDENT_TABLES:
