@@ -83,3 +83,15 @@ def test_analysis_package_never_imports_flask():
             "print('flask' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_favicon_is_served_not_404(client):
+    """Every browser asks for /favicon.ico; the pages also name the icon (issue 25, point 9)."""
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.data.startswith(b"<svg")
+    icon.close()
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    staff = client.get("/staff/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in staff

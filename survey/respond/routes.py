@@ -374,6 +374,19 @@ def _end_reads(response: Response) -> Response:
 
 # --------------------------------------------------------------------------- pages
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: the same small icon, not a 404
+    (a few hundred bytes, read once per process)."""
+    icon = current_app.extensions.get("respond_favicon")
+    if icon is None:
+        with open(f"{current_app.static_folder}/favicon.svg", "rb") as handle:
+            icon = current_app.extensions["respond_favicon"] = handle.read()
+    response = Response(icon, mimetype="image/svg+xml")
+    response.cache_control.max_age = 86400
+    return response
+
+
 @bp.route("/")
 def home():
     return render_template("respond/home.html")

@@ -287,7 +287,9 @@ def run_flagship_in_one_document(browser, app, live_server, out: Path, viewport:
     walk, definition = open_document(browser, app, live_server, out, viewport)
     page = walk.page
     sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.url))
+    # Every request but the browser's own fetch of the tab icon, whenever it chooses to make it.
+    page.on("request", lambda request: None if "favicon" in request.url
+            else sent.append(request.url))
 
     def shown() -> list[int]:
         return [n for n in range(1, 9) if page.locator(f"#p-{n}").is_visible()]
