@@ -79,9 +79,8 @@ def release_all(app=None) -> int:
 
     if app is not None:
         with app.app_context():
-            return sum(batch.count for batch in release_due(db.session, everything=True))
+            return release_all()
     return sum(batch.count for batch in release_due(db.session, everything=True))
-
 
 
 def open_draft(client, slug: str = "thu", token: str | None = None):
