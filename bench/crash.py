@@ -120,7 +120,7 @@ def audit(url: str, definition: dict, tokens: list[str]) -> dict[str, int]:
                                SubmissionReceipt)
     from survey.services.pool import release_due
     from survey.questionnaire.storage import answers_from_rows
-    from survey.respond import logic
+    from survey.questionnaire.runtime import rules as logic
     from survey.services.responses import receipt_key
 
     app = create_app(bench_config(url))

@@ -58,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._server import FLAGSHIP, Gunicorn, cpu_seconds, database, database_pids, prepare  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
 from survey.questionnaire.expressions import referenced_items  # noqa: E402
-from survey.respond import logic  # noqa: E402
+from survey.questionnaire.runtime import rules as logic  # noqa: E402
 
 # What a page is read for (str, for callers holding decoded pages; the walk uses the bytes twins).
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -166,7 +166,7 @@ class _ItemPlan:
 class PagePlan:
     """A page compiled once for the load generator: the walk asks it for random valid answers
     (:meth:`form`) and for the ``_shown`` field. The questionnaire's own logic
-    (:mod:`survey.respond.logic`) decides visibility, option filters and ``_shown``, once per
+    (:mod:`survey.questionnaire.runtime.rules`) decides visibility, option filters and ``_shown``, once per
     combination of the answers its conditions read (:class:`_Memo`)."""
 
     def __init__(self, page: dict[str, Any]):
@@ -183,7 +183,7 @@ class PagePlan:
 
     def shown_field(self, answers: dict[str, Any]) -> bytes:
         """``&_shown=…``, url-encoded: the field the page script sends, what the page offers
-        for these answers (:func:`survey.respond.logic.offer_tokens`)."""
+        for these answers (:func:`survey.questionnaire.runtime.rules.offer_tokens`)."""
         return self._shown(answers)
 
     def form(self, answers: dict[str, Any], rng: random.Random) -> list[tuple[str, Any]]:

@@ -1,4 +1,4 @@
-"""Micro-benchmark of the respondent page logic (``survey/respond/logic.py``) on the flagship,
+"""Micro-benchmark of the respondent page logic (``survey/questionnaire/runtime/rules.py``) on the flagship,
 without Flask's request machinery: what one complete costs in skip logic, option filters,
 pruning and validation.
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load import page_form  # noqa: E402
 from survey import create_app  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
-from survey.respond import logic  # noqa: E402
+from survey.questionnaire.runtime import rules as logic  # noqa: E402
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "questionnaires" / "ne-tranh-trach-nhiem.yaml"
 

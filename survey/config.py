@@ -50,7 +50,7 @@ class Config:
     # Partial answers kept for save-and-resume expire after this many days.
     DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", 14))
     # Respondent pages of published versions are assembled from cached, already rendered parts
-    # (survey.respond.render). Off renders every page in full: the same HTML, slower.
+    # (survey.questionnaire.runtime.render). Off renders every page in full: the same HTML, slower.
     RESPOND_RENDER_CACHE = True
     # Respondent POSTs per client address and window (in memory, per worker: see
     # survey/respond/limits.py), and the stricter share of them that may try access or resume

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from survey.i18n import current_locale
 from survey.models import Questionnaire
 from survey.questionnaire import iter_pages, label_text
-from survey.respond import logic
-from survey.respond.render import render_page
+from survey.questionnaire.runtime import rules as logic
+from survey.questionnaire.runtime.render import render_page
 
 MAX_STATE_BYTES = 200_000
 

@@ -2,7 +2,7 @@
 
 Views stay thin: campaign state from :mod:`survey.services.campaigns`, drafts from
 :mod:`survey.services.drafts`, storage from :mod:`survey.services.responses`, page rules from
-:mod:`survey.respond.logic` and rendering from :mod:`survey.respond.render`.
+:mod:`survey.questionnaire.runtime.rules` and rendering from :mod:`survey.questionnaire.runtime.render`.
 
 Every state change is a POST (CSRF-protected). A POST that moves the respondent on answers with
 the next step rendered directly (start → first page, page → next page or the review, submit →
@@ -41,9 +41,10 @@ from survey.extensions import db
 from survey.i18n import current_locale
 from survey.models import AccessMode, Campaign, Draft, QuestionnaireVersion, SubmissionReceipt
 from survey.questionnaire import iter_pages, label_text
-from survey.respond import bp, logic
+from survey.questionnaire.runtime import rules as logic
+from survey.respond import bp
 from survey.respond.limits import check_rate
-from survey.respond.render import FragmentCache, FrameCache, render_all, render_page
+from survey.questionnaire.runtime.render import FragmentCache, FrameCache, render_all, render_page
 from survey.services import drafts, responses
 from survey.services.access_codes import check as check_code
 from survey.services.drafts import LiveDraft

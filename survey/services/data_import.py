@@ -6,7 +6,7 @@ the keyed hash of its submission id (:func:`survey.questionnaire.xlsform_data.ro
 report naming every column it did not keep and why (submission time, device, user, ids, GPS,
 attachments, repeats, questions the form import left out), every value it could not read, and
 every answer the version's rules do not allow. Answers are checked the way the respondent flow
-checks them: :func:`survey.respond.logic.prune` drops what the skip logic hides, each visible
+checks them: :func:`survey.questionnaire.runtime.rules.prune` drops what the skip logic hides, each visible
 page is validated, and :func:`survey.questionnaire.storage.answer_rows` must accept the result.
 
 Exactly once: a submission whose key is among ``known_keys`` (imported before) is not prepared
@@ -110,7 +110,7 @@ def check_answers(definition: Mapping[str, Any], answers: dict[str, Any], row: i
     from flask import has_app_context
     from flask_babel import force_locale
 
-    from survey.respond.logic import prune, validate_page
+    from survey.questionnaire.runtime.rules import prune, validate_page
 
     current = dict(answers)
     for _round in range(MAX_ROUNDS):

@@ -22,6 +22,7 @@ def _msgids(directory, only=None) -> set[str]:
 
 def test_english_catalogue_covers_every_respondent_message():
     wanted = (_msgids(ROOT / "survey" / "respond")
+              | _msgids(ROOT / "survey" / "questionnaire" / "runtime")
               | _msgids(ROOT / "survey" / "templates" / "respond")
               | _msgids(ROOT / "survey" / "templates", only={"base.html"})
               | _msgids(ROOT / "survey" / "services", only={"drafts.py", "responses.py"}))

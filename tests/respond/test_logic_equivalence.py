@@ -1,6 +1,6 @@
 """The page logic gives exactly the results of the straightforward code it replaced.
 
-``survey/respond/logic.py`` and the evaluator in ``survey/questionnaire/expressions.py`` were made
+``survey/questionnaire/runtime/rules.py`` and the evaluator in ``survey/questionnaire/expressions.py`` were made
 cheap per request (conditions compiled once per text into closures, answers read in place, a
 page's visible items computed once per pruning round). The code they replaced is kept below,
 unchanged but for names, as the reference: for the flagship, every questionnaire under
@@ -21,8 +21,8 @@ from survey.questionnaire import iter_pages, label_text, load_file, normalize, p
 from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Literal, Node, Not,
                                               Reference, evaluate, is_true, referenced_items,
                                               to_text)
-from survey.respond import logic
-from survey.respond.logic import OTHER_MAX_LENGTH, PageInput, parse_number
+from survey.questionnaire.runtime import rules as logic
+from survey.questionnaire.runtime.rules import OTHER_MAX_LENGTH, PageInput, parse_number
 from tests.respond.support import rich_definition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,7 +219,7 @@ def ref_item_error(item: Mapping[str, Any], answers: Mapping[str, Any], page_inp
                    language: str) -> str | None:
     from flask_babel import gettext as _
 
-    from survey.respond.logic import _number_text
+    from survey.questionnaire.runtime.rules import _number_text
 
     kind, item_id = item["type"], item["id"]
     value = answers.get(item_id)

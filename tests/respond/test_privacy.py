@@ -181,7 +181,7 @@ def test_not_yet_open_date_in_vietnamese_format(any_app):
 
 
 def test_render_page_for_the_designer_preview(app):
-    from survey.respond.render import render_page
+    from survey.questionnaire.runtime.render import render_page
     definition = rich_definition()
     with app.test_request_context("/"):
         html = render_page(definition, 0, {"cat": 2}, {"age": "Lỗi thử"}, "vi", preview=True)

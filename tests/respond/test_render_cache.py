@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from bench.load import page_form
 from survey.questionnaire import load_file
-from survey.respond import logic
+from survey.questionnaire.runtime import rules as logic
 from tests.conftest import make_app
 from tests.respond.support import FLAGSHIP, make_flagship_campaign, make_rich_campaign, rich_definition
 

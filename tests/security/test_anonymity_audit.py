@@ -20,7 +20,7 @@ from bench.load import CSRF, Browser, complete_one, page_form
 from survey.analyst import service as analyst_service
 from survey.extensions import db
 from survey.models import AccessMode, Campaign
-from survey.respond import logic
+from survey.questionnaire.runtime import rules as logic
 from survey.services.access_codes import generate_batch
 from tests.helpers import make_campaign, small_definition
 from tests.security.browser_flow import FILL, answer_everything

@@ -16,7 +16,7 @@ from bench.load import CSRF, FORM_ACTION, SUBMIT_TOKEN, Browser, page_form, than
 from survey.extensions import db
 from survey.models import (AccessCode, AccessMode, Draft, Response, ResponsePool,
                            SubmissionReceipt)
-from survey.respond import logic
+from survey.questionnaire.runtime import rules as logic
 from survey.services.access_codes import generate_batch
 from tests.conftest import LiveServer
 from tests.helpers import make_campaign, small_definition

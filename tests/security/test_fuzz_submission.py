@@ -24,7 +24,7 @@ from survey.extensions import db
 from survey.models import Answer, Draft, Response, ResponsePool, SubmissionReceipt
 from survey.questionnaire import load_file
 from survey.questionnaire.storage import answer_rows, answers_from_rows
-from survey.respond import logic
+from survey.questionnaire.runtime import rules as logic
 from tests.helpers import make_campaign, open_draft, release_all
 from tests.respond.support import FLAGSHIP, rich_definition
 

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from survey.questionnaire import iter_pages, label_text
 from survey.questionnaire.expressions import (BoolOp, Call, Compare, Current, Literal, Node, Not,
                                               Reference, parse, referenced_items)
-from survey.respond import logic
+from survey.questionnaire.runtime import rules as logic
 
 __all__ = ["render_page", "render_all", "condition_json", "page_plan", "ItemView", "OptionView",
            "RowView", "FragmentCache", "FrameCache"]

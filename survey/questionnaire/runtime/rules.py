@@ -236,7 +236,7 @@ class _Prefixed:
 def parse_page(page: Mapping[str, Any], form: Any, answers: Mapping[str, Any],
                prefix: str = "") -> PageInput:
     """Read the answers of the page's items present in ``form`` (a MultiDict); ``prefix`` is
-    the one :func:`survey.respond.render.render_page` adds in preview mode (``pv-``).
+    the one :func:`survey.questionnaire.runtime.render.render_page` adds in preview mode (``pv-``).
 
     Items whose fields are absent read as cleared (an unticked checkbox sends nothing)."""
     form = _Prefixed(form, prefix)
