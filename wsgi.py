@@ -1,3 +1,3 @@
-from survey import create_app
+from survey.app import create_app
 
 app = create_app()

@@ -101,7 +101,7 @@ def prepare(url: str, access: str = "open") -> str:
     """Migrate the database (Alembic, as a deployment does) and open the flagship campaign."""
     from flask_migrate import upgrade
 
-    from survey import create_app
+    from survey.app import create_app
     from survey.extensions import db
     from survey.models import AccessMode
     from survey.questionnaire import load_file
@@ -122,7 +122,7 @@ def prepare(url: str, access: str = "open") -> str:
 
 def bench_app():
     """The WSGI app gunicorn serves in a bench (``bench._server:bench_app()``)."""
-    from survey import create_app
+    from survey.app import create_app
 
     return create_app(bench_config(os.environ["DATABASE_URL"]))
 

@@ -114,7 +114,7 @@ def audit(url: str, definition: dict, tokens: list[str]) -> dict[str, int]:
     """What the database holds, after the last restart."""
     from sqlalchemy import func, select
 
-    from survey import create_app
+    from survey.app import create_app
     from survey.extensions import db
     from survey.models import (Answer, Draft, Response, ResponsePool, ResponseStatus,
                                SubmissionReceipt)

@@ -52,7 +52,7 @@ FILL = """() => {
 def build_app(tmp: Path):
     from flask_migrate import upgrade
 
-    from survey import create_app
+    from survey.app import create_app
     from survey.extensions import db
     from survey.services.campaigns import ensure_demo_campaign
     from survey.services.questionnaires import load_shipped

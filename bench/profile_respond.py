@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                              "type's lowest batch mean (steadier on a shared machine)")
     args = parser.parse_args(argv)
 
-    from survey import create_app
+    from survey.app import create_app
 
     plans = plans_for(load_file(FLAGSHIP))
     script = args.flow == "script"

@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import page_form  # noqa: E402
-from survey import create_app  # noqa: E402
+from survey.app import create_app  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
 from survey.questionnaire.runtime import rules as logic  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Extensions, created unbound and bound to the app in :func:`survey.create_app`."""
+"""Extensions, created unbound and bound to the app in :func:`survey.app.create_app`."""
 from __future__ import annotations
 
 from flask_babel import Babel

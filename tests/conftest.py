@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from survey import create_app
+from survey.app import create_app
 from survey.config import TestConfig
 from survey.extensions import db
 from tests.pg import PostgresServer, find_bindir

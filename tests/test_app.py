@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from survey import create_app
+from survey.app import create_app
 from survey.config import ensure_secret_key
 
 
@@ -17,7 +17,7 @@ def test_secret_key_generated_once_and_kept(tmp_path):
 
 def test_database_url_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    code = ("import survey; app = survey.create_app({'SECRET_KEY': 'k'}); "
+    code = ("from survey.app import create_app; app = create_app({'SECRET_KEY': 'k'}); "
             "print(app.config['SQLALCHEMY_DATABASE_URI'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"sqlite:///{tmp_path / 'x.db'}"
@@ -28,7 +28,7 @@ def test_respondent_rate_limits_from_environment(monkeypatch):
     them without touching code."""
     monkeypatch.setenv("RESPOND_RATE_LIMIT", "900/minute")
     monkeypatch.setenv("RESPOND_CODE_RATE_LIMIT", "60/minute")
-    code = ("import survey; app = survey.create_app({'SECRET_KEY': 'k'}); "
+    code = ("from survey.app import create_app; app = create_app({'SECRET_KEY': 'k'}); "
             "print(app.config['RESPOND_RATE_LIMIT'], app.config['RESPOND_CODE_RATE_LIMIT'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["900/minute", "60/minute"]

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from survey import create_app
+from survey.app import create_app
 from survey.config import TestConfig
 from survey.extensions import db
 from survey.models import Base

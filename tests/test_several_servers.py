@@ -77,7 +77,7 @@ def test_a_sign_in_on_one_server_holds_on_the_other(two_servers):
 
 
 def test_refuses_to_start_without_secret_key_when_database_url_is_set(tmp_path):
-    env_code = ("import survey; survey.create_app({'SECRET_KEY': None})")
+    env_code = ("from survey.app import create_app; create_app({'SECRET_KEY': None})")
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
            "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True,

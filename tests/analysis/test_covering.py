@@ -16,7 +16,7 @@ from analysis import (DatabaseSource, Filter, FrameSource, banner_book, covering
 from analysis.layout import layout_for
 from analysis.synthetic import store, synthetic_wide
 from analysis.weighting import cell_weights
-from survey import create_app
+from survey.app import create_app
 from survey.config import TestConfig
 from survey.extensions import db
 from survey.questionnaire import load_file

@@ -188,7 +188,7 @@ def test_gunicorn_logs_carry_no_address_agent_time_or_code(tmp_path):
 
     with database("sqlite") as url:
         prepare(url)
-        from survey import create_app
+        from survey.app import create_app
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-not-for-production"})
         with app.app_context():

@@ -9,7 +9,7 @@ import stat
 import pytest
 from sqlalchemy import func, select
 
-from survey import create_app
+from survey.app import create_app
 from survey.access_log import AccessLogger, escape_control
 from survey.config import TestConfig
 from survey.extensions import db
