@@ -50,4 +50,3 @@ def _compress(response):
 
 
 from survey.respond import routes  # noqa: E402,F401  (routes register themselves on bp)
-from survey.respond import commands  # noqa: E402,F401

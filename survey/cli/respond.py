@@ -1,17 +1,21 @@
-"""``flask respond purge-drafts``: delete expired drafts and old submission receipts."""
+"""``flask respond …``: the respondent flow's maintenance, run daily from a timer (see
+docs/deploy.md): let due submissions into the results, delete expired drafts."""
 from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
 
 from survey.extensions import db
-from survey.respond import bp
+from survey.models import Campaign
 from survey.services.drafts import purge_expired
+from survey.services.pool import release_due, waiting
 
-bp.cli.short_help = "Respondent flow maintenance."
+respond_cli = AppGroup("respond", help="Respondent flow maintenance.")
 
 
-@bp.cli.command("purge-drafts")
+@respond_cli.command("purge-drafts")
 def purge_drafts_command() -> None:
     """Delete drafts past their expiry date (DRAFT_RETENTION_DAYS after their last change)."""
     retention = int(current_app.config.get("DRAFT_RETENTION_DAYS", 14))
@@ -20,16 +24,12 @@ def purge_drafts_command() -> None:
     click.echo(f"Deleted {drafts} expired drafts and {receipts} old submission receipts.")
 
 
-@bp.cli.command("release")
+@respond_cli.command("release")
 @click.option("--all", "everything", is_flag=True,
               help="Release everything waiting, whatever the day and the count (fieldwork over).")
 def release_command(everything: bool) -> None:
     """Let due submissions of the holding pool into the results, in shuffled batches (run it
     daily from a timer; staff pages also run it). See survey/services/pool.py."""
-    from survey.services.pool import release_due, waiting
-    from survey.models import Campaign
-    from sqlalchemy import select
-
     batches = release_due(db.session, everything=everything)
     for batch in batches:
         click.echo(f"campaign {batch.campaign_id}: {batch.count} responses entered the results "
