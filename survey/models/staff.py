@@ -15,6 +15,7 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
     DESIGNER = "designer"
     ANALYST = "analyst"
+    DATA_ENTRY = "data_entry"  # keys paper sheets (survey.entry); nothing else
 
 
 class StaffUser(Base):
