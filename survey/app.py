@@ -60,6 +60,8 @@ def create_app(config: Any = None) -> Flask:
     from survey.analyst import bp as analyst_bp
     from survey.admin import bp as admin_bp
     from survey.campaigns import bp as campaigns_bp
+    from survey.entry import bp as entry_bp
+    from survey.paper import bp as paper_bp
 
     app.register_blueprint(respond_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
@@ -67,4 +69,6 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(analyst_bp, url_prefix="/staff/analyst")
     app.register_blueprint(admin_bp, url_prefix="/staff/admin")
     app.register_blueprint(campaigns_bp, url_prefix="/staff/campaigns")
+    app.register_blueprint(entry_bp, url_prefix="/staff/entry")
+    app.register_blueprint(paper_bp, url_prefix="/staff/paper")
     return app

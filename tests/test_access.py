@@ -14,6 +14,9 @@ AREA_ROLES = {
     "auth.account": set(Role),  # one's own account: every signed-in role
     "campaigns.manage": {Role.ADMIN, Role.DESIGNER},
     "campaigns.monitor": {Role.ADMIN, Role.DESIGNER, Role.ANALYST},  # read-only monitor
+    "entry.key": {Role.ADMIN, Role.DESIGNER, Role.DATA_ENTRY},  # keying paper sheets
+    "entry.supervise": {Role.ADMIN, Role.DESIGNER},  # boxes, settings, keyer statistics
+    "paper": {Role.ADMIN, Role.DESIGNER},  # printing questionnaires and code slips
 }
 
 

@@ -13,6 +13,7 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Quản trị viên"),
     Role.DESIGNER: _l("Người thiết kế phiếu"),
     Role.ANALYST: _l("Người phân tích số liệu"),
+    Role.DATA_ENTRY: _l("Người nhập phiếu giấy"),
 }
 
 

@@ -9,7 +9,7 @@ bp.before_app_request(load_signed_in_user)
 
 # Pages every signed-in staff member may use on their own account (change password).
 account_bp = Blueprint("account", __name__)
-guard_blueprint(account_bp, Role.DESIGNER, Role.ANALYST)
+guard_blueprint(account_bp, Role.DESIGNER, Role.ANALYST, Role.DATA_ENTRY)
 
 from survey.auth import routes  # noqa: E402,F401  (routes register themselves on bp)
 

@@ -28,6 +28,7 @@ HOME_BY_ROLE = {
     Role.ADMIN: "admin.index",
     Role.DESIGNER: "designer.index",
     Role.ANALYST: "analyst.index",
+    Role.DATA_ENTRY: "entry.key.index",
 }
 
 

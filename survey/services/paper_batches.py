@@ -131,6 +131,7 @@ class Waiting:
     state: str
     keyers: tuple[int, ...]
     open_keyer: int | None
+    open_keying: str | None
 
 
 def waiting_sheets(session: Session, campaign: Campaign) -> list[Waiting]:
@@ -148,11 +149,13 @@ def waiting_sheets(session: Session, campaign: Campaign) -> list[Waiting]:
     for sheet, batch in rows:
         mine = keyings.get(sheet.id, [])
         passes = {k.pass_no: k.finished for k in mine}
-        open_keyer = next((k.keyer_id for k in mine if not k.finished), None)
+        unfinished = next((k for k in mine if not k.finished), None)
         state = "adjudicating" if 3 in passes else _state(passes)
         out.append(Waiting(sheet, batch, state,
                            tuple(k.keyer_id for k in sorted(mine, key=lambda k: k.pass_no)
-                                 if k.pass_no in (1, 2)), open_keyer))
+                                 if k.pass_no in (1, 2)),
+                           unfinished.keyer_id if unfinished else None,
+                           unfinished.id if unfinished else None))
     return out
 
 

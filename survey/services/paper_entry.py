@@ -45,7 +45,7 @@ from survey.services import sheet_ids
 
 __all__ = ["EntryError", "reference_for", "open_sheet", "values_of", "save_field", "finish",
            "Discord", "discords", "start_adjudication", "discard", "plan_of", "sheet_state",
-           "PAUSE_SECONDS"]
+           "PAUSE_SECONDS", "format_reference"]
 
 # A gap between two saved fields longer than this is a pause, counted as this long.
 PAUSE_SECONDS = 120.0
@@ -78,6 +78,14 @@ def reference_for(batch: PaperBatch, raw: str) -> str:
         raise EntryError(_("Mã phiếu «%(text)s» không đúng (sai ký tự hoặc ký tự kiểm tra): "
                            "hãy đọc lại mã in trên phiếu.", text=text[:20]))
     return sheet_ids.normalize(text)
+
+
+def format_reference(reference: str) -> str:
+    """A reference as a keyer reads it: ``ABCD-EFG``, or ``số 17 (lô 3)``."""
+    if reference.startswith("L") and "-" in reference:
+        box, number = reference[1:].split("-", 1)
+        return _("số %(n)s (lô %(box)s)", n=number, box=box)
+    return sheet_ids.format_sheet_id(reference)
 
 
 def _keyings(session: Session, sheet: PaperSheet) -> dict[int, PaperKeying]:
