@@ -43,9 +43,11 @@ done
 
 need_apt=()
 apt_missing() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$1"); }
-# Chromium renders charts to PNG/SVG (kaleido) at run time too; fonts give it Vietnamese glyphs.
+# Chromium renders charts to PNG/SVG (kaleido) and prints paper questionnaires at run time too;
+# fonts give it Vietnamese glyphs (the printed sheets use DejaVu Serif/Sans Condensed: -extra).
 apt_missing chromium
 apt_missing fonts-dejavu-core
+apt_missing fonts-dejavu-extra
 if [ $want_test = 1 ]; then
   apt_missing postgresql
 fi
