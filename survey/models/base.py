@@ -1,31 +1,27 @@
 """Declarative base shared by every model.
 
-The naming convention gives every constraint a stable name, so Alembic's autogenerate and
-SQLite batch migrations produce the same diff on every machine.
+Its metadata is :data:`survey.schema.metadata`, where the tables analysis reads are defined in
+SQLAlchemy Core (the models of those tables map onto them): one ``MetaData``, with the naming
+convention that gives every constraint a stable name, so Alembic's autogenerate and SQLite batch
+migrations see every table and produce the same diff on every machine.
 """
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, MetaData
+from sqlalchemy import JSON, Date, DateTime
 from sqlalchemy.orm import DeclarativeBase, registry
 
-from survey import clock
+from survey import clock, schema
+from survey.schema import NAMING_CONVENTION, random_id
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+__all__ = ["Base", "NAMING_CONVENTION", "random_id", "today", "utcnow"]
 
 
 class Base(DeclarativeBase):
     registry = registry(
-        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        metadata=schema.metadata,
         type_annotation_map={
             dict[str, Any]: JSON,
             list[Any]: JSON,
@@ -42,8 +38,3 @@ def utcnow() -> datetime:
 def today() -> date:
     """The calendar date in UTC: the only time information kept about respondents."""
     return clock.today()
-
-
-def random_id() -> str:
-    """A 128-bit random identifier: reveals nothing about order or time of creation."""
-    return secrets.token_hex(16)

@@ -19,42 +19,32 @@ self-join and a GROUP BY inside the database.
 """
 from __future__ import annotations
 
-import enum
 from datetime import date
 from typing import Any
 
-from sqlalchemy import DDL, Enum, ForeignKey, Index, LargeBinary, String, Text, event
+from sqlalchemy import DDL, ForeignKey, LargeBinary, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey import schema
 from survey.models.base import Base, random_id
+from survey.schema import ResponseStatus
 
-
-class ResponseStatus(str, enum.Enum):
-    COMPLETE = "complete"
-    PARTIAL = "partial"
+__all__ = ["Answer", "BannerTally", "Draft", "ImportKey", "PageReach", "Response",
+           "ResponsePool", "ResponseStatus", "SubmissionReceipt"]
 
 
 class Response(Base):
-    __tablename__ = "response"
-    __table_args__ = (
-        # Covering, in the order the monitor groups: completes/partials per campaign and per
-        # day are read from the index alone, without sorting (see services.monitor).
-        Index("ix_response_campaign_status_day", "campaign_id", "status", "submitted_on"),
-        {"sqlite_with_rowid": False},
-    )
+    """One response. The columns (and the indexes) are :data:`survey.schema.response`, which
+    analysis reads without the ORM."""
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
-    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"), index=True)
-    status: Mapped[ResponseStatus] = mapped_column(
-        Enum(ResponseStatus, name="response_status", native_enum=False, length=10,
-             values_callable=lambda e: [m.value for m in e]),
-        default=ResponseStatus.COMPLETE,
-    )
-    # The day the response's batch entered the results (see survey.services.pool).
+    __table__ = schema.response
+
+    id: Mapped[str]
+    campaign_id: Mapped[int]
+    version_id: Mapped[int]
+    status: Mapped[ResponseStatus]
     submitted_on: Mapped[date]
-    # How the answers were collected: a coarse variable analysts may cross by.
-    mode: Mapped[str] = mapped_column(String(10), default="web")
+    mode: Mapped[str]
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
@@ -68,23 +58,18 @@ class Answer(Base):
     A single choice stores ``code``; a multiple choice one row per selected ``code``
     (``position`` 1, 2, …); a ranking one row per ranked option with its rank in ``number``;
     a numeric item ``number``; a text item or an "other — specify" box ``text``.
+
+    The columns are :data:`survey.schema.answer`.
     """
 
-    __tablename__ = "answer"
-    __table_args__ = (
-        # Covering index for cross-tabulations: all rows of one variable, with their codes.
-        Index("ix_answer_variable_response_code", "variable", "response_id", "code"),
-        {"sqlite_with_rowid": False},
-    )
+    __table__ = schema.answer
 
-    response_id: Mapped[str] = mapped_column(
-        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
-    )
-    variable: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True, default=0)
+    response_id: Mapped[str]
+    variable: Mapped[str]
+    position: Mapped[int]
     code: Mapped[int | None]
     number: Mapped[float | None]
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None]
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
