@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from survey.questionnaire import expressions
+from survey.questionnaire.expressions import dependencies, evaluation, parser
 
 
 @pytest.fixture(autouse=True)
 def _fresh_expression_caches():
-    for cached in (expressions._parse_cached, expressions._compiled_text,
-                   expressions._referenced_in_text, expressions.compiled_condition):
+    for cached in (parser._parse_cached, evaluation._compiled_text,
+                   dependencies._referenced_in_text, evaluation.compiled_condition):
         cached.cache_clear()
     yield
