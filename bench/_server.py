@@ -105,7 +105,7 @@ def prepare(url: str, access: str = "open") -> str:
     from survey.extensions import db
     from survey.models import AccessMode
     from survey.questionnaire import load_file
-    from survey.services.campaigns import create_campaign
+    from survey.services.campaigns import create_campaign, limits_from
     from survey.services.questionnaires import publish, save_draft
 
     app = create_app(bench_config(url))
@@ -113,7 +113,8 @@ def prepare(url: str, access: str = "open") -> str:
         upgrade()
         questionnaire = save_draft(db.session, load_file(FLAGSHIP))
         version = publish(db.session, questionnaire)
-        create_campaign(db.session, version, SLUG, "Đợt đo tải", AccessMode(access))
+        create_campaign(db.session, version, SLUG, "Đợt đo tải", AccessMode(access),
+                        limits=limits_from(app.config))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

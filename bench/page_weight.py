@@ -54,7 +54,7 @@ def build_app(tmp: Path):
 
     from survey.app import create_app
     from survey.extensions import db
-    from survey.services.campaigns import ensure_demo_campaign
+    from survey.services.campaigns import ensure_demo_campaign, limits_from
     from survey.services.questionnaires import load_shipped
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'weight.sqlite3'}",
@@ -63,7 +63,7 @@ def build_app(tmp: Path):
     with app.app_context():
         upgrade()
         load_shipped(db.session, ROOT / "questionnaires")
-        ensure_demo_campaign(db.session)
+        ensure_demo_campaign(db.session, limits_from(app.config))
         db.session.commit()
     return app
 

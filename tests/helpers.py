@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import current_app
+
 from survey.extensions import db
 from survey.models import Campaign, QuestionnaireVersion, Role, StaffUser
 from survey.services.accounts import create_user
-from survey.services.campaigns import create_campaign
+from survey.services.campaigns import create_campaign, limits_from
 from survey.services.questionnaires import publish, save_draft
 
 PASSWORD = "correct horse battery"
@@ -66,7 +68,8 @@ def make_campaign(slug: str = "thu", definition: dict[str, Any] | None = None,
                   **kwargs) -> Campaign:
     questionnaire = save_draft(db.session, definition or small_definition())
     version: QuestionnaireVersion = publish(db.session, questionnaire)
-    campaign = create_campaign(db.session, version, slug, "Đợt thử", **kwargs)
+    campaign = create_campaign(db.session, version, slug, "Đợt thử",
+                               limits=limits_from(current_app.config), **kwargs)
     db.session.commit()
     return campaign
 

@@ -17,9 +17,9 @@ from survey.auth.access import current_user
 from survey.extensions import db
 from survey.models import Role, StaffUser
 from survey.services import audit
-from survey.services.accounts import (AccountError, count_sessions, create_user,
-                                      generate_password, get_user, list_users, reset_password,
-                                      set_active, set_role)
+from survey.services.accounts import (count_sessions, create_user, generate_password, get_user,
+                                      list_users, reset_password, set_active, set_role)
+from survey.services.errors import ServiceError
 
 ACTION_LABELS = {
     "auth.login": _l("Đăng nhập"),
@@ -80,7 +80,7 @@ def create():
         try:
             user = create_user(db.session, form.username.data, password, form.role.data,
                                actor=current_user(), must_change=True)
-        except AccountError as exc:
+        except ServiceError as exc:
             db.session.rollback()
             form.username.errors = [*form.username.errors, exc.translated()]
         else:
@@ -106,7 +106,7 @@ def _apply(account: StaffUser, change) -> None:
     """Run an account change; flash the outcome; roll back on refusal."""
     try:
         change()
-    except AccountError as exc:
+    except ServiceError as exc:
         db.session.rollback()
         flash(exc.translated(), "error")
     else:

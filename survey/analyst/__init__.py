@@ -1,7 +1,7 @@
 from flask import Blueprint
 
 from survey.auth.access import guard_blueprint
-from survey.models import Role  # noqa: F401
+from survey.models import Role
 
 bp = Blueprint("analyst", __name__)
 guard_blueprint(bp, Role.ANALYST)

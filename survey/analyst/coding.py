@@ -226,26 +226,3 @@ def coding_answer(campaign_id: int, key: str, response_id: str):
     _record(campaign, key, "code-answer")
     db.session.commit()
     return redirect(_back(campaign, key, request.form.get("next") or ""))
-
-
-def open_answers(session, campaign: Campaign, language: str = "vi") -> dict:
-    """The coded text variables of a campaign, as the report reads them."""
-    from analysis.report import OpenAnswers
-    from analysis.report.outline import outline_for
-
-    definition = campaign.version.definition
-    outline = outline_for(definition, language)
-    comparison = outline.comparison
-    groups = [(g.label, g.codes) for g in comparison.groups] if comparison else []
-    found = {}
-    with db.engine.connect() as conn:
-        for variable in C.text_variables(definition, language):
-            frame = C.codes_of(conn, campaign.id, variable.key)
-            if not frame:
-                continue
-            counted = C.counts(conn, campaign.id, variable, frame,
-                               comparison.item if comparison else None, groups)
-            found[variable.key] = OpenAnswers(
-                variable.key, quotes=tuple(C.approved_quotes(conn, campaign.id, variable.key)),
-                **counted)
-    return found

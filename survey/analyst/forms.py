@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import AnyOf, InputRequired
 
-from survey.analyst.jobs import FORMATS
+from survey.services.export_jobs import FORMATS
 
 
 class ExportForm(FlaskForm):

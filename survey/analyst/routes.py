@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import parse_qsl, urlencode
 
-from flask import abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (abort, current_app, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 from plotly.utils import PlotlyJSONEncoder
 from werkzeug.datastructures import MultiDict
@@ -20,14 +21,16 @@ from analysis.charts import figure_for
 from analysis.results import NumericSummary
 from analysis.disclosure import DisclosureRefused
 from analysis.exports.grid import grid_for
-from survey.analyst import bp, jobs, service
-from survey.analyst.exporting import TABLE_FORMATS, file_stem, run_export
+from survey.analyst import bp
 from survey.analyst.forms import ExportForm
 from survey.auth.access import current_user
 from survey.extensions import db
 from survey.models import Campaign, Role
 from survey.questionnaire import banners, label_text
 from survey.services import audit
+from survey.services import export_jobs as jobs
+from survey.services import tabulation as service
+from survey.services.exports import TABLE_FORMATS, file_stem, run_export
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
@@ -53,6 +56,11 @@ def _all_hidden(grid) -> bool:
     """Whether every body cell of ``grid`` is suppressed (nothing of the table is published)."""
     cells = [cell for _label, row in grid.rows for cell in row]
     return bool(cells) and all(cell.suppressed for cell in cells)
+
+
+def _job_dir() -> Path:
+    """The export jobs' directory from the app's config."""
+    return jobs.export_dir(current_app.config.get("EXPORT_DIR"), current_app.instance_path)
 
 
 def can_export_rows() -> bool:
@@ -163,20 +171,21 @@ def export(campaign_id: int):
     campaign_id = campaign.id
 
     def work(out, progress):
-        run_export(fmt, db.session.get(Campaign, campaign_id), out, progress, request=wanted,
-                   include_text=include_text, language=language)
+        run_export(fmt, db.session.get(Campaign, campaign_id), out, progress,
+                   session=db.session, request=wanted, include_text=include_text,
+                   language=language)
 
-    from flask import current_app
-    job_id = jobs.start(current_app._get_current_object(), user.id, fmt,
+    job_id = jobs.start(current_app._get_current_object(), _job_dir(), user.id, fmt,
                         file_stem(campaign, fmt, wanted,
-                                  service.is_synthetic(db.session, campaign)), work)
+                                  service.is_synthetic(db.session, campaign)), work,
+                        synchronous=bool(current_app.config.get("EXPORTS_SYNCHRONOUS")))
     return redirect(url_for("analyst.job", job_id=job_id))
 
 
 def _job_or_404(job_id: str) -> dict:
     """The job's state when it exists and belongs to the signed-in user; 404 otherwise (a job
     of another user is not acknowledged to exist)."""
-    state = jobs.read(jobs.export_dir(), job_id)
+    state = jobs.read(_job_dir(), job_id)
     user = current_user()
     if state is None or user is None or state["user_id"] != user.id:
         abort(404)
@@ -201,7 +210,7 @@ def job_status(job_id: str):
 @bp.route("/jobs/<job_id>/download")
 def job_download(job_id: str):
     state = _job_or_404(job_id)
-    job_dir = jobs.export_dir()
+    job_dir = _job_dir()
     jobs.cleanup(job_dir)
     path = jobs.output_path(job_dir, state)
     if state["status"] == "done" and not path.exists() and jobs.row_level(state):

@@ -20,9 +20,10 @@ from survey.auth.throttle import DEVICE_COOKIE, DEVICE_MAX_AGE, throttle_for
 from survey.extensions import db
 from survey.models import Role, StaffUser
 from survey.models.base import utcnow
-from survey.services.accounts import (AccountError, authenticate, change_own_password,
-                                      end_session, start_session)
+from survey.services.accounts import (authenticate, change_own_password, end_session,
+                                      start_session)
 from survey.services.audit import record
+from survey.services.errors import ServiceError
 
 HOME_BY_ROLE = {
     Role.ADMIN: "admin.index",
@@ -149,7 +150,7 @@ def password():
         try:
             change_own_password(db.session, user, form.current.data, form.new.data,
                                 keep_token=current_token())
-        except AccountError as exc:
+        except ServiceError as exc:
             db.session.rollback()
             field = form.current if exc.field == "current" else form.new
             field.errors = [*field.errors, exc.translated()]

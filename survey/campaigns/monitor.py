@@ -20,7 +20,6 @@ from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from survey import clock
 from survey.auth.access import current_user
@@ -29,7 +28,7 @@ from survey.campaigns.routes import get_campaign, state_labels
 from survey.extensions import db
 from survey.i18n import current_locale
 from survey.models import Campaign, Role
-from survey.services.campaigns import campaign_state
+from survey.services.campaigns import campaign_state, list_campaigns
 from survey.services.monitor import MonitorReport, monitor_report, status_counts
 
 
@@ -90,8 +89,7 @@ def chart_data(report: MonitorReport) -> dict:
 @bp.route("/monitor/")
 def index():
     """Campaign list for every role that may watch fieldwork (analysts have no manage list)."""
-    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc(),
-                                                                  Campaign.id.desc())))
+    campaigns = list_campaigns(db.session)
     counts = status_counts(db.session, [c.id for c in campaigns])
     rows = [(c, campaign_state(db.session, c), counts[c.id]) for c in campaigns]
     return render_template("campaigns/monitor_index.html", rows=rows,

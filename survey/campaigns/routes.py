@@ -25,19 +25,18 @@ from survey.campaigns.forms import (ActionForm, CampaignCreateForm, CampaignSett
 from survey.errors import render_error
 from survey.extensions import db
 from survey.i18n import current_locale
-from survey.models import (AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion, Role,
-                           StaffUser)
+from survey.models import AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion, StaffUser
 from survey.questionnaire import banners, label_text
-from survey.services.access_codes import (AccessCodeError, anonymity_floor, batch_usage,
-                                          generate_batch)
+from survey.services.access_codes import anonymity_floor, batch_usage, generate_batch
 from survey.services.pool import release_due
 from survey.services.audit import record
-from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
-                                       campaign_link, campaign_state, close_campaign,
-                                       create_campaign, current_targets, default_threshold,
-                                       from_local, published_versions, reopen_campaign,
-                                       set_targets, target_cells, to_local, update_campaign)
+from survey.services.campaigns import (CampaignSettings, CampaignState, Limits, campaign_link,
+                                       campaign_state, close_campaign, create_campaign,
+                                       current_targets, from_local, limits_from, list_campaigns,
+                                       published_versions, reopen_campaign, set_targets,
+                                       target_cells, to_local, update_campaign)
 from survey.services import ownership, synthetic
+from survey.services.errors import ServiceError
 from survey.services.monitor import status_counts
 from survey.services.qr import qr_png, qr_svg
 
@@ -51,6 +50,11 @@ def state_labels() -> dict[CampaignState, str]:
         CampaignState.CLOSED: _("Đã đóng"),
         CampaignState.FULL: _("Đã đủ phiếu"),
     }
+
+
+def limits() -> Limits:
+    """The platform's anonymity limits from the app's config."""
+    return limits_from(current_app.config)
 
 
 def get_campaign(campaign_id: int) -> Campaign:
@@ -125,11 +129,8 @@ def code_dimensions(campaign: Campaign) -> list[tuple[str, str, list[tuple[int, 
 @bp.route("/")
 def index():
     """The campaigns the signed-in user manages (every campaign for an admin)."""
-    statement = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
-    allowed = ownership.managed_campaign_ids(db.session, current_user())
-    if allowed is not None:
-        statement = statement.where(Campaign.id.in_(allowed))
-    campaigns = list(db.session.scalars(statement))
+    campaigns = list_campaigns(db.session,
+                               ownership.managed_campaign_ids(db.session, current_user()))
     counts = status_counts(db.session, [c.id for c in campaigns])
     rows = [(c, campaign_state(db.session, c), counts[c.id]) for c in campaigns]
     return render_template("campaigns/index.html", rows=rows, state_labels=state_labels())
@@ -165,7 +166,7 @@ def create():
                                 number=v.number))
         for v in versions]
     if request.method == "GET":
-        form.disclosure_threshold.data = default_threshold()
+        form.disclosure_threshold.data = limits().default_threshold
         chosen = request.args.get("version", type=int)
         if chosen:
             form.version.data = chosen
@@ -178,10 +179,11 @@ def create():
                 campaign = create_campaign(
                     db.session, version, form.slug.data.strip(), settings.title,
                     settings.access_mode, settings.opens_at, settings.closes_at,
-                    settings.max_responses, settings.disclosure_threshold, actor=current_user())
-            except CampaignError as exc:
+                    settings.max_responses, settings.disclosure_threshold, actor=current_user(),
+                    limits=limits())
+            except ServiceError as exc:
                 db.session.rollback()
-                problems.append(str(exc))
+                problems.append(exc.translated())
             else:
                 db.session.commit()
                 flash(_("Đã tạo đợt khảo sát «%(title)s».", title=campaign.title), "success")
@@ -206,10 +208,11 @@ def edit(campaign_id: int):
         settings = _settings_from(form)
         if settings is not None:
             try:
-                changed = update_campaign(db.session, campaign, settings, actor=current_user())
-            except CampaignError as exc:
+                changed = update_campaign(db.session, campaign, settings, actor=current_user(),
+                                          limits=limits())
+            except ServiceError as exc:
                 db.session.rollback()
-                problems.append(str(exc))
+                problems.append(exc.translated())
             else:
                 db.session.commit()
                 flash(_("Đã lưu thay đổi.") if changed else _("Không có gì thay đổi."), "success")
@@ -221,6 +224,10 @@ def edit(campaign_id: int):
 
 # ----------------------------------------------------------------------------- detail
 
+def _translated(refusal: ServiceError | None) -> str | None:
+    return refusal.translated() if refusal is not None else None
+
+
 def render_detail(campaign: Campaign, targets=None, codes=None, status: int = 200):
     cells = target_cells(campaign.version, _language())
     targets = targets or targets_form(cells, current_targets(db.session, campaign))
@@ -229,7 +236,7 @@ def render_detail(campaign: Campaign, targets=None, codes=None, status: int = 20
     batches = list(db.session.scalars(
         select(AccessCodeBatch).where(AccessCodeBatch.campaign_id == campaign.id)
         .order_by(AccessCodeBatch.id)))
-    k = max(anonymity_floor(), campaign.disclosure_threshold)
+    k = max(anonymity_floor(current_app.config), campaign.disclosure_threshold)
     usage = {batch.id: batch_usage(db.session, batch, k) for batch in batches}
     attribute_labels = {dim: (label, dict(options)) for dim, label, options in dimensions}
     counts = status_counts(db.session, [campaign.id])[campaign.id]
@@ -248,7 +255,7 @@ def render_detail(campaign: Campaign, targets=None, codes=None, status: int = 20
         members=ownership.members(db.session, campaign),
         can_share=ownership.can_share(db.session, current_user(), campaign.id),
         shareable=ownership.shareable_designers(db.session, campaign),
-        synthetic_refusal=synthetic.fill_refusal(db.session, campaign),
+        synthetic_refusal=_translated(synthetic.fill_refusal(db.session, campaign)),
         synthetic_max=synthetic.MAX_RESPONSES,
     ), status
 
@@ -269,9 +276,9 @@ def save_targets(campaign_id: int):
               for index, cell in enumerate(cells)}
     try:
         n = set_targets(db.session, campaign, values, actor=current_user())
-    except CampaignError as exc:
+    except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(exc.translated(), "error")
         return render_detail(campaign, targets=form, status=400)
     db.session.commit()
     flash(_("Đã lưu %(n)s chỉ tiêu.", n=n), "success")
@@ -295,9 +302,9 @@ def reopen(campaign_id: int):
     if ActionForm().validate_on_submit():
         try:
             reopen_campaign(db.session, campaign, actor=current_user())
-        except CampaignError as exc:
+        except ServiceError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(exc.translated(), "error")
         else:
             db.session.commit()
             flash(_("Đã mở lại đợt khảo sát (không có thời điểm kết thúc)."), "success")
@@ -318,9 +325,9 @@ def fill_synthetic(campaign_id: int):
         n = 0
     try:
         synthetic.fill(db.session, campaign, n, actor=current_user())
-    except synthetic.SyntheticError as exc:
+    except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(exc.translated(), "error")
     else:
         db.session.commit()
         flash(_("Đã thêm %(n)s phiếu mô phỏng (không phải kết quả khảo sát).", n=n), "success")
@@ -358,9 +365,9 @@ def share(campaign_id: int):
     target = _share_target(campaign, request.form.get("user_id", type=int))
     try:
         ownership.share(db.session, campaign, target, actor=current_user())
-    except ownership.OwnershipError as exc:
+    except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(exc.translated(), "error")
     else:
         db.session.commit()
         flash(_("Đã chia sẻ đợt khảo sát với %(username)s.", username=target.username),
@@ -376,9 +383,9 @@ def unshare(campaign_id: int, user_id: int):
     target = _share_target(campaign, user_id)
     try:
         ownership.unshare(db.session, campaign, target, actor=current_user())
-    except ownership.OwnershipError as exc:
+    except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(exc.translated(), "error")
     else:
         db.session.commit()
         flash(_("Đã bỏ chia sẻ với %(username)s.", username=target.username), "success")
@@ -421,10 +428,12 @@ def generate_codes(campaign_id: int):
     try:
         batch, plain = generate_batch(db.session, campaign, form.size.data,
                                       form.label.data or "", attributes or None,
-                                      actor=current_user())
-    except AccessCodeError as exc:
+                                      actor=current_user(),
+                                      secret=current_app.config["SECRET_KEY"],
+                                      floor=anonymity_floor(current_app.config))
+    except ServiceError as exc:
         db.session.rollback()
-        form.size.errors = list(form.size.errors) + [str(exc)]
+        form.size.errors = list(form.size.errors) + [exc.translated()]
         return render_detail(campaign, codes=form, status=400)
     output = "csv" if request.form.get("output") == "csv" else "slips"
     record(db.session, current_user(), "codes.export", f"campaign:{campaign.id}",

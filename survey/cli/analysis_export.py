@@ -56,12 +56,13 @@ def export_command(campaign: str, fmt: str, output: Path, include_text: bool,
     from werkzeug.datastructures import MultiDict
 
     from analysis.disclosure import DisclosureRefused
-    from survey.analyst import service
-    from survey.analyst.exporting import ExportError, run_export
     from survey.extensions import db
     from survey.services import audit
+    from survey.services import tabulation as service
+    from survey.services.campaigns import find_campaign
+    from survey.services.exports import ExportError, run_export
 
-    found = service.campaign_by_key(db.session, campaign)
+    found = find_campaign(db.session, campaign)
     if found is None:
         raise click.ClickException(f"no campaign {campaign!r} (give its id or slug)")
     wanted = None
@@ -81,7 +82,8 @@ def export_command(campaign: str, fmt: str, output: Path, include_text: bool,
     db.session.commit()
     bar = _Bar(f"{found.slug} → {output.name}")
     try:
-        run_export(internal, found, output, bar, request=wanted, include_text=include_text)
+        run_export(internal, found, output, bar, session=db.session, request=wanted,
+                   include_text=include_text)
     except (ExportError, DisclosureRefused) as error:
         message = getattr(error, "message", None)
         raise click.ClickException(message.vi if message is not None else str(error)) \

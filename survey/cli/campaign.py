@@ -20,9 +20,10 @@ from analysis.exports.cells import neutralise_row
 from survey.config import command_line_base_url
 from survey.extensions import db
 from survey.models import AccessMode, Campaign, Questionnaire, QuestionnaireVersion
-from survey.services.access_codes import AccessCodeError, generate_batch
-from survey.services.campaigns import (CampaignError, campaign_link, campaign_state,
-                                       create_campaign, ensure_demo_campaign, from_local, to_local)
+from survey.services.access_codes import anonymity_floor, generate_batch
+from survey.services.campaigns import (campaign_link, campaign_state, create_campaign,
+                                       ensure_demo_campaign, from_local, limits_from, to_local)
+from survey.services.errors import ServiceError
 from survey.services.monitor import rebuild_banner_tallies, status_counts
 from survey.services import synthetic
 from survey.services.questionnaires import latest_version
@@ -80,10 +81,11 @@ def create_command(questionnaire_slug, version_id, slug, title, access, opens, c
     try:
         campaign = create_campaign(db.session, version, slug, title, AccessMode(access),
                                    _local_moment(opens), _local_moment(closes, end_of_day=True),
-                                   max_responses, threshold)
-    except CampaignError as exc:
+                                   max_responses, threshold,
+                                   limits=limits_from(current_app.config))
+    except ServiceError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.translated()) from None
     db.session.commit()
     base = command_line_base_url(current_app.config.get("PUBLIC_BASE_URL"))
     click.echo(f"Campaign {campaign.id}: {campaign_link(campaign, base)}")
@@ -124,10 +126,12 @@ def codes_command(campaign_ref, size, label, attrs, output) -> None:
             raise click.BadParameter(f"{attr!r}: expected DIMENSION=CODE", param_hint="--attr")
         attributes[key.strip()] = int(value) if value.strip().lstrip("-").isdigit() else value.strip()
     try:
-        batch, codes = generate_batch(db.session, campaign, size, label, attributes or None)
-    except AccessCodeError as exc:
+        batch, codes = generate_batch(db.session, campaign, size, label, attributes or None,
+                                      secret=current_app.config["SECRET_KEY"],
+                                      floor=anonymity_floor(current_app.config))
+    except ServiceError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.translated()) from None
     db.session.commit()
     base = command_line_base_url(current_app.config.get("PUBLIC_BASE_URL"))
     link = campaign_link(campaign, base)
@@ -160,7 +164,7 @@ def demo_command(responses, remove, campaign_ref, seed) -> None:
     if campaign_ref:
         campaign = _find_campaign(campaign_ref)
     else:
-        campaign = ensure_demo_campaign(db.session)
+        campaign = ensure_demo_campaign(db.session, limits_from(current_app.config))
         db.session.commit()
         if campaign is None:
             raise click.ClickException("The flagship questionnaire is not loaded; run `flask questionnaire load-shipped`.")
@@ -171,9 +175,9 @@ def demo_command(responses, remove, campaign_ref, seed) -> None:
     if responses:
         try:
             synthetic.fill(db.session, campaign, responses, seed=seed)
-        except synthetic.SyntheticError as exc:
+        except ServiceError as exc:
             db.session.rollback()
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(exc.translated()) from None
         db.session.commit()
         click.echo(f"{campaign.slug}: {responses} synthetic responses added (marked "
                    f"'synthetic', kept out of real results)")

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Role, StaffUser
-from survey.services.accounts import (AccountError, create_user, generate_password,
-                                      reset_password)
+from survey.services.accounts import create_user, generate_password, reset_password
+from survey.services.errors import ServiceError
 
 users_cli = AppGroup("users", help="Staff accounts.")
 
@@ -22,8 +22,8 @@ def create(username: str, role: str, password: str | None) -> None:
     password = password or generate_password()
     try:
         create_user(db.session, username, password, role, must_change=True)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except ServiceError as exc:
+        raise click.ClickException(exc.translated("en")) from exc
     db.session.commit()
     click.echo(f"Created {role} account {username!r}; the password must be changed at the "
                "first sign-in.")
@@ -43,10 +43,10 @@ def ensure_admin(username: str) -> None:
     password = generate_password()
     try:
         create_user(db.session, username, password, Role.ADMIN, must_change=True)
-    except AccountError as exc:
-        raise click.ClickException(f"{exc} Use --username to choose another name, or "
-                                   "`flask users reset-password` for the existing account.") \
-            from exc
+    except ServiceError as exc:
+        raise click.ClickException(f"{exc.translated('en')} Use --username to choose another "
+                                   "name, or `flask users reset-password` for the existing "
+                                   "account.") from exc
     db.session.commit()
     click.echo(f"Created the first admin account: {username}")
     click.echo(f"Password (shown only this once, write it down; it must be changed at the "

@@ -26,15 +26,15 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
-from flask import current_app, has_request_context
-from flask_babel import gettext
+from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.models import AccessCode, AccessCodeBatch, AccessMode, Campaign, StaffUser
 from survey.services.audit import record
+from survey.services.errors import N_, ServiceError
 
 # No 0/O, 1/I/L: codes are copied from paper by hand.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -42,17 +42,6 @@ CODE_LENGTH = 10  # 31**10 ≈ 8·10^14 codes (49.5 bits)
 GROUP = 5  # shown as XXXXX-XXXXX
 MAX_BATCH_SIZE = 50_000
 _NOT_CODE_CHARS = re.compile(r"[^0-9A-Z]")
-
-
-def _(message: str, **variables: Any) -> str:
-    """Translate for the request's language; Vietnamese (the source) outside a request (CLI)."""
-    if has_request_context():
-        return gettext(message, **variables)
-    return message % variables if variables else message
-
-
-class AccessCodeError(ValueError):
-    """A batch of codes could not be generated; the message (Vietnamese) says why."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +55,12 @@ class CodeCheck:
     used: bool = False
 
 
-def anonymity_floor() -> int:
-    """The platform's smallest threshold and batch size (``ANONYMITY_FLOOR``, at least 2)."""
-    floor = current_app.config.get("ANONYMITY_FLOOR", 5) if current_app else 5
-    return max(2, int(floor))
+def anonymity_floor(config: Mapping[str, Any] | None = None) -> int:
+    """The platform's smallest threshold and batch size (``ANONYMITY_FLOOR``, at least 2) from
+    ``config``; without it, from the current app's config (5 outside an app)."""
+    if config is None:
+        config = current_app.config if current_app else {}
+    return max(2, int(config.get("ANONYMITY_FLOOR", 5)))
 
 
 def normalize_code(raw: str) -> str:
@@ -102,49 +93,54 @@ def _check_attributes(attributes: dict[str, Any] | None) -> dict[str, Any] | Non
     if attributes is None:
         return None
     if not isinstance(attributes, dict):
-        raise AccessCodeError(_("Thuộc tính của lô mã phải là các cặp tên – giá trị."))
+        raise ServiceError(N_("Thuộc tính của lô mã phải là các cặp tên – giá trị."))
     clean: dict[str, Any] = {}
     for key, value in attributes.items():
         if not isinstance(key, str) or not key.strip():
-            raise AccessCodeError(_("Tên thuộc tính của lô mã không được để trống."))
+            raise ServiceError(N_("Tên thuộc tính của lô mã không được để trống."))
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise AccessCodeError(
-                _("Thuộc tính «%(name)s» phải là một mã số hoặc một chuỗi ngắn.", name=key))
+            raise ServiceError(
+                N_("Thuộc tính «%(name)s» phải là một mã số hoặc một chuỗi ngắn."), name=key)
         if isinstance(value, str) and len(value) > 100:
-            raise AccessCodeError(_("Giá trị thuộc tính «%(name)s» quá dài.", name=key))
+            raise ServiceError(N_("Giá trị thuộc tính «%(name)s» quá dài."), name=key)
         clean[key.strip()] = value
     return clean or None
 
 
 def generate_batch(session: Session, campaign: Campaign, size: int, label: str = "",
                    attributes: dict[str, Any] | None = None,
-                   actor: StaffUser | None = None) -> tuple[AccessCodeBatch, list[str]]:
-    """Create a batch of ``size`` one-time codes for ``campaign``.
+                   actor: StaffUser | None = None, *, secret: str | bytes | None = None,
+                   floor: int | None = None) -> tuple[AccessCodeBatch, list[str]]:
+    """Create a batch of ``size`` one-time codes for ``campaign``, hashed with ``secret`` and no
+    smaller than ``floor`` (views and commands pass the app's ``SECRET_KEY`` and
+    :func:`anonymity_floor`; left out, they are read from the current app).
 
     Returns the batch and the plain codes, formatted ``XXXXX-XXXXX``; they are shown once and
     never stored (only their keyed hashes are). The caller commits.
 
-    Raises :class:`AccessCodeError` when the campaign does not use codes, when ``size`` is not a
+    Raises :class:`ServiceError` when the campaign does not use codes, when ``size`` is not a
     whole number between the campaign's disclosure threshold and :data:`MAX_BATCH_SIZE`, or when
     the label or attributes are malformed.
     """
     if campaign.access_mode != AccessMode.CODE:
-        raise AccessCodeError(_("Đợt khảo sát này dùng đường dẫn mở, không dùng mã truy cập."))
+        raise ServiceError(N_("Đợt khảo sát này dùng đường dẫn mở, không dùng mã truy cập."))
     if isinstance(size, bool) or not isinstance(size, int):
-        raise AccessCodeError(_("Số lượng mã phải là một số nguyên."))
-    threshold = max(anonymity_floor(), campaign.disclosure_threshold or 1)
+        raise ServiceError(N_("Số lượng mã phải là một số nguyên."))
+    threshold = max(anonymity_floor() if floor is None else floor,
+                    campaign.disclosure_threshold or 1)
     if size < threshold:
-        raise AccessCodeError(_(
+        raise ServiceError(N_(
             "Mỗi lô phải có ít nhất %(n)s mã (ngưỡng bảo mật của đợt khảo sát): một lô nhỏ hơn "
-            "có thể làm lộ người trả lời.", n=threshold))
+            "có thể làm lộ người trả lời."), n=threshold)
     if size > MAX_BATCH_SIZE:
-        raise AccessCodeError(_("Mỗi lô có tối đa %(n)s mã.", n=MAX_BATCH_SIZE))
+        raise ServiceError(N_("Mỗi lô có tối đa %(n)s mã."), n=MAX_BATCH_SIZE)
     label = (label or "").strip()
     if len(label) > 200:
-        raise AccessCodeError(_("Nhãn của lô mã tối đa 200 ký tự."))
+        raise ServiceError(N_("Nhãn của lô mã tối đa 200 ký tự."))
     attributes = _check_attributes(attributes)
 
-    secret = current_app.config["SECRET_KEY"]
+    if secret is None:
+        secret = current_app.config["SECRET_KEY"]
     codes: dict[str, str] = {}
     while len(codes) < size:
         for code in (new_code() for _i in range(size - len(codes))):
@@ -174,12 +170,14 @@ def generate_batch(session: Session, campaign: Campaign, size: int, label: str =
     return batch, [format_code(code) for code in handed_out]
 
 
-def check(session: Session, campaign: Campaign, raw_code: str) -> CodeCheck:
-    """Whether ``raw_code`` is an unused code of ``campaign``. Writes nothing: the code is spent
-    by the submission (:func:`spend`), so a respondent may start again on another device."""
+def check(session: Session, campaign: Campaign, raw_code: str,
+          secret: str | bytes | None = None) -> CodeCheck:
+    """Whether ``raw_code`` is an unused code of ``campaign`` (hashed with ``secret``, default
+    the app's ``SECRET_KEY``). Writes nothing: the code is spent by the submission
+    (:func:`spend`), so a respondent may start again on another device."""
     if len(normalize_code(raw_code)) != CODE_LENGTH:
         return CodeCheck(accepted=False)
-    digest = code_hash(raw_code)
+    digest = code_hash(raw_code, secret)
     row = session.execute(
         select(AccessCode.used, AccessCodeBatch.attributes)
         .join(AccessCodeBatch, AccessCodeBatch.id == AccessCode.batch_id)

@@ -13,59 +13,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import has_app_context, has_request_context
-from flask_babel import force_locale, gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Role, StaffSession, StaffUser
 from survey.models.base import utcnow
 from survey.services.audit import record
+from survey.services.errors import N_, ServiceError
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 USERNAME_MAX_LENGTH = 80
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction without translating it yet (it is translated when shown)."""
-    return message
-
-
-class AccountError(ValueError):
-    """A staff account could not be created or changed.
-
-    ``template`` is the Vietnamese source message (with ``%(name)s`` placeholders filled from
-    ``params``). Views show :meth:`translated`; ``str()`` gives English for the command line
-    and logs. ``field`` names the form field the problem belongs to, when there is one.
-    """
-
-    def __init__(self, template: str, field: str | None = None, **params: Any):
-        self.template = template
-        self.field = field
-        self.params = params
-        super().__init__(self.source())
-
-    def source(self) -> str:
-        """The Vietnamese message with its placeholders filled."""
-        return self.template % self.params if self.params else self.template
-
-    def translated(self) -> str:
-        """The message in the request's language; Vietnamese outside a request."""
-        if not has_request_context():
-            return self.source()
-        return gettext(self.template, **self.params)
-
-    def __str__(self) -> str:
-        if not has_app_context():
-            return self.source()
-        with force_locale("en"):
-            return gettext(self.template, **self.params)
 
 
 # --- passwords -------------------------------------------------------------------------------
@@ -114,17 +76,17 @@ def password_is_guessable(password: str, username: str = "") -> bool:
 
 
 def check_password_rules(password: str, username: str = "") -> None:
-    """Raise :class:`AccountError` unless ``password`` is acceptable for ``username``."""
+    """Raise :class:`ServiceError` unless ``password`` is acceptable for ``username``."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(N_("Mật khẩu phải có ít nhất %(length)s ký tự."), field="password",
+        raise ServiceError(N_("Mật khẩu phải có ít nhất %(length)s ký tự."), field="password",
                            length=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(N_("Mật khẩu không được dài quá %(length)s ký tự."),
+        raise ServiceError(N_("Mật khẩu không được dài quá %(length)s ký tự."),
                            field="password", length=MAX_PASSWORD_LENGTH)
     if username and password.strip().lower() == username.strip().lower():
-        raise AccountError(N_("Mật khẩu không được trùng với tên đăng nhập."), field="password")
+        raise ServiceError(N_("Mật khẩu không được trùng với tên đăng nhập."), field="password")
     if password_is_guessable(password, username):
-        raise AccountError(N_("Mật khẩu này quá dễ đoán: đó là mật khẩu phổ biến, một dãy "
+        raise ServiceError(N_("Mật khẩu này quá dễ đoán: đó là mật khẩu phổ biến, một dãy "
                               "ký tự lặp lại hoặc liền nhau, hay chứa tên đăng nhập. Hãy dùng "
                               "một câu dài dễ nhớ."), field="password")
 
@@ -165,19 +127,19 @@ def list_users(session: Session) -> list[StaffUser]:
 
 def create_user(session: Session, username: str, password: str, role: Role | str,
                 actor: StaffUser | None = None, must_change: bool = False) -> StaffUser:
-    """Create an account. Raises :class:`AccountError` on a taken name or a weak password.
+    """Create an account. Raises :class:`ServiceError` on a taken name or a weak password.
 
     ``must_change``: the password was set by someone else (generated and printed, or typed by
     an operator), so the user must choose their own at the first sign-in."""
     username = username.strip()
     if not username:
-        raise AccountError(N_("Cần nhập tên đăng nhập."), field="username")
+        raise ServiceError(N_("Cần nhập tên đăng nhập."), field="username")
     if len(username) > USERNAME_MAX_LENGTH:
-        raise AccountError(N_("Tên đăng nhập không được dài quá %(length)s ký tự."),
+        raise ServiceError(N_("Tên đăng nhập không được dài quá %(length)s ký tự."),
                            field="username", length=USERNAME_MAX_LENGTH)
     check_password_rules(password, username)
     if session.scalar(select(StaffUser).where(StaffUser.username == username)):
-        raise AccountError(N_("Tài khoản %(username)s đã tồn tại."), field="username",
+        raise ServiceError(N_("Tài khoản %(username)s đã tồn tại."), field="username",
                            username=username)
     user = StaffUser(username=username, password_hash=hash_password(password), role=Role(role),
                      must_change_password=must_change)
@@ -195,7 +157,7 @@ def _active_admins(session: Session) -> int:
 
 def _refuse_losing_last_admin(session: Session, user: StaffUser) -> None:
     if user.role is Role.ADMIN and user.active and _active_admins(session) <= 1:
-        raise AccountError(N_("Không thể thực hiện: %(username)s là quản trị viên duy nhất "
+        raise ServiceError(N_("Không thể thực hiện: %(username)s là quản trị viên duy nhất "
                               "đang hoạt động."), username=user.username)
 
 
@@ -206,7 +168,7 @@ def set_role(session: Session, user: StaffUser, role: Role | str,
     if role is user.role:
         return
     if actor is not None and actor.id == user.id:
-        raise AccountError(N_("Bạn không thể tự đổi vai trò của chính mình."))
+        raise ServiceError(N_("Bạn không thể tự đổi vai trò của chính mình."))
     if role is not Role.ADMIN:
         _refuse_losing_last_admin(session, user)
     old = user.role
@@ -222,7 +184,7 @@ def set_active(session: Session, user: StaffUser, active: bool,
         return
     if not active:
         if actor is not None and actor.id == user.id:
-            raise AccountError(N_("Bạn không thể tự khoá tài khoản của chính mình."))
+            raise ServiceError(N_("Bạn không thể tự khoá tài khoản của chính mình."))
         _refuse_losing_last_admin(session, user)
     user.active = active
     if not active:
@@ -248,13 +210,13 @@ def change_own_password(session: Session, user: StaffUser, current: str, new: st
     """Change ``user``'s password after checking the current one.
 
     Every other session of the user ends; the one holding ``keep_token`` (the browser making
-    the change) stays signed in. Raises :class:`AccountError` with the reason.
+    the change) stays signed in. Raises :class:`ServiceError` with the reason.
     """
     if not verify_password(user, current):
-        raise AccountError(N_("Mật khẩu hiện tại không đúng."), field="current")
+        raise ServiceError(N_("Mật khẩu hiện tại không đúng."), field="current")
     check_password_rules(new, user.username)
     if new == current:
-        raise AccountError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."), field="new")
+        raise ServiceError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."), field="new")
     user.password_hash = hash_password(new)
     user.must_change_password = False
     end_all_sessions(session, user, keep_token=keep_token)

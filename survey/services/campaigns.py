@@ -1,9 +1,10 @@
 """Campaigns: creation, editing, targets, closing, and the state a respondent sees.
 
-Messages of :class:`CampaignError` are Vietnamese (the source language) and translated for the
-request's language when there is one, so a staff form and ``flask campaign create`` say the same.
-Times are stored in UTC; converting to and from Vietnam time is the caller's business
-(:func:`to_local`, :func:`from_local` help).
+A refusal is a :class:`~survey.services.errors.ServiceError` (Vietnamese source message and its
+values), rendered by the staff page or ``flask campaign create``. The platform's limits (the
+anonymity floor, the default threshold) come in as :class:`Limits`, read from the app's config by
+the caller (:func:`limits_from`). Times are stored in UTC; converting to and from Vietnam time is
+the caller's business (:func:`to_local`, :func:`from_local` help).
 """
 from __future__ import annotations
 
@@ -11,11 +12,9 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context, has_request_context
-from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from survey.models import (AccessCodeBatch, AccessMode, Campaign, CampaignTarget
 from survey.questionnaire import banners, label_text
 from survey.services.access_codes import anonymity_floor
 from survey.services.audit import record
+from survey.services.errors import N_, ServiceError
 from survey.services.questionnaires import latest_version
 
 FLAGSHIP_SLUG = "ne-tranh-trach-nhiem"
@@ -33,17 +33,6 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 LOCAL_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_TITLE = 500
 MAX_TARGET = 10_000_000
-
-
-def _(message: str, **variables: Any) -> str:
-    """Translate for the request's language; Vietnamese (the source) outside a request (CLI)."""
-    if has_request_context():
-        return gettext(message, **variables)
-    return message % variables if variables else message
-
-
-class CampaignError(ValueError):
-    """A campaign could not be created or changed; the message says why. Nothing was written."""
 
 
 class CampaignState(str, enum.Enum):
@@ -99,48 +88,57 @@ def from_local(day: date | None, at: time | None) -> datetime | None:
     return local.astimezone(timezone.utc)
 
 
-def default_threshold() -> int:
-    if has_app_context():
-        return int(current_app.config.get("DISCLOSURE_THRESHOLD", 5))
-    return 5
+@dataclass(frozen=True)
+class Limits:
+    """The platform's anonymity settings every campaign obeys: no threshold below ``floor``;
+    ``default_threshold`` when the designer leaves it out."""
+
+    floor: int
+    default_threshold: int
+
+
+def limits_from(config: Mapping[str, Any]) -> Limits:
+    """:class:`Limits` from the app's config (``ANONYMITY_FLOOR``, ``DISCLOSURE_THRESHOLD``)."""
+    return Limits(floor=anonymity_floor(config),
+                  default_threshold=int(config.get("DISCLOSURE_THRESHOLD", 5)))
 
 
 # ----------------------------------------------------------------------------- validation
 
-def _check_settings(settings: CampaignSettings) -> CampaignSettings:
+def _check_settings(settings: CampaignSettings, limits: Limits) -> CampaignSettings:
     title = (settings.title or "").strip()
     if not title:
-        raise CampaignError(_("Tên đợt khảo sát không được để trống."))
+        raise ServiceError(N_("Tên đợt khảo sát không được để trống."))
     if len(title) > MAX_TITLE:
-        raise CampaignError(_("Tên đợt khảo sát tối đa %(n)s ký tự.", n=MAX_TITLE))
+        raise ServiceError(N_("Tên đợt khảo sát tối đa %(n)s ký tự."), n=MAX_TITLE)
     try:
         mode = AccessMode(settings.access_mode)
     except ValueError:
-        raise CampaignError(_("Cách truy cập không hợp lệ.")) from None
+        raise ServiceError(N_("Cách truy cập không hợp lệ.")) from None
     opens_at, closes_at = _aware(settings.opens_at), _aware(settings.closes_at)
     if opens_at and closes_at and closes_at <= opens_at:
-        raise CampaignError(_("Thời điểm kết thúc phải sau thời điểm bắt đầu."))
+        raise ServiceError(N_("Thời điểm kết thúc phải sau thời điểm bắt đầu."))
     if settings.max_responses is not None and settings.max_responses < 1:
-        raise CampaignError(_("Số phiếu tối đa phải từ 1 trở lên (để trống: không giới hạn)."))
+        raise ServiceError(N_("Số phiếu tối đa phải từ 1 trở lên (để trống: không giới hạn)."))
     threshold = settings.disclosure_threshold
     if threshold is None:
-        threshold = default_threshold()
-    floor = anonymity_floor()
+        threshold = limits.default_threshold
+    floor = limits.floor
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < floor:
-        raise CampaignError(_("Ngưỡng bảo mật phải là một số nguyên từ %(n)s trở lên (mức sàn "
-                              "của nền tảng).", n=floor))
+        raise ServiceError(N_("Ngưỡng bảo mật phải là một số nguyên từ %(n)s trở lên (mức sàn "
+                              "của nền tảng)."), n=floor)
     return CampaignSettings(title, mode, opens_at, closes_at, settings.max_responses, threshold)
 
 
 def check_slug(session: Session, slug: str) -> str:
-    """The slug if it is well formed and free; raises :class:`CampaignError` otherwise."""
+    """The slug if it is well formed and free; raises :class:`ServiceError` otherwise."""
     slug = (slug or "").strip()
     if not SLUG_RE.match(slug):
-        raise CampaignError(_("Tên đường dẫn chỉ gồm chữ thường không dấu, chữ số và dấu gạch "
+        raise ServiceError(N_("Tên đường dẫn chỉ gồm chữ thường không dấu, chữ số và dấu gạch "
                               "ngang, dài từ 3 đến 64 ký tự, không bắt đầu hay kết thúc bằng "
                               "dấu gạch ngang."))
     if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise CampaignError(_("Đã có đợt khảo sát với tên đường dẫn «%(slug)s».", slug=slug))
+        raise ServiceError(N_("Đã có đợt khảo sát với tên đường dẫn «%(slug)s»."), slug=slug)
     return slug
 
 
@@ -150,15 +148,15 @@ def create_campaign(session: Session, version: QuestionnaireVersion, slug: str, 
                     access_mode: AccessMode = AccessMode.OPEN, opens_at: datetime | None = None,
                     closes_at: datetime | None = None, max_responses: int | None = None,
                     disclosure_threshold: int | None = None,
-                    actor: StaffUser | None = None) -> Campaign:
-    """Create a campaign on a published version. ``disclosure_threshold`` defaults to the
-    app's ``DISCLOSURE_THRESHOLD``. The caller commits.
+                    actor: StaffUser | None = None, *, limits: Limits) -> Campaign:
+    """Create a campaign on a published version. ``disclosure_threshold`` defaults to
+    ``limits.default_threshold``. The caller commits.
 
-    Raises :class:`CampaignError` (nothing added) for a malformed or taken slug, an empty title,
-    a closing time not after the opening time, or a threshold below 1."""
+    Raises :class:`ServiceError` (nothing added) for a malformed or taken slug, an empty title,
+    a closing time not after the opening time, or a threshold below ``limits.floor``."""
     slug = check_slug(session, slug)
     settings = _check_settings(CampaignSettings(title, access_mode, opens_at, closes_at,
-                                                max_responses, disclosure_threshold))
+                                                max_responses, disclosure_threshold), limits)
     campaign = Campaign(version=version, slug=slug, title=settings.title,
                         access_mode=settings.access_mode, opens_at=settings.opens_at,
                         closes_at=settings.closes_at, max_responses=settings.max_responses,
@@ -174,17 +172,17 @@ def create_campaign(session: Session, version: QuestionnaireVersion, slug: str, 
 
 
 def update_campaign(session: Session, campaign: Campaign, settings: CampaignSettings,
-                    actor: StaffUser | None = None) -> list[str]:
+                    actor: StaffUser | None = None, *, limits: Limits) -> list[str]:
     """Change a campaign's settings; the slug and version never change (links and QR codes are
     already out, and responses belong to one version). Returns the names of changed fields
-    (also audit-logged). Raises :class:`CampaignError` with nothing changed."""
-    settings = _check_settings(settings)
+    (also audit-logged). Raises :class:`ServiceError` with nothing changed."""
+    settings = _check_settings(settings, limits)
     if settings.disclosure_threshold < campaign.disclosure_threshold and session.scalar(
             select(func.count()).select_from(AccessCodeBatch)
             .where(AccessCodeBatch.campaign_id == campaign.id)):
-        raise CampaignError(_("Không thể hạ ngưỡng bảo mật khi đợt khảo sát đã có mã truy cập: "
-                              "các lô mã đã phát được chia theo ngưỡng %(n)s.",
-                              n=campaign.disclosure_threshold))
+        raise ServiceError(N_("Không thể hạ ngưỡng bảo mật khi đợt khảo sát đã có mã truy cập: "
+                              "các lô mã đã phát được chia theo ngưỡng %(n)s."),
+                           n=campaign.disclosure_threshold)
     changed = []
     for name in ("title", "access_mode", "opens_at", "closes_at", "max_responses",
                  "disclosure_threshold"):
@@ -217,7 +215,7 @@ def reopen_campaign(session: Session, campaign: Campaign, actor: StaffUser | Non
     now = now or clock.now()
     closes_at = _aware(campaign.closes_at)
     if closes_at is None or closes_at > now:
-        raise CampaignError(_("Đợt khảo sát này chưa đóng."))
+        raise ServiceError(N_("Đợt khảo sát này chưa đóng."))
     campaign.closes_at = None
     record(session, actor, "campaign.reopen", f"campaign:{campaign.id}")
 
@@ -243,18 +241,18 @@ def set_targets(session: Session, campaign: Campaign, targets: Mapping[tuple[str
     """Replace the campaign's targets. ``targets`` maps (dimension, code) to a number of
     completes; ``None`` or 0 removes the target. Returns how many targets are set.
 
-    Raises :class:`CampaignError` (nothing changed) for a category that is not a banner
+    Raises :class:`ServiceError` (nothing changed) for a category that is not a banner
     category of the campaign's version, or a negative or absurd number."""
     allowed = {(cell.dimension, cell.code) for cell in target_cells(campaign.version)}
     clean: dict[tuple[str, int], int] = {}
     for (dimension, code), value in targets.items():
         if (dimension, code) not in allowed:
-            raise CampaignError(_("Không có nhóm «%(dimension)s = %(code)s» trong phiếu hỏi.",
-                                  dimension=dimension, code=code))
+            raise ServiceError(N_("Không có nhóm «%(dimension)s = %(code)s» trong phiếu hỏi."),
+                               dimension=dimension, code=code)
         if value is None or value == 0:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_TARGET:
-            raise CampaignError(_("Chỉ tiêu phải là số nguyên từ 0 đến %(n)s.", n=MAX_TARGET))
+            raise ServiceError(N_("Chỉ tiêu phải là số nguyên từ 0 đến %(n)s."), n=MAX_TARGET)
         clean[(dimension, code)] = value
     session.execute(delete(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id))
     session.add_all(CampaignTarget(campaign_id=campaign.id, dimension=dimension, code=code,
@@ -271,6 +269,24 @@ def current_targets(session: Session, campaign: Campaign) -> dict[tuple[str, int
 
 
 # ----------------------------------------------------------------------------- reading
+
+def list_campaigns(session: Session, only: Collection[int] | None = None) -> list[Campaign]:
+    """Campaigns newest first: every one, or those whose id is in ``only`` (the campaigns a
+    designer manages)."""
+    statement = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    if only is not None:
+        statement = statement.where(Campaign.id.in_(list(only)))
+    return list(session.scalars(statement))
+
+
+def find_campaign(session: Session, key: str | int) -> Campaign | None:
+    """A campaign by id or slug (the command line accepts either)."""
+    if isinstance(key, int) or str(key).isdigit():
+        found = session.get(Campaign, int(key))
+        if found is not None:
+            return found
+    return session.scalar(select(Campaign).where(Campaign.slug == str(key)))
+
 
 def campaign_state(session: Session, campaign: Campaign, now: datetime | None = None) -> CampaignState:
     now = now or clock.now()
@@ -309,7 +325,7 @@ def campaign_link(campaign: Campaign, base_url: str) -> str:
     return base_url.rstrip("/") + campaign_path(campaign)
 
 
-def ensure_demo_campaign(session: Session) -> Campaign | None:
+def ensure_demo_campaign(session: Session, limits: Limits) -> Campaign | None:
     """Open link campaign ``demo`` on the latest version of the flagship questionnaire."""
     existing = session.scalar(select(Campaign).where(Campaign.slug == DEMO_CAMPAIGN_SLUG))
     if existing is not None:
@@ -319,4 +335,4 @@ def ensure_demo_campaign(session: Session) -> Campaign | None:
     if version is None:
         return None
     return create_campaign(session, version, DEMO_CAMPAIGN_SLUG,
-                           "Khảo sát thử nghiệm (demo) — " + questionnaire.title)
+                           "Khảo sát thử nghiệm (demo) — " + questionnaire.title, limits=limits)

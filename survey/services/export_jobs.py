@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Flask, current_app
+from flask import Flask
 
 EXPORT_DIR = "exports"
 KEEP_SECONDS = 3600
@@ -80,12 +80,10 @@ class Progress:
             update(self.job_dir, self.job_id, done=self.done, total=self.total)
 
 
-def export_dir(app: Flask | None = None) -> Path:
-    """``EXPORT_DIR`` when configured (one directory every app server mounts), else
-    ``instance/exports``."""
-    app = app or current_app
-    configured = app.config.get("EXPORT_DIR")
-    path = Path(configured) if configured else Path(app.instance_path) / EXPORT_DIR
+def export_dir(configured: str | None, instance_path: str) -> Path:
+    """The jobs' directory, made owner-only: ``configured`` (the app's ``EXPORT_DIR``, one
+    directory every app server mounts) when set, else ``exports`` in ``instance_path``."""
+    path = Path(configured) if configured else Path(instance_path) / EXPORT_DIR
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     return path
@@ -136,11 +134,11 @@ def _cleanup(job_dir: Path) -> None:
             pass
 
 
-def start(app: Flask, user_id: int, fmt: str, filename: str,
-          work: Callable[[Path, Progress], None]) -> str:
-    """Create a job and run ``work(output_path, progress)`` in a thread (inside an app
-    context). Returns the job id."""
-    job_dir = export_dir(app)
+def start(app: Flask, job_dir: Path, user_id: int, fmt: str, filename: str,
+          work: Callable[[Path, Progress], None], *, synchronous: bool = False) -> str:
+    """Create a job in ``job_dir`` and run ``work(output_path, progress)`` in a thread, inside
+    an app context of ``app`` (the work reads the database through the app's session).
+    ``synchronous`` (tests): wait for the thread before returning. Returns the job id."""
     _cleanup(job_dir)
     job_id = secrets.token_hex(16)
     extension = FORMATS[fmt][0]
@@ -169,7 +167,7 @@ def start(app: Flask, user_id: int, fmt: str, filename: str,
 
     thread = threading.Thread(target=run, name=f"export-{job_id[:8]}", daemon=True)
     thread.start()
-    if app.config.get("EXPORTS_SYNCHRONOUS"):
+    if synchronous:
         thread.join()
     return job_id
 

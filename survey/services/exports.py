@@ -16,11 +16,12 @@ from analysis.exports import count_responses, export_rows
 from analysis.exports.report import plan_report, report_figures, write_report
 from analysis.exports.workbook import tables_csv, write_book_xlsx
 from analysis.synthetic import NOTICE
+from sqlalchemy.orm import Session
+
 from survey import clock
-from survey.analyst import service
-from survey.extensions import db
 from survey.models import Campaign
 from survey.questionnaire import banners, label_text
+from survey.services import tabulation
 
 TABLE_FORMATS = ("table-xlsx", "table-csv", "chart-png", "chart-svg")
 
@@ -35,46 +36,47 @@ class ExportError(ValueError):
 
 
 def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, *,
-               request: service.TableRequest | None = None, include_text: bool = False,
-               language: str = "vi") -> None:
-    """Write ``fmt`` for ``campaign`` (and ``request`` for table/chart formats) to ``out``.
+               session: Session, request: tabulation.TableRequest | None = None,
+               include_text: bool = False, language: str = "vi") -> None:
+    """Write ``fmt`` for ``campaign`` (and ``request`` for table/chart formats) to ``out``,
+    reading through ``session`` (and its engine).
 
-    A campaign with synthetic data only (``service.is_synthetic``) is marked in every file:
+    A campaign with synthetic data only (``tabulation.is_synthetic``) is marked in every file:
     the notes of a workbook, a column of a tidy CSV, the chart's title, the report's title page
     and method, and the file name of row-level files (:func:`file_stem`).
 
     Raises :class:`ExportError`, ``DisclosureRefused`` (base under k) or ``ValueError``."""
     definition = campaign.version.definition
-    fake = service.is_synthetic(db.session, campaign)
+    fake = tabulation.is_synthetic(session, campaign)
     k = campaign.disclosure_threshold
-    engine = db.engine
+    engine = session.get_bind()
     if fmt in ("csv", "sav", "dta", "codebook", "codebook-html"):
         selection = (request.selection(campaign) if request is not None else
-                     service.TableRequest(item="").selection(campaign))
+                     tabulation.TableRequest(item="").selection(campaign))
         weights = None
         if request is not None and request.weighted and fmt in ("csv", "sav", "dta"):
-            source = service.source_for(engine, campaign)
-            weights = service.weights_for(db.session, campaign, source,
+            source = tabulation.source_for(engine, campaign)
+            weights = tabulation.weights_for(session, campaign, source,
                                           request.analysis_filter(campaign))
         progress.set_total(count_responses(engine, selection))
         export_rows(engine, definition, selection, fmt, out, include_text=include_text,
                     weights=weights, threshold=k, progress=progress.advance)
         return
-    source = service.source_for(engine, campaign)
+    source = tabulation.source_for(engine, campaign)
     if fmt in TABLE_FORMATS:
         if request is None:
             raise ExportError("Chưa chọn bảng.")
         progress.set_total(2)
         flt = request.analysis_filter(campaign)
-        weights = service.weights_for(db.session, campaign, source, flt) \
+        weights = tabulation.weights_for(session, campaign, source, flt) \
             if request.weighted else None
-        result = service.build_table(source, definition, request, flt, weights, k, language)
+        result = tabulation.build_table(source, definition, request, flt, weights, k, language)
         progress.advance()
         if fmt == "table-xlsx":
             write_book_xlsx([result], out, title=label_text(definition.get("title"), language),
                             mode=request.mode, language=language,
                             notes=[_filter_note(campaign, request, fake)],
-                            labels=service.banner_labels(definition, language))
+                            labels=tabulation.banner_labels(definition, language))
         elif fmt == "table-csv":
             out.write_bytes(tables_csv([result], NOTICE if fake else ""))
         else:
@@ -88,8 +90,8 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
         progress.advance()
         return
     flt = (request.analysis_filter(campaign) if request is not None else
-           service.TableRequest(item="").analysis_filter(campaign))
-    weights = service.weights_for(db.session, campaign, source, flt) \
+           tabulation.TableRequest(item="").analysis_filter(campaign))
+    weights = tabulation.weights_for(session, campaign, source, flt) \
         if request is not None and request.weighted else None
     if fmt == "book-xlsx":
         wanted_dimensions = ("level", "field", "position", "rank", "category")
@@ -104,14 +106,14 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
                         title=label_text(definition.get("title"), language),
                         notes=[_filter_note(campaign, request, fake)], language=language,
                         refused=[(i, b, m.text(language)) for i, b, m in book.errors],
-                        labels=service.banner_labels(definition, language))
+                        labels=tabulation.banner_labels(definition, language))
         progress.advance()
         return
     if fmt == "report-docx":
         progress.set_total(3)
         plan = plan_report(source, definition, flt=flt, weights=weights, k=k,
                            language=language, campaign=campaign.title, synthetic=fake,
-                           open_answers=service.open_answers(db.session, campaign, language),
+                           open_answers=tabulation.open_answers(session, campaign, language),
                            filter_note=_report_filter(request))
         progress.advance()
         figures = report_figures(plan)
@@ -123,7 +125,7 @@ def run_export(fmt: str, campaign: Campaign, out: Path, progress: ProgressSink, 
     raise ExportError(f"Định dạng không hỗ trợ: {fmt}")
 
 
-def _filter_note(campaign: Campaign, request: service.TableRequest | None,
+def _filter_note(campaign: Campaign, request: tabulation.TableRequest | None,
                  synthetic: bool = False) -> str:
     parts = [NOTICE] if synthetic else []
     parts += [f"Đợt khảo sát: {campaign.title}", "số liệu không gia quyền"
@@ -138,7 +140,7 @@ def _filter_note(campaign: Campaign, request: service.TableRequest | None,
     return ", ".join(parts) + "."
 
 
-def _report_filter(request: service.TableRequest | None) -> str:
+def _report_filter(request: tabulation.TableRequest | None) -> str:
     """The filters of a report, in words ("" when it covers the whole campaign)."""
     if request is None:
         return ""

@@ -11,17 +11,13 @@ with a ``campaign_id`` can forget it; ``tests/test_access.py`` sweeps the URL ma
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from survey.models import Campaign, Role, StaffUser
 from survey.models.staff import CampaignAccess
 from survey.services.audit import record
-
-
-class OwnershipError(ValueError):
-    """A share that cannot be made; ``str()`` is the message in the request's language."""
+from survey.services.errors import N_, ServiceError
 
 
 def _row(session: Session, campaign_id: int, user_id: int) -> CampaignAccess | None:
@@ -80,23 +76,27 @@ def shareable_designers(session: Session, campaign: Campaign) -> list[StaffUser]
 
 
 def share(session: Session, campaign: Campaign, user: StaffUser, actor: StaffUser) -> None:
+    """Let designer ``user`` manage ``campaign``. Raises :class:`ServiceError` for anyone but an
+    active designer, or when it is shared with them already."""
     if user.role is not Role.DESIGNER or not user.active:
-        raise OwnershipError(_("Chỉ chia sẻ được với tài khoản thiết kế đang hoạt động."))
+        raise ServiceError(N_("Chỉ chia sẻ được với tài khoản thiết kế đang hoạt động."))
     if _row(session, campaign.id, user.id) is not None:
-        raise OwnershipError(_("Đợt khảo sát đã được chia sẻ với %(username)s.",
-                               username=user.username))
+        raise ServiceError(N_("Đợt khảo sát đã được chia sẻ với %(username)s."),
+                           username=user.username)
     session.add(CampaignAccess(campaign_id=campaign.id, user_id=user.id, owner=False))
     record(session, actor, "campaign.share", f"campaign:{campaign.id}",
            {"user": user.username})
 
 
 def unshare(session: Session, campaign: Campaign, user: StaffUser, actor: StaffUser) -> None:
+    """Take the campaign back from ``user``. Raises :class:`ServiceError` when it was not shared
+    with them, or when they own it."""
     row = _row(session, campaign.id, user.id)
     if row is None:
-        raise OwnershipError(_("Đợt khảo sát chưa được chia sẻ với %(username)s.",
-                               username=user.username))
+        raise ServiceError(N_("Đợt khảo sát chưa được chia sẻ với %(username)s."),
+                           username=user.username)
     if row.owner:
-        raise OwnershipError(_("Không thể bỏ quyền của người tạo đợt khảo sát."))
+        raise ServiceError(N_("Không thể bỏ quyền của người tạo đợt khảo sát."))
     session.execute(delete(CampaignAccess).where(CampaignAccess.campaign_id == campaign.id,
                                                  CampaignAccess.user_id == user.id))
     record(session, actor, "campaign.unshare", f"campaign:{campaign.id}",

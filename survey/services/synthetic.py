@@ -20,27 +20,15 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from survey import clock
 from survey.models import Answer, Campaign, Response, StaffUser
 from survey.services.audit import record
+from survey.services.errors import N_, ServiceError
 
 MODE = "synthetic"
 MAX_RESPONSES = 5000
-
-
-def _(message: str, **variables) -> str:
-    """Translated inside a request or app context, plain Vietnamese elsewhere (tests, CLI)."""
-    try:
-        return gettext(message, **variables)
-    except (RuntimeError, KeyError):
-        return message % variables if variables else message
-
-
-class SyntheticError(ValueError):
-    """The campaign cannot be filled; ``str()`` says why (Vietnamese, translated for staff)."""
 
 
 def counts(session: Session, campaign: Campaign) -> tuple[int, int]:
@@ -51,35 +39,37 @@ def counts(session: Session, campaign: Campaign) -> tuple[int, int]:
     return int(rows.get(False, 0)), int(rows.get(True, 0))  # False == 0, True == 1
 
 
-def fill_refusal(session: Session, campaign: Campaign) -> str | None:
-    """Why ``campaign`` may not be filled with synthetic responses, or None when it may."""
+def fill_refusal(session: Session, campaign: Campaign) -> ServiceError | None:
+    """Why ``campaign`` may not be filled with synthetic responses (the error :func:`fill`
+    would raise, for the page to show before anyone tries), or None when it may."""
     from survey.services.campaigns import DEMO_CAMPAIGN_SLUG, CampaignState, campaign_state
     from survey.services.pool import waiting
 
     real, _synthetic = counts(session, campaign)
     if real or waiting(session, [campaign.id])[campaign.id]:
-        return _("Đợt khảo sát đã có phiếu thật: không thêm số liệu mô phỏng vào đợt này.")
+        return ServiceError(N_("Đợt khảo sát đã có phiếu thật: không thêm số liệu mô phỏng vào "
+                               "đợt này."))
     if campaign.slug != DEMO_CAMPAIGN_SLUG and \
             campaign_state(session, campaign) != CampaignState.NOT_YET_OPEN:
-        return _("Chỉ thêm số liệu mô phỏng vào đợt thử nghiệm (demo) hoặc đợt chưa mở cho "
-                 "người trả lời.")
+        return ServiceError(N_("Chỉ thêm số liệu mô phỏng vào đợt thử nghiệm (demo) hoặc đợt "
+                               "chưa mở cho người trả lời."))
     return None
 
 
 def fill(session: Session, campaign: Campaign, n: int, actor: StaffUser | None = None,
          seed: int | None = None) -> int:
     """Add ``n`` synthetic complete responses to ``campaign``, stamped with today's date
-    (commits the session first; the caller commits the audit entry). Raises :class:`SyntheticError` when the campaign may not
+    (commits the session first; the caller commits the audit entry). Raises :class:`ServiceError` when the campaign may not
     be filled or ``n`` is out of range; returns ``n``."""
     from analysis import wide
     from analysis.layout import layout_for
     from analysis.synthetic import store, synthetic_wide
 
     if not 1 <= n <= MAX_RESPONSES:
-        raise SyntheticError(_("Số phiếu mô phỏng phải từ 1 đến %(max)s.", max=MAX_RESPONSES))
+        raise ServiceError(N_("Số phiếu mô phỏng phải từ 1 đến %(max)s."), max=MAX_RESPONSES)
     refusal = fill_refusal(session, campaign)
-    if refusal:
-        raise SyntheticError(refusal)
+    if refusal is not None:
+        raise refusal
     definition = campaign.version.definition
     frame = synthetic_wide(definition, n, seed=secrets.randbits(63) if seed is None else seed,
                            campaign_id=campaign.id)

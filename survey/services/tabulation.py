@@ -1,5 +1,6 @@
-"""What the analyst pages ask of the data: campaigns, their analysis source, filters read from
-the query string, population margins (from campaign targets), and the table for a request.
+"""What the analyst pages ask of the data: campaigns with their counts, their analysis source,
+filters read from the query string, population margins (from campaign targets), the table for a
+request, and the coded open answers a report quotes.
 
 No ``request`` here: views parse the query string with :func:`table_request` and pass plain
 values, so the CLI and the background export jobs use the same functions.
@@ -19,6 +20,7 @@ from analysis.exports import Selection
 from analysis.synthetic import counted, synthetic_only
 from survey.models import Campaign, CampaignTarget, Response, ResponseStatus
 from survey.questionnaire import banners, find_item, iter_items, label_text
+from survey.services.campaigns import list_campaigns
 
 TABLE_TYPES = ("single", "grid", "multiple", "ranking", "numeric")
 
@@ -31,18 +33,7 @@ def campaigns(session: Session) -> list[tuple[Campaign, int]]:
         select(Response.campaign_id, func.count()).where(
             Response.status == ResponseStatus.COMPLETE, counted(Response.__table__))
         .group_by(Response.campaign_id)).all())
-    rows = session.scalars(select(Campaign).order_by(Campaign.created_at.desc(),
-                                                     Campaign.id.desc())).all()
-    return [(c, int(counts.get(c.id, 0))) for c in rows]
-
-
-def campaign_by_key(session: Session, key: str | int) -> Campaign | None:
-    """A campaign by id or slug (the CLI accepts either)."""
-    if isinstance(key, int) or str(key).isdigit():
-        found = session.get(Campaign, int(key))
-        if found is not None:
-            return found
-    return session.scalar(select(Campaign).where(Campaign.slug == str(key)))
+    return [(c, int(counts.get(c.id, 0))) for c in list_campaigns(session)]
 
 
 def is_synthetic(session: Session, campaign: Campaign) -> bool:
@@ -259,6 +250,23 @@ def banner_labels(definition: Mapping[str, Any], language: str = "vi") -> dict[s
 def open_answers(session: Session, campaign: Campaign, language: str = "vi") -> dict[str, Any]:
     """Coded open answers of the campaign for the report (only variables with a coding frame),
     with the quotes the analyst approved."""
-    from survey.analyst.coding import open_answers as coded
+    from analysis import coding as C
+    from analysis.report import OpenAnswers
+    from analysis.report.outline import outline_for
 
-    return coded(session, campaign, language)
+    definition = campaign.version.definition
+    outline = outline_for(definition, language)
+    comparison = outline.comparison
+    groups = [(g.label, g.codes) for g in comparison.groups] if comparison else []
+    found = {}
+    with session.get_bind().connect() as conn:
+        for variable in C.text_variables(definition, language):
+            frame = C.codes_of(conn, campaign.id, variable.key)
+            if not frame:
+                continue
+            counted = C.counts(conn, campaign.id, variable, frame,
+                               comparison.item if comparison else None, groups)
+            found[variable.key] = OpenAnswers(
+                variable.key, quotes=tuple(C.approved_quotes(conn, campaign.id, variable.key)),
+                **counted)
+    return found

@@ -14,7 +14,7 @@ from analysis import banner_book
 from analysis.exports import Selection, export_rows
 from analysis.exports.cells import neutralise
 from analysis.exports.workbook import tables_csv, write_book_xlsx
-from survey.analyst.service import source_for
+from survey.services.tabulation import source_for
 from survey.extensions import db
 from tests.exports.data import make_rich_campaign, rich_definition, store
 from tests.helpers import make_campaign

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign
-from survey.services.access_codes import (ALPHABET, CODE_LENGTH, AccessCodeError, check, code_hash,
+from survey.services.access_codes import (ALPHABET, CODE_LENGTH, check, code_hash,
                                           generate_batch, normalize_code, spend)
 from survey.services.drafts import spend_mark
+from survey.services.errors import ServiceError
 from tests.helpers import make_campaign
 
 
@@ -58,7 +59,7 @@ def test_hash_depends_on_the_secret_and_normalises(app):
 def test_refuses_bad_sizes(app, size, message):
     with app.app_context():
         campaign = make_campaign(access_mode=AccessMode.CODE)
-        with pytest.raises(AccessCodeError, match=message):
+        with pytest.raises(ServiceError, match=message):
             generate_batch(db.session, campaign, size)
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(AccessCodeBatch)) == 0
@@ -67,7 +68,7 @@ def test_refuses_bad_sizes(app, size, message):
 def test_threshold_follows_the_campaign(app):
     with app.app_context():
         campaign = make_campaign(access_mode=AccessMode.CODE, disclosure_threshold=10)
-        with pytest.raises(AccessCodeError, match="ít nhất 10 mã"):
+        with pytest.raises(ServiceError, match="ít nhất 10 mã"):
             generate_batch(db.session, campaign, 9)
         assert generate_batch(db.session, campaign, 10)[0].size == 10
 
@@ -75,11 +76,11 @@ def test_threshold_follows_the_campaign(app):
 def test_refuses_open_campaigns_and_bad_attributes(app):
     with app.app_context():
         open_campaign = make_campaign("mo-link")
-        with pytest.raises(AccessCodeError, match="đường dẫn mở"):
+        with pytest.raises(ServiceError, match="đường dẫn mở"):
             generate_batch(db.session, open_campaign, 10)
         open_campaign.access_mode = AccessMode.CODE
         for attributes in ({"": 1}, {"level": [1, 2]}, {"level": True}, ["level"]):
-            with pytest.raises(AccessCodeError):
+            with pytest.raises(ServiceError):
                 generate_batch(db.session, open_campaign, 10, attributes=attributes)
 
 
@@ -128,7 +129,7 @@ def test_threshold_never_below_the_platform_floor(app):
     with app.app_context():
         campaign = make_campaign(access_mode=AccessMode.CODE, disclosure_threshold=5)
         app.config["ANONYMITY_FLOOR"] = 8  # raised by the operator after the campaign was made
-        with pytest.raises(AccessCodeError, match="ít nhất 8 mã"):
+        with pytest.raises(ServiceError, match="ít nhất 8 mã"):
             generate_batch(db.session, campaign, 7)
 
 

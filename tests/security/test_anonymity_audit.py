@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select, text
 
 from analysis.disclosure import DisclosureRefused
 from bench.load import CSRF, Browser, complete_one, page_form
-from survey.analyst import service as analyst_service
+from survey.services import tabulation as analyst_service
 from survey.extensions import db
 from survey.models import AccessMode, Campaign
 from survey.questionnaire.runtime import rules as logic

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import AuditLog, Role, StaffUser
 from survey.models.base import utcnow
-from survey.services.accounts import AccountError, set_active, set_role, verify_password
+from survey.services.accounts import set_active, set_role, verify_password
+from survey.services.errors import ServiceError
 from tests.helpers import PASSWORD, csrf_from, login, make_user
 
 
@@ -171,7 +172,7 @@ def test_last_active_admin_is_kept(app):
         set_active(db.session, b, False, actor=a)
         try:
             set_role(db.session, a, Role.DESIGNER, actor=b)
-        except AccountError as exc:
+        except ServiceError as exc:
             assert "duy nhất" in exc.translated()
         else:
             raise AssertionError("the last admin was demoted")

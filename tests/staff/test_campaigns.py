@@ -19,9 +19,10 @@ from survey.models import (AccessCode, AccessCodeBatch, AccessMode, AuditLog, Ca
                            CampaignTarget, Role, StaffUser)
 from survey.services.access_codes import code_hash, spend
 from survey.services.drafts import spend_mark
-from survey.services.campaigns import (CampaignError, CampaignSettings, CampaignState,
+from survey.services.campaigns import (CampaignSettings, CampaignState, Limits,
                                        campaign_state, reopen_campaign,
                                        set_targets, update_campaign)
+from survey.services.errors import ServiceError
 from survey.services.ownership import set_owner
 from survey.services.qr import qr_matrix, qr_png, qr_svg
 from tests.helpers import csrf_from, login, make_campaign, make_user
@@ -29,6 +30,8 @@ from tests.helpers import csrf_from, login, make_campaign, make_user
 BASE = "/staff/campaigns"
 # Every date below is read against this instant, never against the day the suite runs.
 NOW = datetime(2026, 11, 15, 3, 0, tzinfo=timezone.utc)
+# The test app's limits (TestConfig: ANONYMITY_FLOOR and DISCLOSURE_THRESHOLD are 5).
+LIMITS = Limits(floor=5, default_threshold=5)
 
 
 @pytest.fixture(autouse=True)
@@ -173,26 +176,28 @@ def test_threshold_is_never_lowered_once_codes_exist(app):
     with app.app_context():
         campaign = make_campaign(access_mode=AccessMode.CODE, disclosure_threshold=8)
         settings = dict(title="x", access_mode=AccessMode.CODE)
-        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=6))
+        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=6),
+                        limits=LIMITS)
         assert campaign.disclosure_threshold == 6  # no codes yet: may go down to the floor
         generate_batch(db.session, campaign, 6)
-        with pytest.raises(CampaignError, match="Không thể hạ ngưỡng"):
+        with pytest.raises(ServiceError, match="Không thể hạ ngưỡng"):
             update_campaign(db.session, campaign,
-                            CampaignSettings(**settings, disclosure_threshold=5))
+                            CampaignSettings(**settings, disclosure_threshold=5), limits=LIMITS)
         assert campaign.disclosure_threshold == 6
-        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=9))
+        update_campaign(db.session, campaign, CampaignSettings(**settings, disclosure_threshold=9),
+                        limits=LIMITS)
         assert campaign.disclosure_threshold == 9
 
 
 def test_update_rejects_bad_settings_without_changing_anything(app):
     with app.app_context():
         campaign = make_campaign()
-        with pytest.raises(CampaignError):
-            update_campaign(db.session, campaign, CampaignSettings(title="  "))
-        with pytest.raises(CampaignError):
+        with pytest.raises(ServiceError):
+            update_campaign(db.session, campaign, CampaignSettings(title="  "), limits=LIMITS)
+        with pytest.raises(ServiceError):
             update_campaign(db.session, campaign, CampaignSettings(
                 title="x", opens_at=datetime(2027, 1, 2, tzinfo=timezone.utc),
-                closes_at=datetime(2027, 1, 1, tzinfo=timezone.utc)))
+                closes_at=datetime(2027, 1, 1, tzinfo=timezone.utc)), limits=LIMITS)
         assert campaign.title == "Đợt thử" and campaign.closes_at is None
 
 
@@ -212,7 +217,7 @@ def test_close_and_reopen(app, client):
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         assert campaign_state(db.session, campaign) == CampaignState.OPEN
-        with pytest.raises(CampaignError):
+        with pytest.raises(ServiceError):
             reopen_campaign(db.session, campaign)  # not closed
     assert [e.action for e in _audit(app, "campaign.close") + _audit(app, "campaign.reopen")] \
         == ["campaign.close", "campaign.reopen"]
@@ -260,9 +265,9 @@ def test_set_targets_rejects_unknown_categories(app):
         campaign = make_campaign()
         set_targets(db.session, campaign, {("level", 1): 10})
         db.session.commit()
-        with pytest.raises(CampaignError):
+        with pytest.raises(ServiceError):
             set_targets(db.session, campaign, {("level", 1): 20, ("level", 7): 5})
-        with pytest.raises(CampaignError):
+        with pytest.raises(ServiceError):
             set_targets(db.session, campaign, {("q1", 1): 5})  # not a banner
         db.session.rollback()
         assert {(t.dimension, t.code, t.target) for t in campaign.targets} == {("level", 1, 10)}

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Role, StaffUser
-from survey.services.accounts import (AccountError, check_password_rules, generate_password,
+from survey.services.accounts import (check_password_rules, generate_password,
                                       password_is_guessable)
+from survey.services.errors import ServiceError
 from tests.helpers import PASSWORD, csrf_from, login, make_user
 
 WEAK = ["1111111111", "password12", "qwertyuiop", "abcdefghij", "abcabcabcabc",
@@ -23,7 +24,7 @@ STRONG = [PASSWORD, "một câu mật khẩu mới", "mùa thu Hà Nội có hoa
 @pytest.mark.parametrize("password", WEAK)
 def test_common_and_repeated_passwords_are_refused(password):
     assert password_is_guessable(password, "lan")
-    with pytest.raises(AccountError) as refused:
+    with pytest.raises(ServiceError) as refused:
         check_password_rules(password, "lan")
     assert "quá dễ đoán" in refused.value.source()
 

@@ -14,10 +14,11 @@ from analysis.exports import Selection, count_responses, export_rows
 from analysis.layout import layout_for
 from analysis.synthetic import NOTICE, store, synthetic_wide
 from survey import clock
-from survey.analyst import service
+from survey.services import tabulation as service
 from survey.extensions import db
 from survey.models import Campaign, Response, Role, StaffUser
 from survey.services import synthetic
+from survey.services.errors import ServiceError
 from survey.services.monitor import responses_per_day, status_counts
 from survey.services.ownership import set_owner
 from tests.helpers import csrf_from, login, make_campaign, make_user
@@ -71,9 +72,9 @@ def test_fill_stamps_the_day_and_only_demo_or_not_yet_open_campaigns(app):
         synthetic.fill(db.session, campaign, 5)
         db.session.commit()
         assert _counts(campaign) == {"synthetic": 35}
-        with pytest.raises(synthetic.SyntheticError):
+        with pytest.raises(ServiceError):
             synthetic.fill(db.session, db.session.get(Campaign, opened), 10)
-        with pytest.raises(synthetic.SyntheticError):
+        with pytest.raises(ServiceError):
             synthetic.fill(db.session, campaign, 0)
         _real(campaign, 3)
         assert synthetic.fill_refusal(db.session, campaign)  # real data now: no more fills
@@ -134,7 +135,7 @@ def test_only_synthetic_marks_the_analyst_page_and_the_report(app, client, tmp_p
     from docx import Document
 
     from analysis.exports.report import plan_report, write_report
-    from survey.analyst.exporting import _filter_note, file_stem
+    from survey.services.exports import _filter_note, file_stem
 
     with app.app_context():
         campaign = db.session.get(Campaign, pilot)
