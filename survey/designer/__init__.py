@@ -1,10 +1,11 @@
 from flask import Blueprint
 
 from survey.auth.access import guard_blueprint
-from survey.models import Role  # noqa: F401
+from survey.models import Role
 
 bp = Blueprint("designer", __name__)
 guard_blueprint(bp, Role.DESIGNER)
 
-from survey.designer import routes  # noqa: E402,F401  (routes register themselves on bp)
-from survey.designer import report_outline  # noqa: E402,F401
+# The view modules register their routes on bp when imported.
+from survey.designer import (drafting, editors, questionnaires,  # noqa: E402,F401
+                             report_outline, versions)

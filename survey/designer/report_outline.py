@@ -19,7 +19,8 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from survey.designer import bp, editing
-from survey.designer.routes import STALE, _apply, _questionnaire_or_404, _save, _stale
+from survey.designer.drafting import (STALE, apply_edit, is_stale, questionnaire_or_404,
+                                      store_draft)
 from survey.questionnaire import dump_yaml, iter_items, label_text
 
 REPORTED = ("single", "grid", "multiple", "ranking", "text")
@@ -66,12 +67,12 @@ def _sections(definition: dict[str, Any]) -> list[tuple[str, str]]:
 
 @bp.route("/q/<int:qid>/report", methods=["GET", "POST"])
 def report_outline(qid: int):
-    questionnaire = _questionnaire_or_404(qid)
+    questionnaire = questionnaire_or_404(qid)
     draft = questionnaire.draft
     form = OutlineForm(data={"outline": _block(draft)}) if request.method == "GET" \
         else OutlineForm()
     general: list[str] = []
-    if form.validate_on_submit() and _stale(questionnaire):
+    if form.validate_on_submit() and is_stale(questionnaire):
         general = [str(STALE)]
     elif form.validate_on_submit():
         try:
@@ -81,9 +82,9 @@ def report_outline(qid: int):
         if not general:
             places = {row["key"]: (request.form.get(f"place-{row['key']}") or None)
                       for row in _rows(draft)}
-            outcome = _apply(draft, editing.set_report(spec, places))
+            outcome = apply_edit(draft, editing.set_report(spec, places))
             if outcome.ok:
-                _save(questionnaire, outcome.definition)
+                store_draft(questionnaire, outcome.definition)
                 flash(_("Đã lưu dàn ý báo cáo."), "info")
                 return redirect(url_for(".report_outline", qid=qid))
             general = outcome.all_messages()

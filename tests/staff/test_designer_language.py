@@ -57,7 +57,7 @@ def test_add_page_asks_for_both_titles_and_the_note_follows_the_survey(app, desi
     # The designer works in English; the new page has no title.
     token = csrf_from(designer.get(f"{BASE}/q/{qid}?lang=en").get_data(as_text=True))
     base = _draft(app, qid)
-    from survey.designer.routes import content_hash  # the stale-draft guard's hash
+    from survey.questionnaire import content_hash  # the stale-draft guard's hash
     response = designer.post(f"{BASE}/q/{qid}/pages/new", data={
         "csrf_token": token, "id": "P2", "title_vi": "", "title_en": "",
         "base": content_hash(base)})
