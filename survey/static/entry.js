@@ -73,7 +73,7 @@
         input.setAttribute("data-keyed", "1");
         Object.keys(data.states).forEach(function (key) { setState(key, data.states[key][0], data.states[key][1]); });
         document.getElementById("progress").textContent = form.getAttribute("data-progress")
-          .replace("%(done)s", data.progress.done).replace("%(total)s", data.progress.total);
+          .replace("{done}", data.progress.done).replace("{total}", data.progress.total);
         if (move) { focus(data.next ? byName[data.next] : nextAfter(name)); }
       })
       .catch(function () {
