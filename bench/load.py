@@ -290,7 +290,7 @@ def _walk(slug: str, plans: list[PagePlan], rng: random.Random,
     sent the reply; it returns the submission token of the stored response. The transport is
     the caller's (one blocking :class:`Browser`, or the loop of :func:`run_load`).
 
-    A POST that moves on answers with the next step rendered (see :mod:`survey.respond.routes`):
+    A POST that moves on answers with the next step rendered (see :mod:`survey.respond.views`):
     start → page 1, each page → the next page or the review, submit → thank-you. So the walk is
     intro GET, start POST, one POST per page, submit POST: the step shown is read from the
     rendered form's action, CSRF and submission tokens from its hidden fields.

@@ -1,4 +1,9 @@
-"""The respondent area: public pages, no login (see :mod:`survey.respond.routes`)."""
+"""The respondent area: public pages, no login.
+
+:mod:`.views` (thin: read → decide → act → answer), :mod:`.visit` (this request's campaign and
+draft), :mod:`.steps` (where the respondent goes next, pure), :mod:`.screens` (rendering),
+:mod:`.versions` (the bounded per-version cache), :mod:`.limits` (rate limits).
+"""
 import zlib
 
 from flask import Blueprint, g, request, url_for
@@ -10,7 +15,7 @@ bp = Blueprint("respond", __name__)
 def _language_switch_target() -> dict[str, str | None]:
     """Where the language switch points, and the step URL the page script puts in the address
     bar (``page_url``): a POST that answers with the next step names that step's GET URL (see
-    :mod:`survey.respond.routes`); other pages answering a POST have no GET of their own."""
+    :mod:`survey.respond.views`); other pages answering a POST have no GET of their own."""
     if request.blueprint == "respond" and request.method == "POST" and request.view_args:
         url = g.get("respond_url")
         if url:
@@ -49,4 +54,4 @@ def _compress(response):
     return response
 
 
-from survey.respond import routes  # noqa: E402,F401  (routes register themselves on bp)
+from survey.respond import views  # noqa: E402,F401  (views register themselves on bp)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,10 +25,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from survey.models import Campaign, Draft, SubmissionReceipt
+from survey.database import relax_durability
+from survey.models import Draft, SubmissionReceipt
 from survey.models.base import today
 from survey.services import sealing
 from survey.services.access_codes import ALPHABET, normalize_code
+from survey.services.reach import count_reach_steps
 
 RESUME_CODE_LENGTH = 12  # 31**12 ≈ 7.9·10^17: not guessable even without the rate limit
 
@@ -64,8 +67,9 @@ def expiry(retention_days: int, on: date | None = None) -> date:
 
 @dataclass(eq=False)
 class LiveDraft:
-    """A draft as plain values, read and written with prebuilt Core statements, opened with the
-    key of the request's cookie token.
+    """A draft: the one representation of the ``draft`` table's rows (the ORM class only
+    declares the table), plain values read and written with prebuilt Core statements, opened
+    with the key of the request's cookie token.
 
     The respondent flow loads and saves a draft on nearly every request; through the ORM (identity
     map, unit of work, flush) that cost more than the SQL itself. :func:`save` writes only the
@@ -108,6 +112,14 @@ class LiveDraft:
         draft.stored["content"] = (draft.answers, draft.code, draft.secret)
         return draft
 
+    def advance(self, step: int, reach: Iterable[int] = ()) -> list[int]:
+        """Move to ``step``; return the steps in ``reach`` not reached before (to be counted
+        once, see :mod:`survey.services.reach`), remembering the furthest."""
+        self.page = step
+        new = [each for each in reach if each > self.furthest_page]
+        self.furthest_page = max(self.furthest_page, step, *new)
+        return new
+
     def content(self) -> dict[str, Any]:
         return {"a": self.answers, "c": self.code, "s": self.secret}
 
@@ -126,6 +138,7 @@ class LiveDraft:
 
 
 _draft = Draft.__table__
+_receipt = SubmissionReceipt.__table__
 _COLUMNS = tuple(column.name for column in _draft.c)
 _INSERT = insert(_draft)
 _UPDATES: dict[tuple[str, ...], Any] = {}  # prebuilt UPDATE per set of changed columns
@@ -133,17 +146,20 @@ _UPDATES: dict[tuple[str, ...], Any] = {}  # prebuilt UPDATE per set of changed 
 
 def live(draft: LiveDraft | None) -> LiveDraft | None:
     """``draft`` unless it has expired. The respondent flow reads the draft of the request's
-    cookie in the same query as its campaign (``survey.respond.routes._campaign``)."""
+    cookie in the same query as its campaign (:mod:`survey.respond.visit`)."""
     return draft if draft is not None and draft.expires_on >= today() else None
 
 
-def create_draft(session: Session, campaign: Campaign, retention_days: int,
+def create_draft(session: Session, campaign: Any, retention_days: int,
                  language: str = "vi", page: int = 0, code: str | None = None,
-                 answers: dict[str, Any] | None = None) -> tuple[LiveDraft, str]:
-    """A new draft, already at step ``page``, and the plain cookie token for it (never
-    stored). ``code``: the keyed hash of the access code the respondent entered (checked, not
-    spent: it is spent with the submission, see :mod:`survey.services.responses`). The caller
-    commits."""
+                 answers: dict[str, Any] | None = None, reach: Iterable[int] = ()
+                 ) -> tuple[LiveDraft, str]:
+    """A new draft of ``campaign`` (anything with ``id`` and ``version_id``), already at step
+    ``page``, and the plain cookie token for it (never stored). ``code``: the keyed hash of the
+    access code the respondent entered (checked, not spent: it is spent with the submission,
+    see :mod:`survey.services.responses`). ``reach``: steps to count as reached. Commits, without
+    waiting for the disk: losing a new draft to a power cut loses nothing promised."""
+    relax_durability(session)
     token = new_token()
     key = sealing.key_from_token(token)
     content = {"a": dict(answers or {}), "c": code, "s": secrets.token_hex(16)}
@@ -156,11 +172,27 @@ def create_draft(session: Session, campaign: Campaign, retention_days: int,
     draft = LiveDraft(**values, key=key, answers=content["a"], code=code,
                       secret=content["s"], stored=dict(values))
     draft.stored["content"] = (draft.answers, draft.code, draft.secret)
+    count_reach_steps(session, campaign.id, list(reach))
+    session.commit()
     return draft, token
 
 
-def save(session: Session, draft: LiveDraft) -> None:
-    """Write what changed in ``draft`` since it was read or last saved. The caller commits."""
+def save(session: Session, draft: LiveDraft, *, durable: bool, reach: Iterable[int] = ()) -> None:
+    """Write what changed in ``draft`` and count the steps in ``reach`` as reached, in one
+    transaction, and commit (with whatever else the session holds).
+
+    ``durable=False`` commits without waiting for the disk (see :mod:`survey.database`): a
+    draft's answers and step can be lost to a power cut at no cost to a promise. A commit that
+    shows a resume code, or anything acknowledged, must be durable.
+    """
+    if not durable:
+        relax_durability(session)
+    _write(session, draft)
+    count_reach_steps(session, draft.campaign_id, list(reach))  # last: row locks until commit
+    session.commit()
+
+
+def _write(session: Session, draft: LiveDraft) -> None:
     changes = draft.changes()
     if not changes:
         return
@@ -190,25 +222,29 @@ def set_resume_code(draft: LiveDraft) -> str:
     return code
 
 
-def resume(session: Session, campaign: Campaign, raw_code: str) -> tuple[LiveDraft, str] | None:
+def resume(session: Session, campaign_id: int, raw_code: str, language: str
+           ) -> tuple[LiveDraft, str] | None:
     """Move the draft saved under ``raw_code`` to a new cookie token, re-sealed under the new
-    token's key; ``None`` if not found or expired.
+    token's key, in ``language``; ``None`` if not found or expired. Commits (durably: the old
+    token stops working).
 
     The resume code stays valid (the respondent may switch device again) until submission or
-    expiry. The caller commits.
+    expiry.
     """
     normalised = normalize_code(raw_code)
     if len(normalised) != RESUME_CODE_LENGTH:
         return None
     row = session.execute(select(_draft).where(_draft.c.resume_hash == resume_hash(raw_code),
-                                               _draft.c.campaign_id == campaign.id)).first()
+                                               _draft.c.campaign_id == campaign_id)).first()
     if row is None or row.expires_on < today() or row.resume_key is None:
+        session.rollback()
         return None
     wrapping = sealing.key_from_resume_code(normalised)
     try:
         old_key = sealing.unwrap(wrapping, row.resume_key)
         content = sealing.unseal(old_key, row.sealed)
     except sealing.SealError:
+        session.rollback()
         return None
     token = new_token()
     key = sealing.key_from_token(token)
@@ -218,7 +254,8 @@ def resume(session: Session, campaign: Campaign, raw_code: str) -> tuple[LiveDra
     draft.token_hash = token_hash(token)
     draft.resume_key = sealing.wrap(wrapping, key)
     draft.stored["content"] = (None, None, None)  # re-seal under the new key
-    save(session, draft)
+    draft.language = language
+    save(session, draft, durable=True)
     return draft, token
 
 
@@ -228,9 +265,9 @@ def purge_expired(session: Session, on: date | None = None, receipt_days: int = 
     Returns (drafts, receipts) deleted. The caller commits.
     """
     day = on or today()
-    drafts = session.execute(delete(Draft).where(Draft.expires_on < day)).rowcount
-    receipts = session.execute(delete(SubmissionReceipt).where(
-        SubmissionReceipt.used_on < day - timedelta(days=receipt_days))).rowcount
+    drafts = session.execute(delete(_draft).where(_draft.c.expires_on < day)).rowcount
+    receipts = session.execute(delete(_receipt).where(
+        _receipt.c.used_on < day - timedelta(days=receipt_days))).rowcount
     return int(drafts or 0), int(receipts or 0)
 
 

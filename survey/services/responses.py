@@ -29,12 +29,13 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.models import Answer, BannerTally, Draft, PageReach, SubmissionReceipt
+from survey.models import Answer, BannerTally, Draft, SubmissionReceipt
 from survey.models.base import today
 from survey.questionnaire import banners
 from survey.questionnaire.storage import AnswerRow, answer_rows
 from survey.services import pool
 from survey.services.access_codes import spend
+from survey.services.reach import count_reach_steps
 from survey.services.drafts import LiveDraft, spend_mark, token_hash
 
 
@@ -55,7 +56,7 @@ class SubmitOutcome(str, enum.Enum):
 def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answers: dict[str, Any],
            submission_token: str, reach: Sequence[int] = (), mode: str = "web") -> SubmitOutcome:
     """Accept ``answers`` (already validated and pruned) as a complete response; commits.
-    ``reach``: steps to count as reached (:func:`count_reach_steps`) in the same transaction.
+    ``reach``: steps to count as reached (:func:`survey.services.reach.count_reach_steps`) in the same transaction.
 
     Raises :class:`survey.questionnaire.storage.StorageError` (after rolling back) if the answers
     do not fit the definition: that means a validation step was skipped.
@@ -150,51 +151,7 @@ _TALLY_UPSERT_PG = text(
 
 
 def receipt_key(submission_token: str) -> str:
-    """The :class:`SubmissionReceipt` key of a submission token (a keyed hash: the table never
-    holds the token a browser sent)."""
+    """The :class:`SubmissionReceipt` key of a submission token: its SHA-256 (with a prefix of
+    its own), so the table never holds the token a browser sent. Not keyed: the token is 192
+    random bits, nothing to guess offline."""
     return token_hash("submit:" + submission_token)
-
-
-def count_reach(session: Session, campaign_id: int, page: int) -> None:
-    """Add one to today's count of respondents reaching ``page`` (0 = started, 1…N = pages,
-    N+1 = review). Counts only: nothing says who. The caller commits, so the count lands in the
-    same transaction (one commit) as the draft's step.
-
-    A prebuilt Core statement: it costs less than building the ORM UPDATE per request, and does
-    not autoflush (the draft's pending changes are flushed at the commit, as before)."""
-    key = {"b_campaign": campaign_id, "b_page": page, "b_day": today()}
-    if session.execute(_REACH_UPDATE, key).rowcount:
-        return
-    try:
-        with session.begin_nested():
-            session.execute(_REACH_INSERT, key)
-    except IntegrityError:  # another request inserted the row meanwhile
-        session.execute(_REACH_UPDATE, key)
-
-
-def count_reach_steps(session: Session, campaign_id: int, pages: list[int]) -> None:
-    """:func:`count_reach` for several pages at once (the whole questionnaire in one document
-    reports them together): one UPDATE when today's rows exist, as they do after the first
-    respondent of the day."""
-    if not pages:
-        return
-    counted = set(session.scalars(_REACH_UPDATE_MANY, {
-        "b_campaign": campaign_id, "b_pages": pages, "b_day": today()}))
-    for page in pages:
-        if page not in counted:  # the day's first: inserted one by one, as count_reach does
-            count_reach(session, campaign_id, page)
-
-
-_reach = PageReach.__table__.c
-_REACH_UPDATE = (update(PageReach.__table__)
-                 .where(_reach.campaign_id == bindparam("b_campaign"),
-                        _reach.page == bindparam("b_page"), _reach.day == bindparam("b_day"))
-                 .values(count=_reach.count + 1))
-_REACH_UPDATE_MANY = (update(PageReach.__table__)
-                      .where(_reach.campaign_id == bindparam("b_campaign"),
-                             _reach.page.in_(bindparam("b_pages", expanding=True)),
-                             _reach.day == bindparam("b_day"))
-                      .values(count=_reach.count + 1)
-                      .returning(_reach.page))
-_REACH_INSERT = insert(PageReach.__table__).values(
-    campaign_id=bindparam("b_campaign"), page=bindparam("b_page"), day=bindparam("b_day"), count=1)

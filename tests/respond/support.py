@@ -79,7 +79,7 @@ def make_flagship_campaign(slug: str = "demo", **kwargs):
 
 def where(response) -> str:
     """The step a response leads to: a redirect's target, or the URL of the step rendered in
-    reply to a POST (``data-url``, see :mod:`survey.respond.routes`), or the request's own path."""
+    reply to a POST (``data-url``, see :mod:`survey.respond.views`), or the request's own path."""
     if response.status_code in (302, 303):
         return response.headers["Location"]
     match = re.search(r'<body data-url="([^"]+)"', response.get_data(as_text=True))

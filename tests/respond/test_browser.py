@@ -80,7 +80,7 @@ class Walk:
 
     def at(self) -> str:
         """The step shown. A POST that moves on answers with the next step (see
-        survey.respond.routes): with the script the address bar then shows that step's own URL
+        survey.respond.views): with the script the address bar then shows that step's own URL
         (``history.replaceState``), without it the address stays the POST's and the page names
         its step in ``data-url``."""
         if self.js:

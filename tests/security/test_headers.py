@@ -58,7 +58,7 @@ def _flow_end(client, urls) -> str:
 
 
 def _step_url(response) -> str:
-    """The GET URL of the step a POST answered with (``data-url``, see survey.respond.routes)."""
+    """The GET URL of the step a POST answered with (``data-url``, see survey.respond.views)."""
     return re.search(r'<body data-url="([^"]+)"', response.get_data(as_text=True)).group(1)
 
 

@@ -1,0 +1,326 @@
+"""Respondent pages (public, no login): introduction → pages → review → thank-you.
+
+Each view reads (:mod:`survey.respond.visit`), decides (:mod:`survey.respond.steps`, the page
+rules of :mod:`survey.questionnaire.runtime.rules`), acts through the services (drafts,
+responses: they choose durability and commit) and answers with a screen
+(:mod:`survey.respond.screens`).
+
+Every state change is a POST (CSRF-protected). A POST that moves the respondent on answers with
+the next step rendered directly (start → first page, page → next page or the review, submit →
+thank-you) instead of a redirect and a GET: a complete takes 11 requests instead of 21, which is
+most of the server's work per respondent. Every step keeps its own GET URL (``/s/<slug>/p/<n>``,
+``/review``, ``/done``), every rendered form posts to its own step's URL, and the page tells the
+script that URL (``data-url`` on ``<body>``): ``respond.js`` puts it in the address bar with
+``history.replaceState``, so a reload or Back lands on a plain GET, never on a POST result. With
+JavaScript off a reload re-sends the POST that produced the page (the browser asks first): the
+same answers are saved again, the same step is shown, and a repeated submission finds its receipt
+and shows the thank-you once more — harmless by construction, as in LimeSurvey. Back, the language
+switch, resume and the rare redirects (a page not reached yet, a skipped page) stay 303s.
+
+A browser whose page script runs says so (``js=1``) and gets the whole questionnaire in one
+document instead (``/s/<slug>/all``, see :func:`whole`): the script turns its pages, and "Gửi" on
+the last sends the form once with every answer: 3 requests per complete. The server applies the
+same rules to it, page by page, stores it as the review's submission is stored, and hands any
+page with a problem to the page-by-page flow.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from survey.database import read_without_transaction
+from survey.extensions import db
+from survey.models import AccessMode, Campaign
+from survey.questionnaire.runtime import rules
+from survey.respond import bp, screens, steps
+from survey.respond.limits import check_rate
+from survey.respond.screens import lang
+from survey.respond.visit import (Visit, campaign_row, clear_cookie, open_campaign, set_cookie,
+                                  submission, visit_of, with_draft)
+from survey.services import drafts, responses
+from survey.services.access_codes import check as check_code
+
+
+@bp.before_request
+def _limit_posts():
+    if request.method == "POST":
+        check_rate("post", current_app.config["RESPOND_RATE_LIMIT"])
+        if request.endpoint in ("respond.begin", "respond.resume"):  # codes are tried here
+            check_rate("code", current_app.config["RESPOND_CODE_RATE_LIMIT"])
+
+
+@bp.after_request
+def _end_reads(response: Response) -> Response:
+    """End a GET's read transaction with COMMIT rather than the ROLLBACK of the request's
+    teardown: psycopg forgets every prepared statement of its connection at a ROLLBACK, so
+    each introduction page served used to cost the worker its prepared respondent statements
+    (re-prepared only after five more runs each). A GET here never leaves writes half done:
+    those that write commit them themselves."""
+    if request.method == "GET" and db.session().in_transaction():
+        db.session.commit()
+    return response
+
+
+def _scripted() -> bool:
+    """The form comes from a page whose script runs (it sets ``js``), and the whole
+    questionnaire may go to the browser in one document (``RESPOND_CLIENT_PAGING``, on by
+    default): the script turns the pages, so a complete takes 3 requests instead of 11."""
+    return request.form.get("js") == "1" and current_app.config.get("RESPOND_CLIENT_PAGING", True)
+
+
+def _keep(visit: Visit, answers: dict[str, Any]) -> None:
+    """The draft's new answers, in the request's language, pushed back from expiry."""
+    visit.draft.answers = answers
+    visit.draft.language = lang()
+    drafts.touch(visit.draft, screens.retention())
+
+
+def _saved(visit: Visit, answers: dict[str, Any], number: int) -> Response:
+    """Keep the answers and show a fresh resume code (durable: a code must not be lost once
+    shown)."""
+    _keep(visit, answers)
+    code = drafts.set_resume_code(visit.draft)
+    drafts.save(db.session, visit.draft, durable=True)
+    return screens.saved(visit, code, number)
+
+
+# --------------------------------------------------------------------------- pages
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: the same small icon, not a 404
+    (a few hundred bytes, read once per process)."""
+    icon = current_app.extensions.get("respond_favicon")
+    if icon is None:
+        with open(f"{current_app.static_folder}/favicon.svg", "rb") as handle:
+            icon = current_app.extensions["respond_favicon"] = handle.read()
+    response = Response(icon, mimetype="image/svg+xml")
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.route("/")
+def home():
+    return render_template("respond/home.html")
+
+
+@bp.route("/privacy")
+@bp.route("/s/<slug>/privacy")
+def privacy(slug: str | None = None):
+    campaign = campaign_row(slug) if slug else None
+    return render_template("respond/privacy.html", campaign=campaign,
+                           retention=screens.retention())
+
+
+@bp.route("/s/<slug>")
+def start(slug: str):
+    read_without_transaction(db.session)
+    return screens.intro(open_campaign(slug, allow_full=False))
+
+
+@bp.route("/s/<slug>/start", methods=["POST"])
+def begin(slug: str):
+    visit = open_campaign(slug, allow_full=False)
+    pages = visit.version.page_count
+    if visit.draft is not None:  # "Tiếp tục trả lời", a second tap or a reload: where they are
+        if _scripted() and visit.draft.page <= pages:
+            return screens.whole(visit, visit.answers())
+        return redirect(screens.step_url(visit, max(visit.draft.page, 1)), 303)
+    code, prefilled = None, {}
+    if visit.campaign.access_mode == AccessMode.CODE:
+        # Checked, not spent: the submission spends it, so the respondent may start again on
+        # another device with the same code (survey.services.access_codes).
+        result = check_code(db.session, visit.campaign, request.form.get("code", ""))
+        if not result.accepted:
+            db.session.rollback()
+            return screens.intro(visit, screens.code_message(result.used),
+                                 409 if result.used else 400)
+        code = result.code_hash
+        prefilled = rules.prefill_from_batch(visit.definition, result.attributes)
+    step = steps.next_step(visit.definition, prefilled, -1)
+    visit.draft, token = drafts.create_draft(db.session, visit.campaign, screens.retention(),
+                                             lang(), page=step, code=code, answers=prefilled,
+                                             reach=[0, step])
+    if _scripted() and step <= pages:
+        response = screens.whole(visit, prefilled)
+    else:
+        response = screens.step(visit, step, prefilled)
+    return set_cookie(response, visit, token)
+
+
+@bp.route("/s/<slug>/p/<int:number>", methods=["GET", "POST"])
+def page(slug: str, number: int):
+    visit = with_draft(slug)
+    draft, definition = visit.draft, visit.definition
+    index = number - 1
+    if not 0 <= index < visit.version.page_count:
+        abort(404)
+    if number > draft.furthest_page:
+        return redirect(screens.step_url(visit, draft.page), 303)
+    answers = visit.answers()
+    if index not in rules.visible_pages(definition, answers):
+        return redirect(screens.step_url(visit, steps.next_step(definition, answers, index)), 303)
+    if request.method == "GET":
+        draft.advance(number)
+        drafts.save(db.session, draft, durable=False)
+        return screens.page(visit, index, answers)
+
+    action = request.form.get("action", "next")
+    page_input = rules.parse_page(visit.version.pages[index], request.form, answers)
+    answers = rules.prune(definition, rules.merge(answers, page_input))
+    if action == "save":
+        return _saved(visit, answers, number)
+    _keep(visit, answers)
+    if action == "back":
+        back = steps.previous_step(definition, answers, index)
+        draft.advance(max(back, 1))
+        drafts.save(db.session, draft, durable=False)
+        return redirect(url_for("respond.start", slug=slug) if back == 0
+                        else screens.step_url(visit, back), 303)
+    outcome = steps.after_page(definition, index, answers, page_input,
+                               set(request.form.get("_shown", "").split()), lang())
+    if isinstance(outcome, steps.ShowPage):  # keep what was typed, even when shown again
+        drafts.save(db.session, draft, durable=False)
+        return screens.page(visit, index, answers, outcome, page_input)
+    reached = draft.advance(outcome.step, [outcome.step])
+    drafts.save(db.session, draft, durable=False, reach=reached)  # one commit per page
+    return screens.step(visit, outcome.step, answers)
+
+
+@bp.route("/s/<slug>/all", methods=["GET", "POST"])
+def whole(slug: str):
+    """The whole questionnaire in one document (see :func:`_scripted`). Its form comes back
+    with every answer: they are read, pruned and validated page by page exactly as page
+    POSTs would be; the first page with an error, or with a question the answers revealed
+    that the respondent has not seen, is shown on its own (the page-by-page flow takes over
+    from there). A clean form is stored at once (``action=send``, the document's "Gửi" with its
+    one-time token, checked as the review's submission is) or moves on to the review
+    (``action=next``). ``action=keep`` (sent by the script when the respondent leaves the tab)
+    only keeps the answers and the page reached."""
+    action = request.form.get("action", "next")
+    sending = request.method == "POST" and action == "send"
+    visit, token = submission(slug) if sending else (with_draft(slug), None)
+    draft, definition = visit.draft, visit.definition
+    pages = visit.version.page_count
+    if request.method == "GET":
+        return screens.whole(visit, visit.answers())
+    page_input = rules.parse_page(visit.version.whole_page(), request.form, visit.answers())
+    answers = rules.prune(definition, rules.merge(visit.answers(), page_input))
+    if action == "save":
+        return _saved(visit, answers, max(draft.page, 1))
+    visible = rules.visible_pages(definition, answers)
+    _keep(visit, answers)
+    if action == "keep":
+        reached = _int_arg(request.form.get("p"), 1, pages)
+        passed = draft.advance(reached, steps.steps_reached(draft.furthest_page, pages, visible,
+                                                            reached))
+        drafts.save(db.session, draft, durable=False, reach=passed)
+        return Response("", 204)
+    if action == "back":
+        draft.advance(1)
+        drafts.save(db.session, draft, durable=False)
+        return redirect(url_for("respond.start", slug=slug), 303)
+    outcome = steps.after_document(definition, answers, page_input,
+                                   set(request.form.get("_shown", "").split()), lang())
+    passed = steps.steps_reached(draft.furthest_page, pages, visible, outcome.step
+                                 if isinstance(outcome, steps.GoTo) else outcome.index + 1)
+    if isinstance(outcome, steps.ShowPage):
+        draft.advance(outcome.index + 1, passed)
+        drafts.save(db.session, draft, durable=False, reach=passed)
+        return screens.page(visit, outcome.index, answers, outcome, page_input)
+    if token is not None:  # the reach counts go with the response, in its transaction
+        return _after_submit(visit, responses.submit(db.session, draft, definition, answers,
+                                                     token, reach=passed))
+    draft.advance(outcome.step, passed)
+    drafts.save(db.session, draft, durable=False, reach=passed)
+    return screens.review(visit, answers)
+
+
+def _int_arg(text: str | None, low: int, high: int) -> int:
+    try:
+        return min(max(int(text or low), low), high)
+    except ValueError:
+        return low
+
+
+@bp.route("/s/<slug>/review")
+def review(slug: str):
+    visit = with_draft(slug)
+    pages = visit.version.page_count
+    if visit.draft.furthest_page <= pages:
+        return redirect(screens.step_url(visit, visit.draft.page), 303)
+    visit.draft.advance(pages + 1)
+    drafts.save(db.session, visit.draft, durable=False)
+    return screens.review(visit, rules.prune(visit.definition, visit.answers()))
+
+
+@bp.route("/s/<slug>/submit", methods=["POST"])
+def submit(slug: str):
+    visit, token = submission(slug)
+    definition = visit.definition
+    if request.form.get("action") == "back":
+        back = steps.previous_step(definition, visit.answers(), visit.version.page_count)
+        return redirect(screens.step_url(visit, back), 303)
+    answers = rules.prune(definition, visit.answers())
+    problem = rules.validate_all(definition, answers, lang())
+    if problem is not None:
+        index, errors = problem
+        visit.draft.advance(index + 1)
+        drafts.save(db.session, visit.draft, durable=False)
+        return screens.page(visit, index, answers, steps.ShowPage(index, errors))
+    return _after_submit(visit, responses.submit(db.session, visit.draft, definition, answers,
+                                                 token))
+
+
+def _after_submit(visit: Visit, outcome: responses.SubmitOutcome) -> Response:
+    """The thank-you page (a new, repeated or raced submission alike), or the clear page for a
+    draft whose access code another device used to send its answers first."""
+    if outcome == responses.SubmitOutcome.CODE_USED:
+        return clear_cookie(screens.code_used_elsewhere(visit), visit)
+    return clear_cookie(screens.done(visit), visit)
+
+
+@bp.route("/s/<slug>/done")
+def done(slug: str):
+    read_without_transaction(db.session)
+    row = campaign_row(slug)
+    if row is None:
+        return screens.unavailable(None)
+    return screens.done(visit_of(row))
+
+
+@bp.route("/s/<slug>/resume", methods=["GET", "POST"])
+def resume(slug: str):
+    visit = open_campaign(slug)
+    if request.method == "GET":
+        return screens.resume_form(visit)
+    found = drafts.resume(db.session, visit.campaign.id, request.form.get("code", ""), lang())
+    if found is None:
+        return screens.resume_form(visit, _(
+            "Không tìm thấy phiếu đã lưu với mã này, hoặc phiếu đã hết hạn. Vui lòng kiểm tra "
+            "lại mã (12 ký tự, ví dụ ABCD-EFGH-JKMN)."))
+    visit.draft, token = found
+    where = url_for("respond.whole", slug=slug) \
+        if _scripted() and visit.draft.page <= visit.version.page_count \
+        else screens.step_url(visit, max(visit.draft.page, 1))
+    return set_cookie(redirect(where, 303), visit, token)
+
+
+@bp.route("/s/<slug>/qr.<any(svg, png):kind>")
+def qr(slug: str, kind: str):
+    """QR code of the campaign link, for printed notices (SVG or PNG)."""
+    import segno
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    code = segno.make(f"{base}/s/{campaign.slug}", error="m")
+    buffer = io.BytesIO()
+    code.save(buffer, kind=kind, scale=10 if kind == "png" else 4, border=4)
+    mimetype = "image/svg+xml" if kind == "svg" else "image/png"
+    return Response(buffer.getvalue(), mimetype=mimetype)
