@@ -3,9 +3,11 @@
 The canonical form of a definition is a plain dict (see ``docs/questionnaire-format.md``);
 it is what gets stored in ``QuestionnaireVersion.definition`` and what ``analysis`` reads.
 
-Modules: :mod:`.expressions` (the skip-logic language), :mod:`.model` (normalisation and
-helpers), :mod:`.validator`, :mod:`.loader` (YAML with line numbers), :mod:`.xlsform`
-(XLSForm import/export), :mod:`.versions` (what changed between two definitions).
+Modules: :mod:`.expressions` (the skip-logic language), :mod:`.model` (the canonical form:
+vocabulary, normalisation, helpers), :mod:`.validator` (checks by concern), :mod:`.loader`
+(YAML with line numbers), :mod:`.xlsform` (XLSForm import/export), :mod:`.versions` (what
+changed between two definitions), :mod:`.storage` (answers to rows and back). The runtime that
+shows and checks pages (:mod:`.runtime`) needs Flask-Babel and is not imported here.
 """
 from __future__ import annotations
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from survey.questionnaire.model import OPTION_KEYS
-from survey.questionnaire.validator import SLUG_RE
+from survey.questionnaire.model.schema import OPTION_KEYS, SLUG_RE
 from survey.questionnaire.xlsform_aliases import yes_no
 from survey.questionnaire.xlsform_labels import LabelPicker, placeholder
 from survey.questionnaire.xlsform_report import CodeMap, Report

@@ -15,7 +15,7 @@ from typing import Any
 
 from survey.questionnaire import expressions as ex
 from survey.questionnaire import model
-from survey.questionnaire.validator import ITEM_ID_RE, MAX_ITEM_ID, RESERVED
+from survey.questionnaire.model.schema import ITEM_ID_RE, MAX_ITEM_ID, RESERVED
 from survey.questionnaire.xlsform_aliases import (DROPPED_TYPES, METADATA, NUMERIC_PRESETS,
                                                   TypeSpec, parse_type, yes_no)
 from survey.questionnaire.xlsform_choices import ChoiceList

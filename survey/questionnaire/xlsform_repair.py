@@ -12,7 +12,7 @@ import re
 from typing import Any, Callable
 
 from survey.questionnaire.model import Problem, Report as Problems, normalize_collect
-from survey.questionnaire.validator import _Checker
+from survey.questionnaire.validator import Checker
 from survey.questionnaire.xlsform_report import Report
 
 __all__ = ["repair", "problems_of"]
@@ -62,7 +62,7 @@ def problems_of(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     found = Problems("xlsform")
     definition = normalize_collect(data, found)
     if definition:
-        _Checker(definition, found).run()
+        Checker(definition, found).run()
     return definition, found.problems
 
 

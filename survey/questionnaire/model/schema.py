@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from survey.questionnaire.expressions.tree import FUNCTIONS, KEYWORDS
+
 ITEM_TYPES = ("note", "single", "multiple", "grid", "ranking", "numeric", "text")
 CHOICE_TYPES = frozenset({"single", "multiple", "grid", "ranking"})
 
@@ -47,3 +49,16 @@ ITEM_ORDER = ("id", "type", "role", "dimension", "label", "hint", "required", "r
               "decimals", "multiline", "max_length", "report")
 TEXT_MAX_LENGTH = {False: 250, True: 2000}  # default max_length by `multiline`
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+# Shapes of ids and limits, which the validator enforces and the XLSForm import follows when it
+# makes ids of its own.
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+ITEM_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+ROW_ID_RE = re.compile(r"^[A-Za-z0-9_]+$")
+DIMENSION_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+REPORT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
+MAX_ITEM_ID = 40
+MAX_VARIABLE = 64  # answer.variable column
+RESERVED = set(KEYWORDS) | set(FUNCTIONS) | {"count"}
+MAX_DECIMALS = 6
+MAX_TEXT_LENGTH = 10_000
