@@ -216,8 +216,11 @@ def save_field(keying_id: str):
     db.session.commit()
     names = [spec.name for spec in plan.fields]
     after = names[names.index(name) + 1:] if name in names else []
-    following = next((n for n in after if saved.evaluation.states[n].status != pf.SKIPPED),
-                     None)
+    states = saved.evaluation.states
+    if keying.pass_no == pe.PASS_ADJUDICATION:  # only the fields still to key from the paper
+        following = next((n for n in after + names if states[n].status == pf.TODO), None)
+    else:
+        following = next((n for n in after if states[n].status != pf.SKIPPED), None)
     return jsonify(ok=True, field=name, states=_states_json(plan, saved.evaluation),
                    cleared=saved.cleared, next=following, progress=_progress(saved.evaluation))
 

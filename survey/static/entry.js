@@ -33,12 +33,6 @@
     message(name).textContent = status === "blank" ? blankText : text;
   }
 
-  function nextAfter(name) {
-    var index = inputs.indexOf(byName[name]);
-    for (var i = index + 1; i < inputs.length; i += 1) { if (!inputs[i].disabled) { return inputs[i]; } }
-    return null;
-  }
-
   function focus(target) {
     var element = target || document.getElementById("finish");
     element.focus();
@@ -74,7 +68,7 @@
         Object.keys(data.states).forEach(function (key) { setState(key, data.states[key][0], data.states[key][1]); });
         document.getElementById("progress").textContent = form.getAttribute("data-progress")
           .replace("{done}", data.progress.done).replace("{total}", data.progress.total);
-        if (move) { focus(data.next ? byName[data.next] : nextAfter(name)); }
+        if (move) { focus(data.next ? byName[data.next] : null); }
       })
       .catch(function () {
         tr.classList.remove("saving");
