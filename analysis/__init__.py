@@ -1,9 +1,10 @@
 """Survey analysis: frequencies, cross-tabulations, weighting, disclosure control, charts, exports.
 
 A pure package: pandas, scipy and plotly only. It never imports Flask or the app; database
-access goes through SQLAlchemy Core with an engine passed in (it reads the ``response``/``answer``
-table metadata of :mod:`survey.models.response` and the questionnaire helpers of
-:mod:`survey.questionnaire`, both free of Flask).
+access goes through SQLAlchemy Core with an engine passed in. Of ``survey`` it reads only the pure
+layer: the stored tables' Core definitions (:mod:`survey.schema`), the clock
+(:mod:`survey.clock`) and the questionnaire format (:mod:`survey.questionnaire`, not its
+Flask-Babel runtime); ``tests/analysis/test_purity.py`` holds it to that.
 
 Public API (everything importable from ``analysis``)
 ====================================================
@@ -14,7 +15,8 @@ Sources — where counts come from (:mod:`analysis.source`)
     (:mod:`analysis.wide`, built and refreshed automatically). ``FrameSource(definition, frame,
     weight_column=None)``: the same from a DataFrame in the wide layout (:mod:`analysis.layout`;
     ``wide_frame(definition, answers_dicts)`` builds one). ``Filter(campaign_ids=(), values={var:
-    codes}, date_from=None, date_to=None, complete_only=True)`` selects responses.
+    codes}, date_from=None, date_to=None, complete_only=True, version_id=None)``
+    (:mod:`analysis.filters`) selects responses, for tables and data files alike.
 
 Tables (:mod:`analysis.tables`) — each returns a result object (:mod:`analysis.results`)
     ``frequencies(source, variable, flt, weights, k)`` → :class:`Frequency`
@@ -71,7 +73,8 @@ from analysis.layout import Layout, layout_for, wide_frame
 from analysis.results import (SUPPRESSED_MARK, Book, CrossTab, Frequency, LikertTable, Message,
                               MultipleTable, NumericSummary, RankingTable, Suppression,
                               TestResult)
-from analysis.source import Agg, DatabaseSource, FrameSource, Filter
+from analysis.filters import Filter
+from analysis.source import Agg, DatabaseSource, FrameSource
 from analysis.tables import (Weights, banner_book, crosstab, frequencies, likert, multiple,
                              numeric, ranking)
 from analysis.design import DesignTable, design_crosstab, svy_crosstab  # noqa: E402

@@ -3,8 +3,8 @@
 A *text variable* is a text item (``E5``) or the text of an item's "other — specify" option
 (``B3.other``, stored on the answer row of that option). The analyst's coding frame and the
 codes given to answers live in ``coding_code`` / ``coding_assignment``
-(:mod:`survey.models.coding`); this module only reads them, through SQLAlchemy Core with a
-connection passed in. Only complete responses count.
+(:mod:`survey.schema`); this module only reads them, through SQLAlchemy Core with a connection
+passed in. Only complete responses count.
 
 Answers are listed in response-id order: ids are random, so the order says nothing about when
 anyone answered. A coded variable is tabulated as a multiple choice (% of coded answers giving
@@ -22,18 +22,17 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analysis import disclosure
-from analysis.exports.source import answer_table, response_table
-from analysis.synthetic import counted
 from analysis.results import Message, MultipleTable, Suppression
-from survey.models.coding import CodingAssignment, CodingCode, CodingQuote
-from survey.questionnaire.model import iter_items, label_text
+from analysis.synthetic import counted
+from survey import schema
+from survey.questionnaire import iter_items, label_text
 
 __all__ = ["TextVariable", "text_variables", "texts", "codes_of", "crosstab", "counts",
            "suggest", "normalise"]
 
-codes_table = CodingCode.__table__
-assignment_table = CodingAssignment.__table__
-quote_table = CodingQuote.__table__
+answer_table, response_table = schema.answer, schema.response
+codes_table, assignment_table = schema.coding_code, schema.coding_assignment
+quote_table = schema.coding_quote
 
 
 @dataclass(frozen=True)

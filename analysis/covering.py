@@ -26,20 +26,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
+
+from survey import clock, schema
 
 __all__ = ["INDEXES", "MIN_ROWS", "MAX_COLUMNS", "MAX_INDEXES", "key_columns", "index_name",
            "listing", "usable", "ensure_index", "forget"]
 
-INDEXES = sa.Table(
-    "analysis_wide_index", sa.MetaData(),
-    sa.Column("name", sa.String(63), primary_key=True),
-    sa.Column("version_id", sa.Integer, nullable=False),
-    sa.Column("columns", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-)
+#: Which covering indexes exist, per version (on :data:`survey.schema.cache`).
+INDEXES = schema.wide_index
 
 #: Below this many rows a plain GROUP BY takes milliseconds: no index is built.
 MIN_ROWS = 100_000
@@ -101,7 +97,7 @@ def ensure_index(engine: sa.Engine, table: sa.Table, version_id: int, group: Ite
             if name not in known:
                 conn.execute(INDEXES.insert().values(
                     name=name, version_id=version_id, columns=",".join(key),
-                    created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                    created_at=clock.now().replace(tzinfo=None)))
             current = listing(conn, version_id)
             for old, _ in current[:max(0, len(current) - MAX_INDEXES)]:
                 if old != name:

@@ -235,13 +235,13 @@ def design_crosstab(source, item: str, by: str, strata: str | None = None,
 
     Raises :class:`~analysis.disclosure.DisclosureRefused` when the base is under k."""
     from analysis import disclosure
-    from analysis.source import Filter
-    from analysis.tables import _aggregate
+    from analysis.filters import Filter
+    from analysis.tables.weighted import aggregate
 
     layout = source.layout
     item_col, by_col = layout.column(item), layout.column(by)
     group = [item_col, by_col] + ([layout.column(strata)] if strata else [])
-    agg = _aggregate(source, list(dict.fromkeys(group)), [], flt or Filter(), None, weights)
+    agg = aggregate(source, list(dict.fromkeys(group)), [], flt or Filter(), None, weights)
     missing_item, missing_by = layout.missing(item), layout.missing(by)
     agg = agg.dropna(subset=group)
     agg = agg[~agg[item_col].isin(missing_item) & ~agg[by_col].isin(missing_by)]

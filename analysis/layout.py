@@ -20,6 +20,13 @@ text, note    —                              not analysed here
 plus ``response_id``, ``campaign_id``, ``submitted_on`` and ``complete`` (1/0). The same layout is
 used for a pandas DataFrame (:class:`analysis.source.FrameSource`) and for the materialised table
 in the database (:mod:`analysis.wide`), so every table function works on either.
+
+Free text is not analysed, but a row-level data file may carry it: :attr:`Layout.texts` names the
+text boxes (a text item ``t_<id>``, the "other — specify" box of a single or multiple choice
+option ``t_<id>_<code>``), outside :attr:`Layout.columns` so that neither the wide table nor its
+layout hash knows about them. The files of :mod:`analysis.exports` name and label these same
+columns (:mod:`analysis.exports.datafile`); :class:`analysis.pivot.Pivot` turns answer rows into
+them for both.
 """
 from __future__ import annotations
 
@@ -33,9 +40,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.questionnaire.model import iter_items, label_text
+from analysis.pivot import Pivot
+from survey.questionnaire import iter_items, label_text
 
-__all__ = ["Column", "Layout", "layout_for", "pivot_answer_rows", "wide_frame", "META_COLUMNS"]
+__all__ = ["Column", "Layout", "layout_for", "wide_frame", "META_COLUMNS"]
 
 META_COLUMNS = ("response_id", "campaign_id", "submitted_on", "complete")
 
@@ -45,8 +53,8 @@ class Column:
     name: str               # column name in the wide table / DataFrame
     variable: str           # answer variable (A1, B2.3)
     item: str               # item id (B2)
-    kind: str               # code | number | flag | rank | answered
-    option: int | None = None
+    kind: str               # code | number | flag | rank | answered | text
+    option: int | None = None  # per-option column; for text, the "other" option's code
 
 
 def _safe(text: str) -> str:
@@ -61,6 +69,13 @@ def _code(code: int) -> str:
 class Layout:
     definition: Mapping[str, Any]
     columns: tuple[Column, ...]
+    texts: tuple[Column, ...] = ()
+
+    def of_item(self, item_id: str) -> list[Column]:
+        """The item's columns in file order: its values (no answered flag), then its text
+        boxes."""
+        return [c for c in (*self.columns, *self.texts)
+                if c.item == item_id and c.kind != "answered"]
 
     # ------------------------------------------------------------------ lookups
     @property
@@ -127,14 +142,15 @@ class Layout:
 def layout_for(definition: Mapping[str, Any]) -> Layout:
     """The wide layout of a questionnaire definition (canonical dict)."""
     columns: list[Column] = []
+    texts: list[Column] = []
     used: set[str] = set(META_COLUMNS)
 
     def add(name: str, variable: str, item: str, kind: str, option: int | None = None) -> None:
         base, n = name, 2
         while name in used:  # B2.3 and B2_3 would collide; keep both distinct
             name, n = f"{base}_{n}", n + 1
-        used.add(name)
-        columns.append(Column(name, variable, item, kind, option))
+        used.add(name)  # text names start with t_: they never displace a value column's name
+        (texts if kind == "text" else columns).append(Column(name, variable, item, kind, option))
 
     for item in iter_items(definition):
         kind, item_id = item.get("type"), item.get("id")
@@ -152,74 +168,14 @@ def layout_for(definition: Mapping[str, Any]) -> Layout:
             for option in item.get("options") or []:
                 add(f"{prefix}_{safe}_{_code(option['code'])}", item_id, item_id, sub,
                     option["code"])
-    return Layout(definition, tuple(columns))
-
-
-def pivot_answer_rows(layout: Layout, rows: pd.DataFrame) -> pd.DataFrame:
-    """Answer rows (``response_id``, ``variable``, ``code``, ``number``) → wide DataFrame indexed
-    by response id (float columns, NaN = not answered), vectorised with numpy.
-
-    Rows of variables the layout does not analyse (text, "other" boxes) are ignored."""
-    names = [c.name for c in layout.columns]
-    index = {name: i for i, name in enumerate(names)}
-    responses, codes_of = pd.factorize(rows["response_id"], sort=False)
-    matrix = np.full((len(codes_of), len(names)), np.nan)
-    if len(rows) == 0:
-        return pd.DataFrame(matrix, columns=names, index=pd.Index(codes_of, name="response_id"))
-    variable = rows["variable"].to_numpy(dtype=object)
-    code = rows["code"].to_numpy(dtype=float, na_value=np.nan)
-    number = rows["number"].to_numpy(dtype=float, na_value=np.nan)
-
-    plain = {c.variable: index[c.name] for c in layout.columns if c.kind in ("code", "number")}
-    numeric = {c.variable for c in layout.columns if c.kind == "number"}
-    per_option = {(c.variable, c.option): (index[c.name], c.kind)
-                  for c in layout.columns if c.kind in ("flag", "rank")}
-    answered = {c.variable: index[c.name] for c in layout.columns if c.kind == "answered"}
-
-    # Few distinct variable names: look them up once, then work on integer codes.
-    var_codes, uniques = pd.factorize(pd.Series(variable))
-    uniques = list(uniques)
-
-    def lookup(mapping: Mapping[str, int]) -> np.ndarray:
-        table = np.array([mapping.get(v, -1) for v in uniques] + [-1], dtype=np.int64)
-        return table[var_codes]  # var_codes is -1 for a missing name: the final -1
-
-    col = lookup(plain)
-    has = col >= 0
-    is_number = lookup({v: 1 for v in numeric}) == 1
-    values = np.where(is_number, number, code)
-    matrix[responses[has], col[has]] = values[has]
-
-    ans = lookup(answered)
-    has_ans = ans >= 0
-    if has_ans.any():
-        matrix[responses[has_ans], ans[has_ans]] = 1.0
-        # every option column of an answered multiple item starts at 0 (not selected)
-        for item_var, ans_col in answered.items():
-            option_cols = [i for (v, _), (i, k) in per_option.items() if v == item_var
-                           and k == "flag"]
-            if option_cols:
-                answered_rows = np.unique(responses[ans == ans_col])
-                if len(answered_rows):
-                    matrix[np.ix_(answered_rows, option_cols)] = 0.0
-        item_ids = {v: i for i, v in enumerate(answered)}
-        lookup_key = np.array([item_ids[v] * 2_000_003 + o + 1_000_000
-                               for v, o in per_option], dtype=np.int64)
-        lookup_col = np.array([i for i, _ in per_option.values()], dtype=np.int64)
-        lookup_rank = np.array([k == "rank" for _, k in per_option.values()])
-        order = np.argsort(lookup_key)
-        lookup_key, lookup_col, lookup_rank = (lookup_key[order], lookup_col[order],
-                                               lookup_rank[order])
-        item_num = lookup(item_ids)[has_ans]
-        codes = np.nan_to_num(code[has_ans], nan=-1_000_000).astype(np.int64)
-        keys = item_num * 2_000_003 + codes + 1_000_000
-        pos = np.clip(np.searchsorted(lookup_key, keys), 0, len(lookup_key) - 1)
-        found = lookup_key[pos] == keys
-        rows_ans = responses[has_ans][found]
-        cols = lookup_col[pos[found]]
-        ranked = lookup_rank[pos[found]]
-        matrix[rows_ans, cols] = np.where(ranked, number[has_ans][found], 1.0)
-    return pd.DataFrame(matrix, columns=names, index=pd.Index(codes_of, name="response_id"))
+        elif kind == "text":
+            add(f"t_{safe}", item_id, item_id, "text")
+        if kind in ("single", "multiple"):
+            for option in item.get("options") or []:
+                if option.get("other"):
+                    add(f"t_{safe}_{_code(option['code'])}", item_id, item_id, "text",
+                        option["code"])
+    return Layout(definition, tuple(columns), tuple(texts))
 
 
 def wide_frame(definition: Mapping[str, Any], responses: Iterable[Mapping[str, Any]],
@@ -245,7 +201,7 @@ def wide_frame(definition: Mapping[str, Any], responses: Iterable[Mapping[str, A
             records.append({"response_id": response_id, "variable": row.variable,
                             "code": row.code, "number": row.number})
     rows = pd.DataFrame(records, columns=["response_id", "variable", "code", "number"])
-    wide = pivot_answer_rows(layout, rows)
+    wide = Pivot(layout).frame(rows)
     frame = pd.DataFrame(meta).set_index("response_id")
     frame = frame.join(wide, how="left")
     for name in (c.name for c in layout.columns):

@@ -5,8 +5,8 @@ columns and return, per group, the number of responses and some sums*. Every tab
 :mod:`analysis.tables` is computed from such small aggregated frames, so a cross-tab over a
 million responses moves a few dozen rows out of the database, never the responses.
 
-Filters (:class:`Filter`) are applied inside the source: campaigns, banner values, a date range,
-complete responses only (the default).
+Filters (:class:`analysis.filters.Filter`) are applied inside the source: campaigns, banner
+values, a date range, complete responses only (the default).
 
 Synthetic responses (:mod:`analysis.synthetic`) are dropped here, in both sources, for every
 campaign that has a real response; a campaign with synthetic responses only keeps them, and
@@ -16,45 +16,17 @@ source says that its data are synthetic.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis.filters import Filter
 from analysis.layout import Layout, layout_for
 
-__all__ = ["Filter", "Agg", "FrameSource", "DatabaseSource"]
-
-
-@dataclass(frozen=True)
-class Filter:
-    """Which responses a table counts.
-
-    ``values`` maps a variable (``A2``) to the codes kept (``{"A2": (1, 2)}``); ``date_from`` and
-    ``date_to`` bound the submission date (inclusive); ``campaign_ids`` empty = every campaign of
-    the version; ``complete_only`` drops partial responses.
-    """
-
-    campaign_ids: tuple[int, ...] = ()
-    values: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    date_from: date | None = None
-    date_to: date | None = None
-    complete_only: bool = True
-
-    def describe(self, layout: Layout | None = None) -> str:
-        parts = []
-        if self.campaign_ids:
-            parts.append("campaign " + ", ".join(map(str, self.campaign_ids)))
-        for variable, codes in self.values.items():
-            parts.append(f"{variable} ∈ {{{', '.join(map(str, codes))}}}")
-        if self.date_from or self.date_to:
-            parts.append(f"{self.date_from or '…'} – {self.date_to or '…'}")
-        if self.complete_only:
-            parts.append("complete")
-        return "; ".join(parts)
+__all__ = ["Agg", "FrameSource", "DatabaseSource"]
 
 
 @dataclass(frozen=True)
@@ -186,6 +158,10 @@ class DatabaseSource(_Base):
         return sa.literal_column(f'"{name}"', type_=self.table.c[name].type)
 
     def _where(self, flt: Filter) -> list[Any]:
+        """Raises ``ValueError`` for a filter naming another version than the source's."""
+        if flt.version_id is not None and flt.version_id != self.version_id:
+            raise ValueError(f"the filter selects version {flt.version_id}; this source holds "
+                             f"version {self.version_id}")
         c = self._column
         clauses: list[Any] = []
         if flt.complete_only:

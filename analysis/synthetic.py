@@ -17,7 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analysis.layout import Layout, layout_for
-from survey.questionnaire.model import iter_items
+from survey import schema
+from survey.questionnaire import iter_items
 
 __all__ = ["synthetic_wide", "answer_rows_frame", "store", "MODE", "NOTICE", "counted",
            "synthetic_only"]
@@ -35,7 +36,7 @@ def counted(response: Any) -> Any:
     every real response, and a campaign's synthetic responses only while that campaign has no
     real response at all. So synthetic data never mixes with real results, and a campaign
     filled for a pilot still shows every table (marked, see :func:`synthetic_only`)."""
-    other = sa.table("response", sa.column("campaign_id"), sa.column("mode")).alias("real")
+    other = schema.response.alias("real")
     has_real = sa.exists().where(other.c.campaign_id == response.c.campaign_id,
                                  sa.func.coalesce(other.c.mode, "web") != MODE)
     return sa.or_(sa.func.coalesce(response.c.mode, "web") != MODE, ~has_real)
@@ -46,8 +47,7 @@ def synthetic_only(connectable: Any, campaign_ids: Any = None,
     """The campaigns (among ``campaign_ids``, or of ``version_id``) whose stored responses are
     all synthetic: analysis of these reads synthetic data and must say so (:data:`NOTICE`).
     ``connectable``: an Engine, a Connection or an ORM Session."""
-    r = sa.table("response", sa.column("campaign_id"), sa.column("mode"),
-                 sa.column("version_id"))
+    r = schema.response
     statement = (sa.select(r.c.campaign_id).group_by(r.c.campaign_id)
                  .having(sa.func.sum(sa.case((sa.func.coalesce(r.c.mode, "web") != MODE, 1),
                                              else_=0)) == 0))
@@ -201,8 +201,6 @@ def store(engine: sa.Engine, layout: Layout, wide: pd.DataFrame, version_id: int
     """Insert the responses of a wide frame into ``response`` and ``answer`` (``mode``: the
     response's collection mode); return the number of answer rows. Bulk paths: COPY on PostgreSQL, executemany in one transaction per chunk on
     SQLite (rows sorted by primary key so the B-trees are appended to)."""
-    from survey.models.response import Answer, Response
-
     written = 0
     wide = wide.sort_values("response_id")
     for start in range(0, len(wide), chunk):
@@ -215,8 +213,8 @@ def store(engine: sa.Engine, layout: Layout, wide: pd.DataFrame, version_id: int
         rows = answer_rows_frame(layout, part).sort_values(["response_id", "variable",
                                                             "position"])
         rows = rows[["response_id", "variable", "position", "code", "number", "text"]]
-        _bulk(engine, Response.__table__.name, responses)
-        _bulk(engine, Answer.__table__.name, rows)
+        _bulk(engine, schema.response.name, responses)
+        _bulk(engine, schema.answer.name, rows)
         written += len(rows)
     return written
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.results import Message
-from analysis.source import Filter
+from analysis.filters import Filter
 from analysis.tables import Weights
 
 __all__ = ["read_margins", "rake", "RakingResult", "diagnostics", "cell_weights"]

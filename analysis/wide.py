@@ -9,12 +9,12 @@ numeric item), indexed on campaign and on every banner column, plus the covering
 :mod:`analysis.covering` built on first use by cross-tabs.
 
 It is a cache, never a source of truth: it holds nothing that is not in ``response``/``answer``
-and can be dropped at any time. A bookkeeping table ``analysis_wide_state`` records, per version,
-the layout hash (of the layout and of this table's own columns) and how many responses the table
-holds; it keeps no time (a refresh follows a
-release of the holding pool, so its moment would date a batch). The table's rows carry no
-serial number: its key is the response's random id, and rows are appended a release at a time,
-in the random order of those ids, so neither its order nor its key follows arrival. :func:`ensure` compares that with a
+and can be dropped at any time. A bookkeeping table ``analysis_wide_meta`` records, per version,
+the layout hash (:func:`layout_hash`: of the layout and of this table's own columns) and how many
+responses the table holds; it keeps no time (a refresh follows a release of the holding pool, so
+its moment would date a batch). The table's rows carry no serial number: its key is the
+response's random id, and rows are appended a release at a time, in the random order of those
+ids, so neither its order nor its key follows arrival. :func:`ensure` compares that with a
 ``count(*)`` of the version's responses (responses are immutable once stored, so the count is a
 sufficient change signal) and then only pivots the responses not yet in the table (an anti-join on
 the response id); responses that disappeared (purged) are deleted. A changed layout rebuilds
@@ -25,11 +25,13 @@ Synthetic responses (``response.mode`` = ``synthetic``, :mod:`analysis.synthetic
 with ``synthetic`` = 1; :class:`analysis.source.DatabaseSource` counts them only for a campaign
 that has no real response (:func:`analysis.synthetic.synthetic_only`).
 
-The tables are created with SQLAlchemy Core on their own ``MetaData``; they are not part of the
-application schema or its migration.
+The tables are created with SQLAlchemy Core on their own ``MetaData`` (the bookkeeping table on
+:data:`survey.schema.cache`); they are not part of the application schema or its migration. The
+stored tables are read through their Core definitions, :mod:`survey.schema`.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Mapping
 from typing import Any
@@ -39,20 +41,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analysis import covering
-from analysis.layout import Layout, layout_for, pivot_answer_rows
+from analysis.layout import Layout, layout_for
+from analysis.pivot import Pivot
 from analysis.synthetic import MODE as SYNTHETIC
-from survey.models.response import Answer, Response
+from survey import schema
+from survey.questionnaire import banners
 
-__all__ = ["ensure", "table_for", "table_name", "drop", "held", "STATE"]
+__all__ = ["ensure", "table_for", "table_name", "drop", "held", "layout_hash", "STATE"]
 
-_metadata = sa.MetaData()
-
-STATE = sa.Table(
-    "analysis_wide_meta", _metadata,
-    sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("layout_hash", sa.String(32), nullable=False),
-    sa.Column("responses", sa.Integer, nullable=False),
-)
+#: Per version: the layout hash of its table and how many responses it holds.
+STATE = schema.wide_meta
 #: The bookkeeping table of earlier releases (with a refresh time, and tables keyed by a serial
 #: number): dropped with the tables it describes, which are rebuilt on next use.
 _OLD_STATE = "analysis_wide_state"
@@ -66,9 +64,9 @@ CHUNK_RESPONSES = 20_000
 _TABLE_SCHEMA = "2"
 
 
-def _hash(layout: Layout) -> str:
-    import hashlib
-
+def layout_hash(layout: Layout) -> str:
+    """What :data:`STATE` records of a table's columns: a stored hash that differs from this
+    one means the table must be rebuilt."""
     return hashlib.md5(f"{layout.hash}:{_TABLE_SCHEMA}".encode()).hexdigest()
 
 
@@ -99,8 +97,6 @@ def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None 
 
 
 def _banner_columns(layout: Layout) -> list[str]:
-    from survey.questionnaire.model import banners
-
     return [layout.column(item["id"]) for item in banners(layout.definition)]
 
 
@@ -123,7 +119,7 @@ def held(engine: sa.Engine, version_id: int) -> int:
 
 
 def _source_count(conn: sa.Connection, version_id: int) -> int:
-    response = Response.__table__
+    response = schema.response
     return conn.execute(sa.select(sa.func.count()).select_from(response)
                         .where(response.c.version_id == version_id)).scalar_one()
 
@@ -139,10 +135,11 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
         STATE.create(conn, checkfirst=True)
         state = conn.execute(sa.select(STATE).where(STATE.c.version_id == version_id)).first()
         count = _source_count(conn, version_id)
-        if state is not None and state.layout_hash == _hash(layout) and state.responses == count \
+        current = layout_hash(layout)
+        if state is not None and state.layout_hash == current and state.responses == count \
                 and sa.inspect(conn).has_table(table.name):
             return table
-        if state is None or state.layout_hash != _hash(layout):
+        if state is None or state.layout_hash != current:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
             covering.forget(conn, version_id)
         fresh = not sa.inspect(conn).has_table(table.name)
@@ -155,7 +152,7 @@ def ensure(engine: sa.Engine, version_id: int, definition: Mapping[str, Any]) ->
             for index in table.indexes:
                 index.create(conn)
         held = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-        values = {"layout_hash": _hash(layout), "responses": held}
+        values = {"layout_hash": layout_hash(layout), "responses": held}
         if conn.execute(STATE.update().where(STATE.c.version_id == version_id)
                         .values(**values)).rowcount == 0:
             conn.execute(STATE.insert().values(version_id=version_id, **values))
@@ -178,14 +175,14 @@ def _forget_old_state(conn: sa.Connection) -> None:
 
 
 def _delete_missing(engine: sa.Engine, table: sa.Table, version_id: int) -> None:
-    response = Response.__table__
+    response = schema.response
     gone = ~sa.exists().where(response.c.id == table.c.response_id)
     with engine.begin() as conn:
         conn.execute(table.delete().where(gone))
 
 
 def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: int) -> None:
-    response, answer = Response.__table__, Answer.__table__
+    response = schema.response
     missing = ~sa.exists().where(table.c.response_id == response.c.id)
     new_responses = (sa.select(response.c.id, response.c.campaign_id, response.c.submitted_on,
                                response.c.status, response.c.mode)
@@ -195,11 +192,12 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
     with engine.connect() as reader:
         meta_rows = reader.execute(new_responses).all()
     variables = sorted({c.variable for c in layout.columns})
+    pivot = Pivot(layout)
     for start in range(0, len(meta_rows), CHUNK_RESPONSES):
         chunk = meta_rows[start:start + CHUNK_RESPONSES]
         ids = [row[0] for row in chunk]
         rows = _answer_rows(engine, ids, variables)
-        wide = pivot_answer_rows(layout, rows)
+        wide = pivot.frame(rows)
         wide.index = pd.Index(ids, dtype=object)[wide.index.to_numpy(dtype=np.int64)]
         meta = pd.DataFrame(chunk, columns=["response_id", "campaign_id", "submitted_on",
                                             "status", "mode"]).set_index("response_id")

@@ -152,8 +152,8 @@ def _load_wide(engine, definition, size: int, version_id: int, campaign_id: int)
             "mode": "web"}))
         wide_table._write(engine, table, frame[names])
     with engine.begin() as conn:
-        conn.execute(wide_table.STATE.insert().values(
-            version_id=version_id, layout_hash=layout.hash, responses=size))
+        conn.execute(wide_table.STATE.insert().values(  # the hash ensure() compares with
+            version_id=version_id, layout_hash=wide_table.layout_hash(layout), responses=size))
         conn.execute(sa.text("ANALYZE"))
     if engine.dialect.name == "postgresql":  # as analysis.wide.ensure does after a refresh
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

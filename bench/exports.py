@@ -150,11 +150,12 @@ def export(path: Path, fmt: str, out: Path) -> dict:
     """Run in a child process: one export, its time and its own peak memory."""
     import sqlalchemy as sa
 
-    from analysis.exports import Selection, export_rows
+    from analysis import Filter
+    from analysis.exports import export_rows
 
     engine = sa.create_engine(f"sqlite:///{path}")
     started = time.perf_counter()
-    rows = export_rows(engine, _definition(), Selection(campaign_id=1), fmt, out)
+    rows = export_rows(engine, _definition(), Filter(campaign_ids=(1,)), fmt, out)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"format": fmt, "rows": rows, "seconds": round(seconds, 1),

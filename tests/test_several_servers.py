@@ -15,7 +15,7 @@ import pytest
 from survey.extensions import db
 from survey.models import Role
 from tests.conftest import make_app
-from tests.exports.data import make_rich_campaign
+from tests.analysis.exports.data import make_rich_campaign
 from tests.helpers import login, make_user, csrf_from
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,15 +16,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from analysis.exports.codebook import (Codebook, build_codebook, codebook_for,
                                        render_codebook_html, write_codebook_xlsx)
+from analysis.exports.datafile import CASE_ID, WEIGHT, DataFile, Variable, data_file
 from analysis.exports.delimited import BOM, iter_csv, write_csv
-from analysis.exports.layout import CASE_ID, WEIGHT, Layout, Variable, build_layout
-from analysis.exports.source import DEFAULT_CHUNK, Selection, count_responses, iter_frames
+from analysis.exports.source import DEFAULT_CHUNK, count_responses, iter_frames
 from analysis.exports.spss import write_sav
 from analysis.exports.stata import write_dta
+from analysis.filters import Filter
 
 __all__ = [
-    "BOM", "CASE_ID", "WEIGHT", "Codebook", "Layout", "Selection", "Variable", "ROW_FORMATS",
-    "build_codebook", "build_layout", "codebook_for", "count_responses", "export_rows",
+    "BOM", "CASE_ID", "WEIGHT", "Codebook", "DataFile", "Variable", "ROW_FORMATS",
+    "build_codebook", "codebook_for", "count_responses", "data_file", "export_rows",
     "iter_csv", "iter_frames", "render_codebook_html", "write_codebook_xlsx", "write_csv",
     "write_dta", "write_sav",
 ]
@@ -34,9 +35,9 @@ ROW_FORMATS = ("csv", "sav", "dta")
 CODEBOOK_FORMATS = ("codebook", "codebook-html")
 
 
-def cell_weight_lookup(layout: Layout, weights: Any) -> Callable[[pd.DataFrame], Any]:
+def cell_weight_lookup(datafile: DataFile, weights: Any) -> Callable[[pd.DataFrame], Any]:
     """A per-chunk weight function from cell weights (``variables`` + ``factors``)."""
-    columns = {v.source: v.name for v in layout if v.kind == "code" and v.source}
+    columns = {v.source: v.name for v in datafile if v.kind == "code" and v.source}
     names = [columns[variable] for variable in weights.variables]
     factors = weights.factors.rename(columns=dict(zip(weights.variables, names)))
     factors = factors[[*names, "weight"]].astype(float)
@@ -50,11 +51,11 @@ def cell_weight_lookup(layout: Layout, weights: Any) -> Callable[[pd.DataFrame],
 
 
 def export_rows(connectable: Engine | Connection, definition: Mapping[str, Any],
-                selection: Selection, fmt: str, path: str | os.PathLike[str], *,
+                flt: Filter, fmt: str, path: str | os.PathLike[str], *,
                 include_text: bool = False, weights: Any = None,
                 threshold: int = 5, chunk_size: int = DEFAULT_CHUNK,
                 progress: Callable[[int], None] | None = None) -> int:
-    """Write the responses in ``selection`` as ``fmt`` (csv, sav, dta, codebook,
+    """Write the responses ``flt`` selects as ``fmt`` (csv, sav, dta, codebook,
     codebook-html) to ``path``; returns the number of responses.
 
     ``weights``: a Series indexed by response id, a function of each chunk, or a
@@ -62,11 +63,11 @@ def export_rows(connectable: Engine | Connection, definition: Mapping[str, Any],
     row; a respondent whose cell has no weight gets 0). ``progress`` receives the number of responses of each chunk written (a progress bar's
     ``update``). Raises ``ValueError`` for an unknown format.
     """
-    layout = build_layout(definition, include_text=include_text, weight=weights is not None)
+    datafile = data_file(definition, include_text=include_text, weight=weights is not None)
     if weights is not None and getattr(weights, "factors", None) is not None:
-        weights = cell_weight_lookup(layout, weights)
+        weights = cell_weight_lookup(datafile, weights)
     if fmt in CODEBOOK_FORMATS:
-        book = codebook_for(connectable, layout, selection, threshold)
+        book = codebook_for(connectable, datafile, flt, threshold)
         if fmt == "codebook":
             write_codebook_xlsx(book, path)
         else:
@@ -77,17 +78,17 @@ def export_rows(connectable: Engine | Connection, definition: Mapping[str, Any],
     if fmt not in ROW_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of "
                          f"{', '.join(ROW_FORMATS + CODEBOOK_FORMATS)}")
-    frames = iter_frames(connectable, layout, selection, chunk_size=chunk_size, weights=weights)
+    frames = iter_frames(connectable, datafile, flt, chunk_size=chunk_size, weights=weights)
     if fmt == "csv":
         target = Path(path)
         partial = target.with_name(target.name + ".part")
         try:
             with open(partial, "wb") as out:
-                count = write_csv(frames, layout, out, progress)
+                count = write_csv(frames, datafile, out, progress)
             os.replace(partial, target)
         finally:
             if partial.exists():
                 partial.unlink()
         return count
     writer = write_sav if fmt == "sav" else write_dta
-    return writer(frames, layout, path, progress)
+    return writer(frames, datafile, path, progress)

@@ -15,8 +15,10 @@ from typing import Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from analysis.exports.layout import CASE_ID, WEIGHT, Layout
-from analysis.exports.source import Selection, answer_table, count_responses, response_table
+from analysis.exports.datafile import CASE_ID, WEIGHT, DataFile
+from analysis.exports.source import count_responses
+from analysis.filters import Filter
+from survey import schema
 
 __all__ = ["CodebookEntry", "Codebook", "build_codebook", "count_values", "write_codebook_xlsx",
            "render_codebook_html", "HEADERS"]
@@ -55,17 +57,17 @@ class Codebook:
     entries: tuple[CodebookEntry, ...]
 
 
-def count_values(connectable: Engine | Connection, layout: Layout,
-                 selection: Selection) -> dict[tuple[str, int | None], int]:
+def count_values(connectable: Engine | Connection, datafile: DataFile,
+                 flt: Filter) -> dict[tuple[str, int | None], int]:
     """``{(stored variable, code): responses}``; code None counts responses with any value."""
     if isinstance(connectable, Engine):
         with connectable.connect() as conn:
-            return count_values(conn, layout, selection)
-    a, r = answer_table.c, response_table.c
-    wanted = sorted({v.source for v in layout if v.source})
+            return count_values(conn, datafile, flt)
+    a, r = schema.answer.c, schema.response.c
+    wanted = sorted({v.source for v in datafile if v.source})
     base = (sa.select(a.variable, a.code, a.response_id)
-            .select_from(answer_table.join(response_table, r.id == a.response_id))
-            .where(*selection.where(), a.variable.in_(wanted)))
+            .select_from(schema.answer.join(schema.response, r.id == a.response_id))
+            .where(*flt.clauses(), a.variable.in_(wanted)))
     sub = base.subquery()
     by_code = sa.select(sub.c.variable, sub.c.code,
                         sa.func.count(sa.distinct(sub.c.response_id))) \
@@ -81,10 +83,10 @@ def count_values(connectable: Engine | Connection, layout: Layout,
     return counts
 
 
-def build_codebook(layout: Layout, counts: Mapping[tuple[str, int | None], int], responses: int,
+def build_codebook(datafile: DataFile, counts: Mapping[tuple[str, int | None], int], responses: int,
                    threshold: int = 5) -> Codebook:
     entries: list[CodebookEntry] = []
-    for v in layout:
+    for v in datafile:
         if v.name == CASE_ID:
             entries.append(CodebookEntry(v.name, v.label, "", "", "", None, "", False, responses))
             continue
@@ -107,7 +109,7 @@ def build_codebook(layout: Layout, counts: Mapping[tuple[str, int | None], int],
         for code, text in v.value_labels.items():
             entries.append(CodebookEntry(v.name, "", "", "", "", code, text, code in v.missing,
                                          counts.get((v.source, code), 0)))
-    return Codebook(layout.title, responses, threshold, tuple(entries))
+    return Codebook(datafile.title, responses, threshold, tuple(entries))
 
 
 def write_codebook_xlsx(codebook: Codebook, path: str | Path) -> None:
@@ -169,11 +171,11 @@ def render_codebook_html(codebook: Codebook) -> str:
     )
 
 
-def codebook_for(connectable: Engine | Connection, layout: Layout, selection: Selection,
+def codebook_for(connectable: Engine | Connection, datafile: DataFile, flt: Filter,
                  threshold: int = 5) -> Codebook:
     """Count in the database and build the codebook."""
-    return build_codebook(layout, count_values(connectable, layout, selection),
-                          count_responses(connectable, selection), threshold)
+    return build_codebook(datafile, count_values(connectable, datafile, flt),
+                          count_responses(connectable, flt), threshold)
 
 
 __all__.append("codebook_for")

@@ -12,7 +12,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 import pandas as pd
 
 from analysis.exports.cells import neutralise_frame
-from analysis.exports.layout import Layout
+from analysis.exports.datafile import DataFile
 
 __all__ = ["BOM", "iter_csv", "write_csv"]
 
@@ -27,7 +27,7 @@ def _chunk_bytes(frame: pd.DataFrame, header: bool) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def iter_csv(frames: Iterable[pd.DataFrame], layout: Layout) -> Iterator[bytes]:
+def iter_csv(frames: Iterable[pd.DataFrame], datafile: DataFile) -> Iterator[bytes]:
     """Bytes of the file, a chunk at a time (an HTTP response can stream this generator)."""
     yield BOM
     header = True
@@ -35,10 +35,10 @@ def iter_csv(frames: Iterable[pd.DataFrame], layout: Layout) -> Iterator[bytes]:
         yield _chunk_bytes(frame, header)
         header = False
     if header:  # no response at all: still a header row
-        yield _chunk_bytes(pd.DataFrame(columns=layout.names), True)
+        yield _chunk_bytes(pd.DataFrame(columns=datafile.names), True)
 
 
-def write_csv(frames: Iterable[pd.DataFrame], layout: Layout, out: BinaryIO,
+def write_csv(frames: Iterable[pd.DataFrame], datafile: DataFile, out: BinaryIO,
               progress: Callable[[int], None] | None = None) -> int:
     """Write to a binary file object; returns the number of responses written.
     ``progress`` is called with the number of responses in each chunk written."""
@@ -52,6 +52,6 @@ def write_csv(frames: Iterable[pd.DataFrame], layout: Layout, out: BinaryIO,
             if progress:
                 progress(len(frame))
 
-    for part in iter_csv(counted(), layout):
+    for part in iter_csv(counted(), datafile):
         out.write(part)
     return count

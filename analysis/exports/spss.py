@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from analysis.exports.layout import CASE_ID, WEIGHT, Layout, Variable
+from analysis.exports.datafile import CASE_ID, WEIGHT, DataFile, Variable
 
 __all__ = ["write_sav", "compress_cases", "pyreadstat_options", "prepare_frame"]
 
@@ -57,22 +57,22 @@ def _format(v: Variable) -> str:
     return "F8.0"
 
 
-def pyreadstat_options(layout: Layout, spss: bool = True) -> dict[str, Any]:
-    """Labels and codes of the layout in pyreadstat's keyword arguments.
+def pyreadstat_options(datafile: DataFile, spss: bool = True) -> dict[str, Any]:
+    """Labels and codes of the file's variables in pyreadstat's keyword arguments.
 
     Variable labels are cut to what the format holds, on a character boundary: SPSS 255 bytes
     (readstat would cut inside a Vietnamese letter), Stata 80 characters (a longer label makes
     readstat refuse the whole file). The codebook keeps the full text."""
     options: dict[str, Any] = {
-        "column_labels": {v.name: _fit(v.label, 255) if spss else v.label[:80] for v in layout},
+        "column_labels": {v.name: _fit(v.label, 255) if spss else v.label[:80] for v in datafile},
         "variable_value_labels": {v.name: {float(k): t for k, t in v.value_labels.items()}
-                                  for v in layout if v.value_labels},
+                                  for v in datafile if v.value_labels},
     }
     if spss:
-        options["missing_ranges"] = {v.name: _missing_spec(v.missing) for v in layout
+        options["missing_ranges"] = {v.name: _missing_spec(v.missing) for v in datafile
                                      if v.missing}
-        options["variable_measure"] = {v.name: v.measure for v in layout}
-        options["variable_format"] = {v.name: _format(v) for v in layout}
+        options["variable_measure"] = {v.name: v.measure for v in datafile}
+        options["variable_format"] = {v.name: _format(v) for v in datafile}
     return options
 
 
@@ -86,12 +86,12 @@ def _fit(value: Any, width: int) -> str:
     return data[:width].decode("utf-8", errors="ignore")
 
 
-def prepare_frame(frame: pd.DataFrame, layout: Layout, template: bool = True,
+def prepare_frame(frame: pd.DataFrame, datafile: DataFile, template: bool = True,
                   max_width: int | None = None) -> pd.DataFrame:
     """Fixed dtypes (float64, str) and, with ``template``, a last row that carries every
     string's full width, so each chunk written has the same layout."""
     data: dict[str, Any] = {}
-    for v in layout:
+    for v in datafile:
         width = min(v.width, max_width) if max_width else v.width
         column = frame[v.name]
         if v.is_text:
@@ -104,7 +104,7 @@ def prepare_frame(frame: pd.DataFrame, layout: Layout, template: bool = True,
             if template:
                 values = np.append(values, np.nan)
             data[v.name] = values
-    return pd.DataFrame(data, columns=layout.names)
+    return pd.DataFrame(data, columns=datafile.names)
 
 
 def _slot_kinds(header: bytes) -> np.ndarray:
@@ -161,29 +161,29 @@ def compress_cases(cases: np.ndarray, is_string: np.ndarray) -> bytes:
     return out.tobytes()
 
 
-def _write_uncompressed(frame: pd.DataFrame, path: Path, layout: Layout,
+def _write_uncompressed(frame: pd.DataFrame, path: Path, datafile: DataFile,
                         options: dict[str, Any]) -> bytes:
-    pyreadstat.write_sav(frame, str(path), file_label=layout.title.encode("utf-8")[:64]
+    pyreadstat.write_sav(frame, str(path), file_label=datafile.title.encode("utf-8")[:64]
                          .decode("utf-8", errors="ignore"), **options)
     return path.read_bytes()
 
 
-def write_sav(frames: Iterable[pd.DataFrame], layout: Layout, path: str | os.PathLike[str],
+def write_sav(frames: Iterable[pd.DataFrame], datafile: DataFile, path: str | os.PathLike[str],
               progress: Callable[[int], None] | None = None) -> int:
     """Write ``frames`` (from :func:`analysis.exports.source.iter_frames`) to ``path``.
 
     The file appears only when complete (written beside it, then renamed). Returns the number
-    of cases. The weight column, when the layout has one, is declared as the file's weight.
+    of cases. The weight column, when the file has one, is declared as the file's weight.
     """
     path = Path(path)
-    options = pyreadstat_options(layout)
-    empty = pd.DataFrame({name: [] for name in layout.names})
+    options = pyreadstat_options(datafile)
+    empty = pd.DataFrame({name: [] for name in datafile.names})
     partial = path.with_name(path.name + ".part")
     count = 0
     try:
         with tempfile.TemporaryDirectory(prefix="sav-") as scratch:
             scratch_file = Path(scratch) / "chunk.sav"
-            template = _write_uncompressed(prepare_frame(empty, layout), scratch_file, layout,
+            template = _write_uncompressed(prepare_frame(empty, datafile), scratch_file, datafile,
                                            options)
             slots = struct.unpack_from("<i", template, OFFSET_CASE_SIZE)[0]
             case_bytes = slots * 8
@@ -193,16 +193,16 @@ def write_sav(frames: Iterable[pd.DataFrame], layout: Layout, path: str | os.Pat
                 raise RuntimeError(f"SAV layout: {len(is_string)} variable records for "
                                    f"{slots} case slots")
             struct.pack_into("<i", header, OFFSET_COMPRESSION, 1)
-            if layout.has_weight:
-                slot = _slot_of(header, layout.names.index(WEIGHT))
+            if datafile.has_weight:
+                slot = _slot_of(header, datafile.names.index(WEIGHT))
                 struct.pack_into("<i", header, OFFSET_WEIGHT, slot + 1)
             with open(partial, "wb") as out:
                 out.write(header)
                 for frame in frames:
                     if not len(frame):
                         continue
-                    data = _write_uncompressed(prepare_frame(frame, layout), scratch_file,
-                                               layout, options)
+                    data = _write_uncompressed(prepare_frame(frame, datafile), scratch_file,
+                                               datafile, options)
                     if len(data) != len(header) + (len(frame) + 1) * case_bytes:
                         raise RuntimeError("SAV chunk layout differs from the dictionary")
                     body = np.frombuffer(data, dtype="<u8",

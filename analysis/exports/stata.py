@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 import pandas as pd
 import pyreadstat
 
-from analysis.exports.layout import Layout
+from analysis.exports.datafile import DataFile
 from analysis.exports.spss import prepare_frame, pyreadstat_options
 
 __all__ = ["write_dta", "STATA_MAX_STR"]
@@ -31,24 +31,24 @@ MAP_ENTRIES = 14
 FIRST_SHIFTED = 10  # strls, value_labels, </stata_dta>, end of file come after the data
 
 
-def _write(frame: pd.DataFrame, path: Path, layout: Layout) -> bytes:
-    options = pyreadstat_options(layout, spss=False)
-    pyreadstat.write_dta(frame, str(path), file_label=layout.title[:80], **options)
+def _write(frame: pd.DataFrame, path: Path, datafile: DataFile) -> bytes:
+    options = pyreadstat_options(datafile, spss=False)
+    pyreadstat.write_dta(frame, str(path), file_label=datafile.title[:80], **options)
     return path.read_bytes()
 
 
-def write_dta(frames: Iterable[pd.DataFrame], layout: Layout, path: str | os.PathLike[str],
+def write_dta(frames: Iterable[pd.DataFrame], datafile: DataFile, path: str | os.PathLike[str],
               progress: Callable[[int], None] | None = None) -> int:
     """Write ``frames`` to ``path`` (appears only when complete); returns the observations."""
     path = Path(path)
     partial = path.with_name(path.name + ".part")
-    empty = pd.DataFrame({name: [] for name in layout.names})
+    empty = pd.DataFrame({name: [] for name in datafile.names})
     count = 0
     try:
         with tempfile.TemporaryDirectory(prefix="dta-") as scratch:
             scratch_file = Path(scratch) / "chunk.dta"
-            template = _write(prepare_frame(empty, layout, max_width=STATA_MAX_STR),
-                              scratch_file, layout)
+            template = _write(prepare_frame(empty, datafile, max_width=STATA_MAX_STR),
+                              scratch_file, datafile)
             start = template.index(b"<data>") + len(b"<data>")
             end = template.index(b"</data>", start)
             row_width = end - start
@@ -58,8 +58,8 @@ def write_dta(frames: Iterable[pd.DataFrame], layout: Layout, path: str | os.Pat
                 for frame in frames:
                     if not len(frame):
                         continue
-                    data = _write(prepare_frame(frame, layout, max_width=STATA_MAX_STR),
-                                  scratch_file, layout)
+                    data = _write(prepare_frame(frame, datafile, max_width=STATA_MAX_STR),
+                                  scratch_file, datafile)
                     stop = start + (len(frame) + 1) * row_width
                     if data.find(b"<data>") + len(b"<data>") != start or \
                             data[stop:stop + len(b"</data>")] != b"</data>":

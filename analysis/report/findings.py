@@ -35,9 +35,10 @@ from scipy import special
 from scipy import stats as sps
 
 from analysis import disclosure
-from analysis.source import Agg, Filter
-from analysis.tables import _aggregate
-from survey.questionnaire.model import label_text
+from analysis.filters import Filter
+from analysis.source import Agg
+from analysis.tables.weighted import aggregate
+from survey.questionnaire import label_text
 
 __all__ = ["Indicator", "Split", "Counts", "indicators_for", "split", "overall", "holm", "adjust",
            "two_proportion_z", "chi_square_2xg", "ALPHA"]
@@ -148,14 +149,14 @@ class Counts:
             group = [by_column] if by_column else []
             if indicator.kind == "codes":
                 column = self.layout.column(indicator.variable)
-                frame = _aggregate(self.source, [column, *group], [], self.flt, None,
+                frame = aggregate(self.source, [column, *group], [], self.flt, None,
                                    self.weights, build_index=False)
             else:
                 how = "sum" if indicator.item_type == "multiple" else "count"
                 options = self.layout.option_columns(indicator.item)
                 aggs = [Agg(f"o{code}".replace("-", "m"), how, column)
                         for code, column in options.items()]
-                frame = _aggregate(self.source, group, aggs, self.flt,
+                frame = aggregate(self.source, group, aggs, self.flt,
                                    self.layout.answered_column(indicator.item), self.weights,
                                    build_index=False)
             self._cache[key] = frame

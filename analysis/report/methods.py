@@ -18,7 +18,7 @@ from analysis.report import wording as W
 from analysis.report.blocks import Block, Heading, Paragraph, Table
 from analysis.report.outline import Outline
 from analysis.results import SUPPRESSED_MARK
-from survey.questionnaire.model import banners
+from survey.questionnaire import banners
 
 __all__ = ["methods_blocks", "margin_of_error", "Z95"]
 

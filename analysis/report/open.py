@@ -12,7 +12,7 @@ from analysis import disclosure
 from analysis.quotes import quotable
 from analysis.report import wording as W
 from analysis.report.blocks import Block, Paragraph, Table
-from survey.questionnaire.model import label_text
+from survey.questionnaire import label_text
 
 __all__ = ["OpenAnswers", "open_blocks", "MAX_QUOTES"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from survey.questionnaire.model import banners, iter_pages, label_text
+from survey.questionnaire import banners, find_item, iter_pages, label_text
 
 __all__ = ["Entry", "Section", "Part", "Group", "Comparison", "Outline", "outline_for",
            "REPORTED_TYPES", "TEST_DIMENSIONS"]
@@ -165,8 +165,6 @@ def outline_for(definition: Mapping[str, Any], language: str = "vi") -> Outline:
 
 def _comparison(definition: Mapping[str, Any], spec: Mapping[str, Any] | None,
                 language: str) -> Comparison | None:
-    from survey.questionnaire.model import find_item
-
     compare = (spec or {}).get("compare")
     if compare:
         item = find_item(definition, compare["item"])

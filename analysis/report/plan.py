@@ -18,8 +18,8 @@ from analysis.report.findings import Counts
 from analysis.report.methods import methods_blocks
 from analysis.report.outline import Outline, Section, outline_for
 from analysis.report.sections import Context, SectionResult, section_content
-from analysis.source import Filter
-from survey.questionnaire.model import label_text
+from analysis.filters import Filter
+from survey.questionnaire import label_text
 
 __all__ = ["ReportPlan", "plan_report", "report_figures", "design_effect"]
 

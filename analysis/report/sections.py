@@ -20,7 +20,7 @@ from analysis.report.blocks import Block, Figure, Paragraph, Table
 from analysis.report.findings import (Counts, Indicator, Split, adjust, indicators_for,
                                       overall, split)
 from analysis.report.outline import Outline, Section
-from survey.questionnaire.model import find_item, label_text
+from survey.questionnaire import find_item, label_text
 
 __all__ = ["Context", "SectionResult", "section_content"]
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import AuditLog, Campaign, CampaignTarget, Role
-from tests.exports.data import make_rich_campaign, store
+from tests.analysis.exports.data import make_rich_campaign, store
 from tests.helpers import csrf_from, login, make_user
 
 

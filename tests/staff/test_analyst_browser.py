@@ -13,7 +13,7 @@ import pyreadstat
 import pytest
 
 from survey.models import Role
-from tests.exports.data import make_rich_campaign
+from tests.analysis.exports.data import make_rich_campaign
 from tests.helpers import PASSWORD, make_user
 from tests.staff.test_analyst import populate
 

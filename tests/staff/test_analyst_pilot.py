@@ -11,7 +11,7 @@ import pytest
 
 from survey.extensions import db
 from survey.models import Role
-from tests.exports.data import make_rich_campaign, store
+from tests.analysis.exports.data import make_rich_campaign, store
 from tests.helpers import PASSWORD, login, make_user
 
 # Eight more respondents on top of the rich campaign's four: twelve, four per level, so every

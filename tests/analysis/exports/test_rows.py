@@ -12,10 +12,12 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from analysis.exports import (BOM, Selection, build_layout, export_rows, iter_frames)
+from analysis import Filter
+from analysis.exports import BOM, data_file, export_rows, iter_frames
 from survey.extensions import db
 from survey.questionnaire import normalize
-from tests.exports.data import ANSWERS, expected_row, make_rich_campaign, rich_definition, store
+from tests.analysis.exports.data import (ANSWERS, expected_row, make_rich_campaign,
+                                         rich_definition, store)
 
 
 @pytest.fixture
@@ -67,7 +69,7 @@ def test_csv_has_bom_codes_flags_ranks_and_no_text(stored, tmp_path):
     app, campaign, ids, _ = stored
     path = tmp_path / "data.csv"
     with app.app_context():
-        n = export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id), "csv", path)
+        n = export_rows(db.engine, _definition(), Filter(campaign_ids=(campaign.id,)), "csv", path)
     assert n == 4
     raw = path.read_bytes()
     assert raw.startswith(BOM)
@@ -86,7 +88,7 @@ def test_csv_includes_free_text_only_when_asked(stored, tmp_path):
     app, campaign, ids, _ = stored
     path = tmp_path / "text.csv"
     with app.app_context():
-        export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id), "csv", path,
+        export_rows(db.engine, _definition(), Filter(campaign_ids=(campaign.id,)), "csv", path,
                     include_text=True)
     frame = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
     texts = set(frame["y"]) | set(frame["m_9_khac"])
@@ -98,7 +100,7 @@ def test_sav_values_labels_missing_codes_and_weight(stored, tmp_path):
     path = tmp_path / "data.sav"
     weights = pd.Series([0.5, 1.25, 2.0, 0.75], index=ids)
     with app.app_context():
-        n = export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id), "sav", path,
+        n = export_rows(db.engine, _definition(), Filter(campaign_ids=(campaign.id,)), "sav", path,
                         include_text=True, weights=weights, chunk_size=3)
     assert n == 4
     frame, meta = pyreadstat.read_sav(path, user_missing=True)
@@ -130,7 +132,7 @@ def test_dta_values_and_labels(stored, tmp_path):
     app, campaign, ids, _ = stored
     path = tmp_path / "data.dta"
     with app.app_context():
-        export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id), "dta", path,
+        export_rows(db.engine, _definition(), Filter(campaign_ids=(campaign.id,)), "dta", path,
                     chunk_size=2)
     frame, meta = pyreadstat.read_dta(path)
     _check(frame, _expected(app, ids))
@@ -145,11 +147,11 @@ def test_filters_and_date_range_narrow_the_rows(stored, tmp_path):
     with app.app_context():
         store(campaign, {"level": 2, "q1": 3}, on=date(2026, 4, 1))
         db.session.commit()
-        layout = build_layout(_definition())
-        by_level = pd.concat(iter_frames(db.engine, layout, Selection(
-            campaign_id=campaign.id, filters={"level": [2]})))
-        in_march = pd.concat(iter_frames(db.engine, layout, Selection(
-            campaign_id=campaign.id, date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))))
+        layout = data_file(_definition())
+        by_level = pd.concat(iter_frames(db.engine, layout, Filter(
+            campaign_ids=(campaign.id,), values={"level": [2]})))
+        in_march = pd.concat(iter_frames(db.engine, layout, Filter(
+            campaign_ids=(campaign.id,), date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))))
     assert sorted(by_level["q1"]) == [1.0, 2.0, 3.0]
     assert len(in_march) == 4
 
@@ -158,10 +160,10 @@ def test_chunks_straddling_fetches_give_the_same_rows(stored):
     """A response whose answer rows are split across two fetches is held back, not cut."""
     app, campaign, ids, _ = stored
     with app.app_context():
-        layout = build_layout(_definition(), include_text=True)
-        whole = pd.concat(iter_frames(db.engine, layout, Selection(campaign_id=campaign.id)))
+        layout = data_file(_definition(), include_text=True)
+        whole = pd.concat(iter_frames(db.engine, layout, Filter(campaign_ids=(campaign.id,))))
         for fetch_rows in (1, 2, 3, 5):
-            pieces = list(iter_frames(db.engine, layout, Selection(campaign_id=campaign.id),
+            pieces = list(iter_frames(db.engine, layout, Filter(campaign_ids=(campaign.id,)),
                                       chunk_size=1, fetch_rows=fetch_rows))
             assert all(len(p) >= 1 for p in pieces)
             pd.testing.assert_frame_equal(pd.concat(pieces).reset_index(drop=True),
@@ -171,9 +173,9 @@ def test_chunks_straddling_fetches_give_the_same_rows(stored):
 def test_codebook_xlsx_and_html(stored, tmp_path):
     app, campaign, ids, _ = stored
     with app.app_context():
-        export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id), "codebook",
+        export_rows(db.engine, _definition(), Filter(campaign_ids=(campaign.id,)), "codebook",
                     tmp_path / "codebook.xlsx")
-        export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id),
+        export_rows(db.engine, _definition(), Filter(campaign_ids=(campaign.id,)),
                     "codebook-html", tmp_path / "codebook.html")
     sheet = openpyxl.load_workbook(tmp_path / "codebook.xlsx").active
     rows = [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=5)]
@@ -194,7 +196,7 @@ def test_unknown_format_is_refused_without_a_file(stored, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     with app.app_context(), pytest.raises(ValueError, match="unknown export format"):
-        export_rows(db.engine, _definition(), Selection(campaign_id=campaign.id), "xls",
+        export_rows(db.engine, _definition(), Filter(campaign_ids=(campaign.id,)), "xls",
                     out / "x.xls")
     assert not list(out.iterdir())
 
@@ -207,7 +209,7 @@ def test_flagship_exports_to_stata_and_spss_with_long_vietnamese_labels(app, tmp
     from tests.respond.support import FLAGSHIP
 
     definition = load_file(FLAGSHIP)
-    layout = build_layout(definition)
+    layout = data_file(definition)
     longest = max(layout, key=lambda v: len(v.label))
     assert len(longest.label) > 80
     with app.app_context():
@@ -215,7 +217,7 @@ def test_flagship_exports_to_stata_and_spss_with_long_vietnamese_labels(app, tmp
         store(campaign, {"A2": 1, "B1": 3})
         db.session.commit()
         for fmt in ("dta", "sav"):
-            assert export_rows(db.engine, definition, Selection(campaign_id=campaign.id), fmt,
+            assert export_rows(db.engine, definition, Filter(campaign_ids=(campaign.id,)), fmt,
                                tmp_path / f"data.{fmt}") == 1
     _, dta = pyreadstat.read_dta(tmp_path / "data.dta")
     _, sav = pyreadstat.read_sav(tmp_path / "data.sav")

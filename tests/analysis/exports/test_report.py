@@ -23,7 +23,7 @@ from analysis.report.methods import margin_of_error
 from analysis.synthetic import synthetic_wide
 from survey.questionnaire import find_item, load_file
 
-FLAGSHIP = Path(__file__).resolve().parents[2] / "questionnaires" / "ne-tranh-trach-nhiem.yaml"
+FLAGSHIP = Path(__file__).resolve().parents[3] / "questionnaires" / "ne-tranh-trach-nhiem.yaml"
 LEADERS, STAFF = (1, 2, 3), (4,)
 BAD_QUOTE = "Anh Tuấn ở Sở Xây dựng tỉnh Quảng Nam đã ký 3 văn bản rồi bỏ đó."
 GOOD_QUOTES = ("Cần bảo vệ thực chất người dám nghĩ, dám làm vì lợi ích chung.",
