@@ -94,23 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--resample", action="store_true",
                         help="draw the input cases afresh (fixed seeds) instead of keeping them")
-    parser.add_argument("--from-frozen-copy", action="store_true",
-                        help="record the outcomes of the frozen reference code kept in "
-                             "tests/respond/test_logic_equivalence.py (first generation only)")
     args = parser.parse_args(argv)
 
     from survey.questionnaire.expressions import evaluate, is_true
 
     app = golden.babel_app()
     rules = golden.current_rules()
-    if args.from_frozen_copy:
-        from tests.respond import test_logic_equivalence as frozen
-
-        rules = golden.Rules(frozen.ref_prune, frozen.ref_visible_pages, frozen.ref_validate_all,
-                             frozen.ref_page_visible, frozen.ref_visible_items,
-                             frozen.ref_visible_options, frozen.ref_offer_tokens,
-                             frozen.ref_validate_page, frozen.ref_option_displayed)
-        evaluate, is_true = frozen.ref_evaluate, frozen.ref_is_true
     with golden.vietnamese(app):
         for name in golden.RULES:
             definition, cases = rules_cases(name, rules, args.resample)
