@@ -11,7 +11,7 @@ from sqlalchemy import DateTime, inspect, select
 from survey.extensions import db
 from tests.helpers import release_all
 from survey.models import Draft, Response, SubmissionReceipt
-from tests.respond.support import Respondent, make_rich_campaign, rich_definition
+from tests.respond.support import Respondent, make_rich_campaign
 from tests.respond.test_flow import PAGE1, PAGE2, PAGE3, complete
 
 RESPONDENT_TABLES = ("response", "answer", "draft", "submission_receipt", "page_reach")
@@ -178,18 +178,6 @@ def test_not_yet_open_date_in_vietnamese_format(any_app):
     with clock.frozen(datetime(2031, 3, 1, tzinfo=timezone.utc)):
         html = any_app.test_client().get("/s/thu").get_data(as_text=True)
     assert "05/03/2031" in html
-
-
-def test_render_page_for_the_designer_preview(app):
-    from survey.questionnaire.runtime.render import render_page
-    definition = rich_definition()
-    with app.test_request_context("/"):
-        html = render_page(definition, 0, {"cat": 2}, {"age": "Lỗi thử"}, "vi", preview=True)
-        assert 'name="pv-cat"' in html and 'id="pv-f-cat-2" name="pv-cat" value="2" checked' in html
-        assert '<p class="err" id="pv-e-age">Lỗi thử</p>' in html
-        assert "<form" not in html
-        english = render_page(definition, 0, {}, {}, "en")
-        assert "EN Công chức" in english and 'name="cat"' in english
 
 
 def test_code_guesses_meet_their_own_rate_limit(app):
