@@ -1,8 +1,8 @@
 """Edges of the logic language that mutation testing (mutmut over
-``survey/questionnaire/expressions.py``, issue 25 point 17) showed no test pinned down: the value
-``.`` stands for inside calls and comparisons, ``selected()`` with a text code, comparisons
-between mixed and non-numeric values, numbers given as text, bare references, and the position
-and text every tokenizer error carries."""
+``survey/questionnaire/expressions``, one module then, issue 25 point 17) showed no test pinned
+down: the value ``.`` stands for inside calls and comparisons, ``selected()`` with a text code,
+comparisons between mixed and non-numeric values, numbers given as text, bare references, and
+the position and text every tokenizer error carries."""
 from __future__ import annotations
 
 import pytest
