@@ -46,13 +46,14 @@ def create_app(config: Any = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from survey import database, i18n, security, errors, cli
+    from survey import database, i18n, security, errors, cli, static_gzip
 
     database.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    static_gzip.init_app(app)
 
     from survey.respond import bp as respond_bp
     from survey.auth import bp as auth_bp
