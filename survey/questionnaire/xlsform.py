@@ -119,6 +119,9 @@ def export_xlsx(definition: dict[str, Any]) -> tuple[bytes, Report]:
         sheet = workbook.create_sheet(title)
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # a text such as "=0" is a label, never a formula
+                    cell.data_type = "s"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"

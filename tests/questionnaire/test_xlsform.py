@@ -653,3 +653,25 @@ def test_any_label_text_survives_xlsform_or_is_refused_clearly(texts):
         return
     result = from_xlsx(data, "labels.xlsx")
     assert result.errors == [] and result.definition == canonical
+
+
+def test_a_label_starting_with_equals_is_text_not_a_formula():
+    """"=0" as an option label came back as a formula without a value (a missing label), and a
+    spreadsheet would have computed "=SUM(…)" in a designer's title: both stay text."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tests.helpers import small_definition
+
+    definition = small_definition()
+    definition["title"]["vi"] = "=SUM(A1:A9)"
+    definition["pages"][0]["items"][0]["options"][1]["label"] = {"vi": "=0", "en": "=0"}
+    canonical = normalize(definition)
+    data = to_xlsx(canonical)
+    cells = [cell for sheet in load_workbook(BytesIO(data)).worksheets
+             for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert any(cell.value == "=0" for cell in cells)
+    result = from_xlsx(data, "labels.xlsx")
+    assert result.errors == [] and result.definition == canonical
