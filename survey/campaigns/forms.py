@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -45,6 +45,8 @@ class CampaignSettingsForm(FlaskForm):
                                             validators=[
         InputRequired(_l("Cần nhập ngưỡng bảo mật.")),
         NumberRange(min=1, max=1000, message=_l("Ngưỡng bảo mật phải từ 1 đến 1000."))])
+    device_storage = BooleanField(_l("Giữ câu trả lời đang làm trên máy của người trả lời "
+                                     "(mã hoá, để không mất khi mất mạng)"), default=True)
 
 
 class CampaignCreateForm(CampaignSettingsForm):

@@ -154,6 +154,7 @@ def _settings_from(form: CampaignSettingsForm) -> CampaignSettings | None:
         closes_at=from_local(form.closes_date.data, form.closes_time.data or END_OF_DAY),
         max_responses=form.max_responses.data,
         disclosure_threshold=form.disclosure_threshold.data,
+        device_storage=bool(form.device_storage.data),
     )
 
 
@@ -180,7 +181,7 @@ def create():
                     db.session, version, form.slug.data.strip(), settings.title,
                     settings.access_mode, settings.opens_at, settings.closes_at,
                     settings.max_responses, settings.disclosure_threshold, actor=current_user(),
-                    limits=limits())
+                    limits=limits(), device_storage=settings.device_storage)
             except ServiceError as exc:
                 db.session.rollback()
                 problems.append(exc.translated())

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, utcnow
@@ -37,6 +37,9 @@ class Campaign(Base):
     max_responses: Mapped[int | None]
     # Smallest cell or base shown in any published output of this campaign.
     disclosure_threshold: Mapped[int] = mapped_column(default=5)
+    # The respondent's page may keep the answers in progress on the device (encrypted, erased on
+    # sending) and open offline; off for campaigns answered on shared PCs (issue 23).
+    device_storage: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     version: Mapped[QuestionnaireVersion] = relationship(back_populates="campaigns")

@@ -52,6 +52,7 @@ class CampaignSettings:
     closes_at: datetime | None = None
     max_responses: int | None = None
     disclosure_threshold: int | None = None
+    device_storage: bool = True  # answers in progress kept on the respondent's device
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ def _check_settings(settings: CampaignSettings, limits: Limits) -> CampaignSetti
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < floor:
         raise ServiceError(N_("Ngưỡng bảo mật phải là một số nguyên từ %(n)s trở lên (mức sàn "
                               "của nền tảng)."), n=floor)
-    return CampaignSettings(title, mode, opens_at, closes_at, settings.max_responses, threshold)
+    return CampaignSettings(title, mode, opens_at, closes_at, settings.max_responses, threshold,
+                            bool(settings.device_storage))
 
 
 def check_slug(session: Session, slug: str) -> str:
@@ -148,7 +150,8 @@ def create_campaign(session: Session, version: QuestionnaireVersion, slug: str, 
                     access_mode: AccessMode = AccessMode.OPEN, opens_at: datetime | None = None,
                     closes_at: datetime | None = None, max_responses: int | None = None,
                     disclosure_threshold: int | None = None,
-                    actor: StaffUser | None = None, *, limits: Limits) -> Campaign:
+                    actor: StaffUser | None = None, *, limits: Limits,
+                    device_storage: bool = True) -> Campaign:
     """Create a campaign on a published version. ``disclosure_threshold`` defaults to
     ``limits.default_threshold``. The caller commits.
 
@@ -156,11 +159,13 @@ def create_campaign(session: Session, version: QuestionnaireVersion, slug: str, 
     a closing time not after the opening time, or a threshold below ``limits.floor``."""
     slug = check_slug(session, slug)
     settings = _check_settings(CampaignSettings(title, access_mode, opens_at, closes_at,
-                                                max_responses, disclosure_threshold), limits)
+                                                max_responses, disclosure_threshold,
+                                                device_storage), limits)
     campaign = Campaign(version=version, slug=slug, title=settings.title,
                         access_mode=settings.access_mode, opens_at=settings.opens_at,
                         closes_at=settings.closes_at, max_responses=settings.max_responses,
-                        disclosure_threshold=settings.disclosure_threshold)
+                        disclosure_threshold=settings.disclosure_threshold,
+                        device_storage=settings.device_storage)
     session.add(campaign)
     session.flush()
     record(session, actor, "campaign.create", f"campaign:{campaign.id}",
@@ -185,7 +190,7 @@ def update_campaign(session: Session, campaign: Campaign, settings: CampaignSett
                            n=campaign.disclosure_threshold)
     changed = []
     for name in ("title", "access_mode", "opens_at", "closes_at", "max_responses",
-                 "disclosure_threshold"):
+                 "disclosure_threshold", "device_storage"):
         new = getattr(settings, name)
         old = getattr(campaign, name)
         if name in ("opens_at", "closes_at"):
