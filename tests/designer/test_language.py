@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Questionnaire, Role
-from tests.helpers import PASSWORD, csrf_from, login, make_user
+from tests.helpers import PASSWORD, csrf_from, make_user
 
 BASE = "/staff/designer"
 
@@ -27,17 +27,8 @@ def _draft(app, qid: int) -> dict:
         return db.session.get(Questionnaire, qid).draft
 
 
-@pytest.fixture
-def designer(app):
-    with app.app_context():
-        make_user("lan", Role.DESIGNER)
-    client = app.test_client()
-    login(client, "lan")
-    return client
-
-
-def test_a_new_questionnaire_speaks_both_languages(app, designer):
-    qid = _create(designer, "song-ngu", "Phiếu song ngữ")
+def test_a_new_questionnaire_speaks_both_languages(app, local_designer):
+    qid = _create(local_designer, "song-ngu", "Phiếu song ngữ")
     draft = _draft(app, qid)
     assert set(draft["introduction"]) == {"vi", "en"}
     assert set(draft["anonymity"]) == {"vi", "en"}
@@ -48,24 +39,24 @@ def test_a_new_questionnaire_speaks_both_languages(app, designer):
     assert set(page["items"][0]["label"]) == {"vi", "en"}
 
 
-def test_add_page_asks_for_both_titles_and_the_note_follows_the_survey(app, designer):
-    qid = _create(designer, "them-trang", "Phiếu thêm trang")
-    overview = designer.get(f"{BASE}/q/{qid}").get_data(as_text=True)
+def test_add_page_asks_for_both_titles_and_the_note_follows_the_survey(app, local_designer):
+    qid = _create(local_designer, "them-trang", "Phiếu thêm trang")
+    overview = local_designer.get(f"{BASE}/q/{qid}").get_data(as_text=True)
     form = overview[overview.index('id="add-page-h"'):]
     form = form[:form.index("</form>")]
     assert 'name="title_vi"' in form and 'name="title_en"' in form
     # The designer works in English; the new page has no title.
-    token = csrf_from(designer.get(f"{BASE}/q/{qid}?lang=en").get_data(as_text=True))
+    token = csrf_from(local_designer.get(f"{BASE}/q/{qid}?lang=en").get_data(as_text=True))
     base = _draft(app, qid)
     from survey.questionnaire import content_hash  # the stale-draft guard's hash
-    response = designer.post(f"{BASE}/q/{qid}/pages/new", data={
+    response = local_designer.post(f"{BASE}/q/{qid}/pages/new", data={
         "csrf_token": token, "id": "P2", "title_vi": "", "title_en": "",
         "base": content_hash(base)})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     note = _draft(app, qid)["pages"][1]["items"][0]
     assert note["label"] == {"vi": "Ghi chú đầu trang", "en": "Page note"}
-    token = csrf_from(designer.get(f"{BASE}/q/{qid}?lang=vi").get_data(as_text=True))
-    designer.post(f"{BASE}/q/{qid}/pages/new", data={
+    token = csrf_from(local_designer.get(f"{BASE}/q/{qid}?lang=vi").get_data(as_text=True))
+    local_designer.post(f"{BASE}/q/{qid}/pages/new", data={
         "csrf_token": token, "id": "P3", "title_vi": "Nguyên nhân", "title_en": "Causes",
         "base": content_hash(_draft(app, qid))})
     page = _draft(app, qid)["pages"][2]

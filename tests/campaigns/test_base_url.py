@@ -14,7 +14,7 @@ from survey.extensions import db
 from survey.models import Role
 from survey.services.ownership import set_owner
 from survey.services.qr import qr_svg
-from tests.helpers import PASSWORD, csrf_from, login, make_campaign, make_user
+from tests.helpers import PASSWORD, csrf_from, make_campaign, make_user
 
 
 def test_default_is_the_served_address():

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import AuditLog, Role, StaffUser
 from survey.models.base import utcnow
-from survey.services.accounts import set_active, set_role, verify_password
-from survey.services.errors import ServiceError
+from survey.services.accounts import set_active, verify_password
 from tests.helpers import PASSWORD, csrf_from, login, make_user
 
 
@@ -163,23 +162,6 @@ def test_admin_cannot_lock_themselves_out(app, client):
     admin = _user(app, "root")
     assert admin.active and admin.role is Role.ADMIN
     assert _audit(app, "user.role") == [] and _audit(app, "user.disable") == []
-
-
-def test_last_active_admin_is_kept(app):
-    with app.app_context():
-        a = make_user("a", Role.ADMIN)
-        b = make_user("b", Role.ADMIN)
-        set_active(db.session, b, False, actor=a)
-        try:
-            set_role(db.session, a, Role.DESIGNER, actor=b)
-        except ServiceError as exc:
-            assert "duy nhất" in exc.translated()
-        else:
-            raise AssertionError("the last admin was demoted")
-        # a second active admin makes it possible
-        set_active(db.session, b, True, actor=a)
-        set_role(db.session, a, Role.DESIGNER, actor=b)
-        assert a.role is Role.DESIGNER
 
 
 def test_unknown_account_is_404(app, client):

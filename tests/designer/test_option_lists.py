@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import AuditLog, Questionnaire
 from tests.helpers import csrf_from
-from tests.staff.test_designer import BASE, _draft, _items, _upload, designer, local_designer  # noqa: F401
+from tests.designer.support import BASE, draft_of, items_of, upload_file
 
 DEFINITION = """
 id: dsach
@@ -42,7 +42,7 @@ def _qid(app) -> int:
 
 
 def _setup(app, client) -> int:
-    assert _upload(client, DEFINITION.encode("utf-8"), "dsach.yaml").status_code == 302
+    assert upload_file(client, DEFINITION.encode("utf-8"), "dsach.yaml").status_code == 302
     return _qid(app)
 
 
@@ -73,13 +73,13 @@ def test_editing_a_list_changes_every_item_using_it(any_app, designer):
     assert 'value="Phân vân"' in page and ">q1</a>" in page and ">q2</a>" in page
     response = designer.post(url, data=_form(designer, url, "agree3", AGREE4))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    draft = _draft(any_app, "dsach")
+    draft = draft_of(any_app, "dsach")
     expected = [{"code": 1, "label": {"vi": "Không đồng ý", "en": "Disagree"}},
                 {"code": 2, "label": {"vi": "Còn phân vân", "en": "Not sure"}},
                 {"code": 3, "label": {"vi": "Đồng ý", "en": "Agree"}},
                 {"code": 98, "label": {"vi": "Khó trả lời", "en": "Hard to say"}, "missing": True}]
     assert draft["option_lists"]["agree3"] == expected
-    items = _items(draft)
+    items = items_of(draft)
     assert items["q1"]["options"] == expected and items["q1"]["options_from"] == "agree3"
     assert items["q2"]["options"] == expected and items["q2"]["options_from"] == "agree3"
     assert draft["option_lists"]["yesno"][0]["label"]["vi"] == "Có"  # the other list untouched
@@ -96,18 +96,18 @@ def test_editing_a_list_changes_every_item_using_it(any_app, designer):
 
 def test_removing_a_code_a_skip_rule_needs_is_refused_and_changes_nothing(app, local_designer):
     qid = _setup(app, local_designer)
-    before = _draft(app, "dsach")
+    before = draft_of(app, "dsach")
     url = f"{BASE}/q/{qid}/lists/agree3"
     response = local_designer.post(url, data=_form(local_designer, url, "agree3", AGREE4[:2]))
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Chưa lưu vì danh sách chưa hợp lệ" in html and "q3" in html
-    assert _draft(app, "dsach") == before
+    assert draft_of(app, "dsach") == before
 
 
 def test_row_problems_show_on_their_row_and_bad_names_are_refused(app, local_designer):
     qid = _setup(app, local_designer)
-    before = _draft(app, "dsach")
+    before = draft_of(app, "dsach")
     url = f"{BASE}/q/{qid}/lists/agree3"
     rows = [(1, "Không đồng ý", "Disagree"), (1, "Trùng mã", "Same code"), (3, "Đồng ý", "Agree")]
     response = local_designer.post(url, data=_form(local_designer, url, "agree3", rows))
@@ -120,7 +120,7 @@ def test_row_problems_show_on_their_row_and_bad_names_are_refused(app, local_des
         assert response.status_code == 400, bad_name
     assert "Đã có danh sách tên yesno" in local_designer.post(
         url, data=_form(local_designer, url, "yesno", AGREE4)).get_data(as_text=True)
-    assert _draft(app, "dsach") == before
+    assert draft_of(app, "dsach") == before
 
 
 def test_rename_new_and_delete(app, local_designer):
@@ -128,9 +128,9 @@ def test_rename_new_and_delete(app, local_designer):
     url = f"{BASE}/q/{qid}/lists/agree3"
     rows = [(1, "Không đồng ý", "Disagree"), (2, "Phân vân", "Undecided"), (3, "Đồng ý", "Agree")]
     assert local_designer.post(url, data=_form(local_designer, url, "agree", rows)).status_code == 302
-    draft = _draft(app, "dsach")
+    draft = draft_of(app, "dsach")
     assert list(draft["option_lists"]) == ["agree", "yesno"]  # renamed in place
-    assert {i["id"]: i.get("options_from") for i in _items(draft).values()} == {
+    assert {i["id"]: i.get("options_from") for i in items_of(draft).values()} == {
         "q1": "agree", "q2": "agree", "q3": None}
     assert local_designer.get(url).status_code == 404
 
@@ -138,7 +138,7 @@ def test_rename_new_and_delete(app, local_designer):
     response = local_designer.post(new, data=_form(local_designer, new, "muc_do",
                                                    [(1, "Thấp", "Low"), (2, "Cao", "High")]))
     assert response.status_code == 302
-    assert _draft(app, "dsach")["option_lists"]["muc_do"][1] == {"code": 2,
+    assert draft_of(app, "dsach")["option_lists"]["muc_do"][1] == {"code": 2,
                                                              "label": {"vi": "Cao", "en": "High"}}
 
     overview = f"{BASE}/q/{qid}"
@@ -152,10 +152,10 @@ def test_rename_new_and_delete(app, local_designer):
 
     refused = delete("agree").get_data(as_text=True)
     assert "đang được dùng ở câu q1, q2" in refused
-    assert "agree" in _draft(app, "dsach")["option_lists"]
+    assert "agree" in draft_of(app, "dsach")["option_lists"]
     delete("muc_do")
     delete("yesno")
-    assert list(_draft(app, "dsach")["option_lists"]) == ["agree"]
+    assert list(draft_of(app, "dsach")["option_lists"]) == ["agree"]
 
 
 def test_a_stale_form_is_refused(app, local_designer):
@@ -166,11 +166,11 @@ def test_a_stale_form_is_refused(app, local_designer):
     other = f"{BASE}/q/{qid}/lists/agree3"
     assert local_designer.post(other, data=_form(local_designer, other, "agree3",
                                                  AGREE4)).status_code == 302
-    before = _draft(app, "dsach")
+    before = draft_of(app, "dsach")
     response = local_designer.post(url, data=stale)
     assert response.status_code == 400 and "vừa được thay đổi ở nơi khác" in response.get_data(
         as_text=True)
-    assert _draft(app, "dsach") == before
+    assert draft_of(app, "dsach") == before
     assert local_designer.get(f"{BASE}/q/{qid}/lists/none").status_code == 404
 
 
@@ -196,12 +196,12 @@ def test_an_item_can_take_a_list_or_its_own_options(app, local_designer):
     assert refused.status_code == 400 and "q3" in refused.get_data(as_text=True)
     post(**{"options_from": "", "options-2-code": "3", "options-2-label_vi": "Khác hẳn",
             "options-2-label_en": "Other"})
-    q1 = _items(_draft(app, "dsach"))["q1"]
+    q1 = items_of(draft_of(app, "dsach"))["q1"]
     assert "options_from" not in q1 and [o["code"] for o in q1["options"]] == [1, 2, 3]
     # Back to a list: the option rows typed are not used.
     assert post(options_from="agree3").status_code == 302
-    q1 = _items(_draft(app, "dsach"))["q1"]
+    q1 = items_of(draft_of(app, "dsach"))["q1"]
     assert q1["options_from"] == "agree3"
-    assert q1["options"] == _draft(app, "dsach")["option_lists"]["agree3"]
+    assert q1["options"] == draft_of(app, "dsach")["option_lists"]["agree3"]
     # A list that is not in the draft is refused.
     assert post(options_from="nope").status_code == 400

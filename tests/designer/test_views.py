@@ -12,49 +12,19 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import AuditLog, Questionnaire, QuestionnaireVersion, Role
 from survey.questionnaire import content_hash, load_text, validate
+from tests.designer.support import BASE, draft_of, items_of, page_token, upload_file
 from tests.helpers import csrf_from, login, make_user, small_definition
-
-BASE = "/staff/designer"
-
-
-@pytest.fixture
-def designer(any_app):
-    """A signed-in designer's client on SQLite and on PostgreSQL."""
-    with any_app.app_context():
-        make_user("lan", Role.DESIGNER)
-    client = any_app.test_client()
-    login(client, "lan")
-    return client
-
-
-@pytest.fixture
-def local_designer(app):
-    """A signed-in designer on SQLite only (for checks that do not depend on the engine)."""
-    with app.app_context():
-        make_user("lan", Role.DESIGNER)
-    client = app.test_client()
-    login(client, "lan")
-    return client
-
-
-def _token(client, url=f"{BASE}/") -> str:
-    return csrf_from(client.get(url).get_data(as_text=True))
-
-
-def _draft(app, slug="thu") -> dict:
-    with app.app_context():
-        return db.session.scalar(select(Questionnaire.draft).where(Questionnaire.slug == slug))
 
 
 def _create(client, slug="thu"):
-    response = client.post(f"{BASE}/new", data={"csrf_token": _token(client), "slug": slug,
+    response = client.post(f"{BASE}/new", data={"csrf_token": page_token(client), "slug": slug,
                                                 "title_vi": "Phiếu thử", "title_en": "Test form"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/q/(\d+)", response.headers["Location"]).group(1))
 
 
 def _add(client, qid, page="P1", **fields):
-    data = {"csrf_token": _token(client), **fields}
+    data = {"csrf_token": page_token(client), **fields}
     return client.post(f"{BASE}/q/{qid}/pages/{page}/items/new", data=data)
 
 
@@ -68,15 +38,11 @@ def _options(*pairs, **flags):
     return data
 
 
-def _items(definition) -> dict:
-    return {item["id"]: item for page in definition["pages"] for item in page["items"]}
-
-
 def test_create_questionnaire_is_listed_and_audited(any_app, designer):
     qid = _create(designer)
     body = designer.get(f"{BASE}/").get_data(as_text=True)
     assert "Phiếu thử" in body and "thu" in body
-    draft = _draft(any_app)
+    draft = draft_of(any_app)
     assert draft["title"] == {"vi": "Phiếu thử", "en": "Test form"}
     assert draft["languages"] == ["vi", "en"]
     assert "không lưu địa chỉ IP" in draft["anonymity"]["vi"]  # a default the designer edits
@@ -92,7 +58,7 @@ def test_create_refuses_bad_or_taken_slug(app, local_designer):
     for slug, message in [("thu", "Đã có phiếu hỏi"), ("Có Dấu", "chữ thường không dấu"),
                           ("", "Cần nhập mã phiếu")]:
         response = local_designer.post(f"{BASE}/new", data={
-            "csrf_token": _token(local_designer), "slug": slug, "title_vi": "X"})
+            "csrf_token": page_token(local_designer), "slug": slug, "title_vi": "X"})
         assert response.status_code == 400
         assert message in response.get_data(as_text=True), slug
     with app.app_context():
@@ -129,9 +95,9 @@ def test_every_item_type_can_be_added(any_app, designer):
     for fields in steps:
         response = _add(designer, qid, **fields)
         assert response.status_code == 302, (fields["id"], response.get_data(as_text=True)[-2000:])
-    draft = _draft(any_app)
+    draft = draft_of(any_app)
     assert validate(draft) == []
-    items = _items(draft)
+    items = items_of(draft)
     assert items["A1"]["role"] == "banner" and items["A1"]["dimension"] == "level"
     assert items["A1"]["label"] == {"vi": "Cấp công tác", "en": "Level"}
     assert items["A1"]["required"] is True
@@ -169,7 +135,7 @@ def test_every_item_type_can_be_added(any_app, designer):
 def test_invalid_item_shows_inline_errors_and_changes_nothing(app, local_designer, fields,
                                                               field_id, message):
     qid = _create(local_designer)
-    before = _draft(app)
+    before = draft_of(app)
     response = _add(local_designer, qid, **fields)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
@@ -178,30 +144,30 @@ def test_invalid_item_shows_inline_errors_and_changes_nothing(app, local_designe
     errors = re.search(rf'<ul class="field-errors" id="{field_id}-errors">(.*?)</ul>', body, re.S)
     assert errors and message in errors.group(1), body[-3000:]
     assert f'id="{field_id}"' in body and 'aria-invalid="true"' in body
-    assert _draft(app) == before
+    assert draft_of(app) == before
 
 
 def test_option_row_errors_are_shown_on_their_row(app, local_designer):
     qid = _create(local_designer)
-    before = _draft(app)
+    before = draft_of(app)
     response = _add(local_designer, qid, id="X1", type="single", label_vi="Hỏi",
                     **_options((1, "Có"), (1, "Không")))
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert re.search(r"<li>Phương án 2: [^<]*Mã phương án 1 bị trùng", body), body[-3000:]
-    assert _draft(app) == before
+    assert draft_of(app) == before
 
 
 def test_more_rows_button_keeps_the_typing_and_saves_nothing(app, local_designer):
     qid = _create(local_designer)
-    before = _draft(app)
+    before = draft_of(app)
     response = _add(local_designer, qid, id="X1", type="single", label_vi="Đang gõ",
                     more="1", **_options((1, "Có"), (2, "Không"), (3, "Chưa rõ")))
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Đang gõ</textarea>" in body
     assert 'name="options-10-code"' in body  # 3 typed + 5 more + 3 blank
-    assert _draft(app) == before
+    assert draft_of(app) == before
 
 
 def test_edit_item_keeps_its_place_and_audits(any_app, designer):
@@ -214,9 +180,9 @@ def test_edit_item_keeps_its_place_and_audits(any_app, designer):
         "csrf_token": csrf_from(page.get_data(as_text=True)), "id": "A1", "type": "text",
         "label_vi": "Một (sửa)", "label_en": "One", "max_length": "100"})
     assert response.status_code == 302
-    draft = _draft(any_app)
+    draft = draft_of(any_app)
     assert [i["id"] for i in draft["pages"][0]["items"]] == ["N1", "A1", "A2"]
-    assert _items(draft)["A1"]["label"] == {"vi": "Một (sửa)", "en": "One"}
+    assert items_of(draft)["A1"]["label"] == {"vi": "Một (sửa)", "en": "One"}
     with any_app.app_context():
         saves = db.session.scalar(select(func.count()).select_from(AuditLog).where(
             AuditLog.action == "questionnaire.save"))
@@ -227,26 +193,26 @@ def test_move_items_with_plain_buttons_and_across_pages(app, local_designer):
     qid = _create(local_designer)
     _add(local_designer, qid, id="A1", type="text", label_vi="Một")
     _add(local_designer, qid, id="A2", type="text", label_vi="Hai")
-    token = _token(local_designer, f"{BASE}/q/{qid}")
+    token = page_token(local_designer, f"{BASE}/q/{qid}")
     assert local_designer.post(f"{BASE}/q/{qid}/items/A2/move",
                                data={"csrf_token": token, "direction": "up"}).status_code == 302
-    assert [i["id"] for i in _draft(app)["pages"][0]["items"]] == ["N1", "A2", "A1"]
+    assert [i["id"] for i in draft_of(app)["pages"][0]["items"]] == ["N1", "A2", "A1"]
     # a second page; moving A1 down puts it first on that page
     local_designer.post(f"{BASE}/q/{qid}/pages/new", data={
         "csrf_token": token, "id": "P2", "title_vi": "Trang hai"})
     local_designer.post(f"{BASE}/q/{qid}/items/A1/move", data={"csrf_token": token,
                                                                 "direction": "down"})
-    pages = _draft(app)["pages"]
+    pages = draft_of(app)["pages"]
     assert [p["id"] for p in pages] == ["P1", "P2"]
     assert [i["id"] for i in pages[0]["items"]] == ["N1", "A2"]
     assert pages[1]["items"][0]["id"] == "A1"
     # the very first item cannot go further up: refused, nothing changed
-    before = _draft(app)
+    before = draft_of(app)
     response = local_designer.post(f"{BASE}/q/{qid}/items/N1/move",
                                    data={"csrf_token": token, "direction": "up"},
                                    follow_redirects=True)
     assert "Không thể chuyển thêm" in response.get_data(as_text=True)
-    assert _draft(app) == before
+    assert draft_of(app) == before
 
 
 def test_moves_that_break_skip_logic_are_refused(app, local_designer):
@@ -254,27 +220,27 @@ def test_moves_that_break_skip_logic_are_refused(app, local_designer):
     _add(local_designer, qid, id="A1", type="single", label_vi="Có?", **_options((1, "Có"),
                                                                                 (2, "Không")))
     _add(local_designer, qid, id="A2", type="text", label_vi="Vì sao?", relevant="A1 = 1")
-    before = _draft(app)
-    token = _token(local_designer, f"{BASE}/q/{qid}")
+    before = draft_of(app)
+    token = page_token(local_designer, f"{BASE}/q/{qid}")
     response = local_designer.post(f"{BASE}/q/{qid}/items/A2/move",
                                    data={"csrf_token": token, "direction": "up"},
                                    follow_redirects=True)
     body = response.get_data(as_text=True)
     assert "không còn hợp lệ" in body and "nhưng câu đó đứng sau" in body
-    assert _draft(app) == before
+    assert draft_of(app) == before
     # deleting the item others depend on is refused too
     response = local_designer.post(f"{BASE}/q/{qid}/items/A1/delete",
                                    data={"csrf_token": token}, follow_redirects=True)
     assert "phiếu không có câu này" in response.get_data(as_text=True)
-    assert _draft(app) == before
+    assert draft_of(app) == before
     # deleting the dependent item is fine
     local_designer.post(f"{BASE}/q/{qid}/items/A2/delete", data={"csrf_token": token})
-    assert "A2" not in _items(_draft(app))
+    assert "A2" not in items_of(draft_of(app))
 
 
 def test_pages_rename_reorder_delete(app, local_designer):
     qid = _create(local_designer)
-    token = _token(local_designer, f"{BASE}/q/{qid}")
+    token = page_token(local_designer, f"{BASE}/q/{qid}")
     local_designer.post(f"{BASE}/q/{qid}/pages/new", data={"csrf_token": token, "id": "B",
                                                             "title_vi": "Phần B"})
     response = local_designer.post(f"{BASE}/q/{qid}/pages/B", data={
@@ -283,7 +249,7 @@ def test_pages_rename_reorder_delete(app, local_designer):
     assert response.status_code == 302
     local_designer.post(f"{BASE}/q/{qid}/pages/B/move", data={"csrf_token": token,
                                                                "direction": "up"})
-    pages = _draft(app)["pages"]
+    pages = draft_of(app)["pages"]
     assert [p["id"] for p in pages] == ["B", "P1"]
     assert pages[0]["title"] == {"vi": "Phần B: thực trạng", "en": "Part B"}
     # a page condition may only read earlier pages
@@ -292,13 +258,13 @@ def test_pages_rename_reorder_delete(app, local_designer):
     assert response.status_code == 400
     assert "là một ghi chú nên không có câu trả lời" in response.get_data(as_text=True)
     local_designer.post(f"{BASE}/q/{qid}/pages/B/delete", data={"csrf_token": token})
-    assert [p["id"] for p in _draft(app)["pages"]] == ["P1"]
+    assert [p["id"] for p in draft_of(app)["pages"]] == ["P1"]
     # the last page cannot go
-    before = _draft(app)
+    before = draft_of(app)
     response = local_designer.post(f"{BASE}/q/{qid}/pages/P1/delete",
                                    data={"csrf_token": token}, follow_redirects=True)
     assert "Phiếu hỏi phải có ít nhất một trang" in response.get_data(as_text=True)
-    assert _draft(app) == before
+    assert draft_of(app) == before
 
 
 def test_metadata_edit(app, local_designer):
@@ -309,7 +275,7 @@ def test_metadata_edit(app, local_designer):
         "introduction_vi": "Giới thiệu", "anonymity_vi": "Không ghi tên, không lưu IP.",
         "anonymity_en": "No names, no IP addresses.", "estimated_minutes": "15"})
     assert response.status_code == 302
-    draft = _draft(app)
+    draft = draft_of(app)
     assert draft["title"] == {"vi": "Phiếu mới"}
     assert draft["anonymity"]["en"] == "No names, no IP addresses."
     assert draft["estimated_minutes"] == 15
@@ -319,24 +285,18 @@ def test_metadata_edit(app, local_designer):
     assert bad.status_code == 400
     body = bad.get_data(as_text=True)
     assert "Cần có tiêu đề bằng tiếng Việt" in body and "từ 1 phút trở lên" in body
-    assert _draft(app) == draft
-
-
-def _upload(client, content: bytes, name: str):
-    return client.post(f"{BASE}/upload", data={
-        "csrf_token": _token(client), "file": (io.BytesIO(content), name)},
-        content_type="multipart/form-data")
+    assert draft_of(app) == draft
 
 
 def test_upload_yaml_creates_and_replaces_draft(any_app, designer):
     definition = small_definition("tai-len")
     text = yaml.safe_dump(definition, allow_unicode=True).encode("utf-8")
-    response = _upload(designer, text, "tai-len.yaml")
+    response = upload_file(designer, text, "tai-len.yaml")
     assert response.status_code == 302
-    assert _draft(any_app, "tai-len") == load_text(text.decode("utf-8"))
+    assert draft_of(any_app, "tai-len") == load_text(text.decode("utf-8"))
     definition["title"]["vi"] = "Phiếu nhỏ (sửa)"
-    _upload(designer, yaml.safe_dump(definition, allow_unicode=True).encode("utf-8"), "b.yaml")
-    assert _draft(any_app, "tai-len")["title"]["vi"] == "Phiếu nhỏ (sửa)"
+    upload_file(designer, yaml.safe_dump(definition, allow_unicode=True).encode("utf-8"), "b.yaml")
+    assert draft_of(any_app, "tai-len")["title"]["vi"] == "Phiếu nhỏ (sửa)"
     with any_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 1
         assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
@@ -347,7 +307,7 @@ def test_upload_errors_inline_escaped_and_nothing_stored(app, local_designer):
     app.config["DESIGNER_MAX_UPLOAD_BYTES"] = 2048
     bad = small_definition("loi")
     bad["pages"][0]["items"][2]["relevant"] = "khong_co = 1"
-    response = _upload(local_designer, yaml.safe_dump(bad, allow_unicode=True).encode(),
+    response = upload_file(local_designer, yaml.safe_dump(bad, allow_unicode=True).encode(),
                        '<img src=x onerror=alert(1)>.yaml')
     assert response.status_code == 400
     body = response.get_data(as_text=True)
@@ -360,7 +320,7 @@ def test_upload_errors_inline_escaped_and_nothing_stored(app, local_designer):
         (b"hello", "c.txt", "không phải YAML"),
         (b"x" * 3000, "d.yaml", "lớn hơn 2 KB"),
     ]:
-        response = _upload(local_designer, content, name)
+        response = upload_file(local_designer, content, name)
         assert response.status_code == 400, name
         assert message in response.get_data(as_text=True), name
     with app.app_context():
@@ -377,13 +337,13 @@ def test_download_yaml_round_trips(any_app, designer):
     assert 'filename="thu-draft.yaml"' in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert "Không muốn trả lời" in text  # real UTF-8, not escapes
-    assert load_text(text, "thu-draft.yaml") == _draft(any_app)
+    assert load_text(text, "thu-draft.yaml") == draft_of(any_app)
 
 
 def test_publish_versions_are_immutable_and_audited(any_app, designer):
     qid = _create(designer)
     _add(designer, qid, id="A1", type="text", label_vi="Một")
-    token = _token(designer, f"{BASE}/q/{qid}")
+    token = page_token(designer, f"{BASE}/q/{qid}")
     response = designer.post(f"{BASE}/q/{qid}/publish", data={"csrf_token": token},
                              follow_redirects=True)
     assert "Đã phát hành phiên bản 1" in response.get_data(as_text=True)
@@ -396,7 +356,7 @@ def test_publish_versions_are_immutable_and_audited(any_app, designer):
         versions = db.session.scalars(select(QuestionnaireVersion).order_by(
             QuestionnaireVersion.number)).all()
         assert [v.number for v in versions] == [1, 2]
-        assert "A2" not in _items(versions[0].definition)  # v1 kept what it was
+        assert "A2" not in items_of(versions[0].definition)  # v1 kept what it was
         assert versions[1].content_hash == content_hash(versions[1].definition)
         publishes = db.session.scalars(select(AuditLog).where(
             AuditLog.action == "questionnaire.publish")).all()
@@ -409,7 +369,7 @@ def test_publish_versions_are_immutable_and_audited(any_app, designer):
     page = designer.get(f"{BASE}/q/{qid}/versions/1")
     assert page.status_code == 200 and v1_hash in page.get_data(as_text=True)
     old = designer.get(f"{BASE}/q/{qid}/download.yaml?version=1").get_data(as_text=True)
-    assert "A2" not in _items(load_text(old))
+    assert "A2" not in items_of(load_text(old))
     assert designer.get(f"{BASE}/q/{qid}/versions/9").status_code == 404
 
 
@@ -417,7 +377,7 @@ def test_diff_between_versions(app, local_designer):
     qid = _create(local_designer)
     _add(local_designer, qid, id="A1", type="text", label_vi="Một")
     _add(local_designer, qid, id="A2", type="text", label_vi="Hai")
-    token = _token(local_designer, f"{BASE}/q/{qid}")
+    token = page_token(local_designer, f"{BASE}/q/{qid}")
     local_designer.post(f"{BASE}/q/{qid}/publish", data={"csrf_token": token})
     local_designer.post(f"{BASE}/q/{qid}/items/A2/delete", data={"csrf_token": token})
     local_designer.post(f"{BASE}/q/{qid}/items/A1", data={
@@ -439,7 +399,7 @@ def test_preview_renders_the_respondent_page_and_applies_skip_logic(app, local_d
     qid = _create(local_designer)
     _add(local_designer, qid, id="A1", type="single", label_vi="Anh/chị có gặp không?",
          required="y", **_options((1, "Có"), (2, "Không")))
-    token = _token(local_designer, f"{BASE}/q/{qid}")
+    token = page_token(local_designer, f"{BASE}/q/{qid}")
     local_designer.post(f"{BASE}/q/{qid}/pages/new", data={"csrf_token": token, "id": "P2",
                                                             "title_vi": "Chi tiết"})
     _add(local_designer, qid, page="P2", id="B1", type="text", label_vi="Kể thêm",
@@ -483,14 +443,14 @@ def test_unknown_things_are_404(app, local_designer):
 
 def test_every_post_needs_csrf(app, local_designer):
     qid = _create(local_designer)
-    before = _draft(app)
+    before = draft_of(app)
     for url, data in [(f"{BASE}/q/{qid}/items/N1/delete", {}),
                       (f"{BASE}/q/{qid}/publish", {}),
                       (f"{BASE}/q/{qid}/pages/new", {"id": "P9"}),
                       (f"{BASE}/q/{qid}/pages/P1/items/new", {"id": "X", "type": "text",
                                                               "label_vi": "x"})]:
         assert local_designer.post(url, data=data).status_code == 400, url
-    assert _draft(app) == before
+    assert draft_of(app) == before
 
 
 def test_analyst_cannot_design(app, client):
@@ -516,15 +476,15 @@ def test_upload_and_download_xlsform(any_app, designer):
     cells = [str(c.value) for row in workbook["survey"].iter_rows() for c in row if c.value]
     assert "Cấp" in cells and "A2" in cells
     # upload it as another questionnaire id: edit the settings sheet's id if present
-    draft = _draft(any_app)
-    response = _upload(designer, response.data, "thu.xlsx")
+    draft = draft_of(any_app)
+    response = upload_file(designer, response.data, "thu.xlsx")
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    assert _items(_draft(any_app)) .keys() == _items(draft).keys()
-    assert _items(_draft(any_app))["A2"]["relevant"] == "A1 = 2"
+    assert items_of(draft_of(any_app)) .keys() == items_of(draft).keys()
+    assert items_of(draft_of(any_app))["A2"]["relevant"] == "A1 = 2"
 
 
 def test_bad_xlsform_is_refused_inline(app, local_designer):
-    response = _upload(local_designer, b"PK\x03\x04 not really a zip", "hỏng.xlsx")
+    response = upload_file(local_designer, b"PK\x03\x04 not really a zip", "hỏng.xlsx")
     assert response.status_code == 400
     assert "hỏng.xlsx" in response.get_data(as_text=True)
     with app.app_context():
@@ -550,11 +510,11 @@ def test_an_edit_made_on_an_old_page_does_not_overwrite_newer_work(app, local_de
     qid = _create(local_designer)
     stale_page = local_designer.get(f"{BASE}/q/{qid}/pages/P1/items/new").get_data(as_text=True)
     old_base = re.search(r'name="base" value="([0-9a-f]{64})"', stale_page).group(1)
-    assert old_base == content_hash(_draft(app))
+    assert old_base == content_hash(draft_of(app))
     # someone else adds a question meanwhile
     assert _add(local_designer, qid, id="A1", type="text", label_vi="Của người khác",
                 base=old_base).status_code == 302
-    newer = _draft(app)
+    newer = draft_of(app)
     # the old page's form is refused, typed values kept, nothing changed
     response = _add(local_designer, qid, id="A2", type="text", label_vi="Của tôi",
                     base=old_base)
@@ -562,13 +522,13 @@ def test_an_edit_made_on_an_old_page_does_not_overwrite_newer_work(app, local_de
     body = response.get_data(as_text=True)
     assert "vừa được thay đổi ở nơi khác" in body and "Của tôi</textarea>" in body
     moved = local_designer.post(f"{BASE}/q/{qid}/items/A1/move", data={
-        "csrf_token": _token(local_designer), "base": old_base, "direction": "up"},
+        "csrf_token": page_token(local_designer), "base": old_base, "direction": "up"},
         follow_redirects=True)
     assert "vừa được thay đổi ở nơi khác" in moved.get_data(as_text=True)
     published = local_designer.post(f"{BASE}/q/{qid}/publish", data={
-        "csrf_token": _token(local_designer), "base": old_base}, follow_redirects=True)
+        "csrf_token": page_token(local_designer), "base": old_base}, follow_redirects=True)
     assert "vừa được thay đổi ở nơi khác" in published.get_data(as_text=True)
-    assert _draft(app) == newer
+    assert draft_of(app) == newer
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 0
 
@@ -585,4 +545,4 @@ def test_add_an_item_right_after_another(app, local_designer):
         "csrf_token": csrf_from(form.get_data(as_text=True)), "id": "A2", "type": "text",
         "label_vi": "Hai"})
     assert response.status_code == 302
-    assert [i["id"] for i in _draft(app)["pages"][0]["items"]] == ["N1", "A1", "A2", "A3"]
+    assert [i["id"] for i in draft_of(app)["pages"][0]["items"]] == ["N1", "A1", "A2", "A3"]

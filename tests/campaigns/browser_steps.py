@@ -1,7 +1,7 @@
 """Steps of the staff story in real Chromium, shared by the end-to-end browser test: sign in,
 build a questionnaire in the designer, preview, publish, open a code campaign, answer with a
-code, read the monitor. Selectors and data are those of ``test_designer_browser.py`` and
-``test_campaigns_browser.py`` (their item list and axe/request helpers are imported, not copied).
+code, read the monitor. Selectors and data are those of ``tests/designer/test_browser.py`` and
+``tests/campaigns/test_browser.py`` (their item list and axe/request helpers are imported, not copied).
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 from tests.helpers import PASSWORD
-from tests.staff.test_campaigns_browser import Axe, Watcher
-from tests.staff.test_designer_browser import ITEMS
+from tests.campaigns.test_browser import Axe, Watcher
+from tests.designer.test_browser import ITEMS
 
 __all__ = ["ITEMS", "Axe", "Shots", "Watcher", "build_questionnaire", "open_code_campaign",
            "preview_skips_the_follow_up", "publish", "respond_with_code", "sign_in"]

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import AuditLog, Questionnaire, QuestionnaireVersion, Role
-from tests.helpers import csrf_from, login, make_user
+from survey.models import AuditLog, Questionnaire, QuestionnaireVersion
+from tests.helpers import csrf_from
 from tests.questionnaire.test_xlsform import workbook
 
 BASE = "/staff/designer"
@@ -29,15 +29,6 @@ NO_LABELS = workbook([["type", "name", "media::image"], ["select_one yn", "pick"
                      [["form_id"], ["khong_nhan"]])
 
 
-@pytest.fixture
-def designer(app):
-    with app.app_context():
-        make_user("lan", Role.DESIGNER)
-    client = app.test_client()
-    login(client, "lan")
-    return client
-
-
 def _upload(client, content: bytes, name: str, lang: str = ""):
     token = csrf_from(client.get(f"{BASE}/{lang}").get_data(as_text=True))
     return client.post(f"{BASE}/upload{lang}", data={"csrf_token": token,
@@ -50,12 +41,12 @@ def _qid(app, slug: str) -> int:
         return db.session.scalar(select(Questionnaire.id).where(Questionnaire.slug == slug))
 
 
-def test_a_kobo_form_imports_and_its_report_is_shown_in_vietnamese(app, designer):
-    response = _upload(designer, KOBO, "phieu_kobo.xlsx")
+def test_a_kobo_form_imports_and_its_report_is_shown_in_vietnamese(app, local_designer):
+    response = _upload(local_designer, KOBO, "phieu_kobo.xlsx")
     assert response.status_code == 302
     qid = _qid(app, "phieu-kobo")
     assert response.headers["Location"].endswith(f"/q/{qid}/import-report")
-    page = designer.get(f"{BASE}/q/{qid}/import-report").get_data(as_text=True)
+    page = local_designer.get(f"{BASE}/q/{qid}/import-report").get_data(as_text=True)
     assert "Báo cáo nhập XLSForm" in page and "phieu_kobo.xlsx" in page
     assert "trang survey, dòng 4, cột type: Câu where kiểu geopoint" in page
     assert "Siêu dữ liệu start (start) không bao giờ được thu" in page
@@ -69,30 +60,30 @@ def test_a_kobo_form_imports_and_its_report_is_shown_in_vietnamese(app, designer
             AuditLog.action == "questionnaire.upload"))
         codes = {line["code"] for line in entry.details["xlsform_report"]["lines"]}
         assert {"type-metadata", "type-dropped", "expression-part"} <= codes
-    edit = designer.get(f"{BASE}/q/{qid}").get_data(as_text=True)
+    edit = local_designer.get(f"{BASE}/q/{qid}").get_data(as_text=True)
     assert f"/q/{qid}/import-report" in edit and "Chưa thể phát hành" not in edit
 
 
-def test_the_report_in_english_on_english_pages(app, designer):
-    _upload(designer, KOBO, "phieu_kobo.xlsx")
+def test_the_report_in_english_on_english_pages(app, local_designer):
+    _upload(local_designer, KOBO, "phieu_kobo.xlsx")
     qid = _qid(app, "phieu-kobo")
-    page = designer.get(f"{BASE}/q/{qid}/import-report?lang=en").get_data(as_text=True)
+    page = local_designer.get(f"{BASE}/q/{qid}/import-report?lang=en").get_data(as_text=True)
     assert "survey row 4, column type: geopoint question where is not supported; dropped" in page
     assert "XLSForm import report" in page and "Option name → code tables" in page
     assert "Câu where kiểu geopoint" not in page
 
 
-def test_a_draft_without_labels_lists_them_and_is_not_published(app, designer):
-    assert _upload(designer, NO_LABELS, "khong_nhan.xlsx").status_code == 302
+def test_a_draft_without_labels_lists_them_and_is_not_published(app, local_designer):
+    assert _upload(local_designer, NO_LABELS, "khong_nhan.xlsx").status_code == 302
     qid = _qid(app, "khong-nhan")
-    edit = designer.get(f"{BASE}/q/{qid}").get_data(as_text=True)
+    edit = local_designer.get(f"{BASE}/q/{qid}").get_data(as_text=True)
     assert "Chưa thể phát hành: cần thêm nhãn tiếng Việt" in edit
     assert f'href="{BASE}/q/{qid}/items/pick"' in edit
     assert "Phương án mã 1 của danh sách yn" in edit
     token = csrf_from(edit)
-    response = designer.post(f"{BASE}/q/{qid}/publish", data={"csrf_token": token})
+    response = local_designer.post(f"{BASE}/q/{qid}/publish", data={"csrf_token": token})
     assert response.status_code == 302 and "missing-labels" in response.headers["Location"]
-    page = designer.get(response.headers["Location"]).get_data(as_text=True)
+    page = local_designer.get(response.headers["Location"]).get_data(as_text=True)
     assert "Chưa phát hành: còn 4 nhãn tiếng Việt phải viết" in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 0
@@ -106,15 +97,15 @@ def test_a_draft_without_labels_lists_them_and_is_not_published(app, designer):
     (workbook([["type", "name", "label"], ["geopoint", "g", "Ở đâu"]]), "rong.xlsx",
      "Không còn câu hỏi nào dùng được", "no question is left"),
 ])
-def test_refusals_are_precise_and_in_the_page_language(app, designer, content, name,
+def test_refusals_are_precise_and_in_the_page_language(app, local_designer, content, name,
                                                        vietnamese, english):
-    response = _upload(designer, content, name)
+    response = _upload(local_designer, content, name)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert vietnamese in body and english not in body and name in body
     assert "zip" not in body.split("form-errors", 1)[1].split("</div>", 1)[0].replace(
         "bom nén (zip bomb)", "")  # no English parser message (BadZipFile…) in Vietnamese
-    response = _upload(designer, content, name, "?lang=en")
+    response = _upload(local_designer, content, name, "?lang=en")
     assert response.status_code == 400 and english in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 0
@@ -135,14 +126,14 @@ def _form_fields(html: str) -> dict[str, str]:
     return fields
 
 
-def test_editing_an_imported_list_keeps_the_choice_names(app, designer):
-    _upload(designer, KOBO, "phieu_kobo.xlsx")
+def test_editing_an_imported_list_keeps_the_choice_names(app, local_designer):
+    _upload(local_designer, KOBO, "phieu_kobo.xlsx")
     qid = _qid(app, "phieu-kobo")
-    page = designer.get(f"{BASE}/q/{qid}/lists/yesno").get_data(as_text=True)
+    page = local_designer.get(f"{BASE}/q/{qid}/lists/yesno").get_data(as_text=True)
     assert 'value="yes"' in page and 'type="hidden"' in page
     fields = _form_fields(page)
     fields["options-0-label_vi"] = "Có làm"
-    response = designer.post(f"{BASE}/q/{qid}/lists/yesno", data=fields)
+    response = local_designer.post(f"{BASE}/q/{qid}/lists/yesno", data=fields)
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     with app.app_context():
         draft = db.session.scalar(select(Questionnaire.draft).where(Questionnaire.id == qid))

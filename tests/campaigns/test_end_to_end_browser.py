@@ -12,7 +12,7 @@ from survey.extensions import db
 from survey.models import AccessCode, BannerTally, Response, Role
 from tests.helpers import make_user, release_all
 from tests.respond.support import stored
-from tests.staff.browser_steps import (Shots, Watcher, build_questionnaire, open_code_campaign,
+from tests.campaigns.browser_steps import (Shots, Watcher, build_questionnaire, open_code_campaign,
                                        preview_skips_the_follow_up, publish, respond_with_code,
                                        sign_in)
 
