@@ -1,16 +1,18 @@
 """Sign-in: throttling shared through the database, session rotation, sign-out, idle timeout, own password."""
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from survey import clock
 from survey.extensions import db
 from survey.models import AuditLog, LoginFailure, Role, StaffSession, StaffUser
 from survey.models.base import utcnow
 from survey.services.accounts import verify_password
 from tests.helpers import PASSWORD, csrf_from, login, make_user
+
+START = datetime(2026, 11, 15, 3, 0, tzinfo=timezone.utc)
 
 
 def _session_cookie(client) -> str:
@@ -53,18 +55,21 @@ def test_unknown_usernames_are_throttled_but_never_logged(app, client):
 
 
 def test_throttle_window_expires_and_success_clears_the_count(app, client):
+    """The window is read on survey.clock: the test moves the clock instead of sleeping, so a slow
+    password hash under load cannot let the window run out early."""
     app.config["LOGIN_LIMIT_PER_USER"] = "2 per 2 seconds"
     with app.app_context():
         make_user("lan", Role.DESIGNER)
-    login(client, "lan", "bad")
-    assert login(client, "lan").status_code == 302  # one failure, then success: count cleared
-    client.post("/staff/logout", data={"csrf_token": csrf_from(client.get("/staff/designer/")
-                                                                .get_data(as_text=True))})
-    login(client, "lan", "bad")
-    login(client, "lan", "bad")
-    assert login(client, "lan").status_code == 429
-    time.sleep(2.1)
-    assert login(client, "lan").status_code == 302
+    with clock.frozen(START):
+        login(client, "lan", "bad")
+        assert login(client, "lan").status_code == 302  # one failure, then success: count cleared
+        client.post("/staff/logout", data={"csrf_token": csrf_from(client.get("/staff/designer/")
+                                                                    .get_data(as_text=True))})
+        login(client, "lan", "bad")
+        login(client, "lan", "bad")
+        assert login(client, "lan").status_code == 429
+    with clock.frozen(START + timedelta(seconds=2.1)):
+        assert login(client, "lan").status_code == 302
 
 
 def test_throttle_per_address_covers_many_usernames(app, client):
