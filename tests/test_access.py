@@ -1,12 +1,24 @@
-"""Every staff route requires sign-in and the right role: a sweep over the URL map."""
+"""Every staff route requires sign-in and the right role: a sweep over the URL map.
+
+The rule: every URL rule under ``/staff`` is either public by name (:data:`PUBLIC_ENDPOINTS`) or
+belongs to a blueprint listed in :data:`AREA_ROLES` with the roles it admits, and then refuses an
+anonymous visitor (redirect to the sign-in page) and a signed-in user of every other role (403).
+A new blueprint nobody listed fails the sweep instead of being skipped by it, and
+:func:`test_the_sweep_reports_an_unguarded_staff_blueprint` shows that it does.
+"""
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from flask import Blueprint
+
+from survey.auth.access import guard_blueprint
 from survey.models import Role
 from tests.helpers import csrf_from, login, make_user
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "auth.home"}
+STAFF = "/staff"
+PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "auth.home"}
 AREA_ROLES = {
     "designer": {Role.ADMIN, Role.DESIGNER},
     "analyst": {Role.ADMIN, Role.ANALYST},
@@ -20,13 +32,14 @@ AREA_ROLES = {
 }
 
 
-def _area(endpoint: str) -> str | None:
-    """The most specific guarded area (blueprint path) an endpoint belongs to."""
-    parts = endpoint.split(".")[:-1]
-    for n in range(len(parts), 0, -1):
-        if ".".join(parts[:n]) in AREA_ROLES:
-            return ".".join(parts[:n])
-    return None
+def _blueprint(endpoint: str) -> str:
+    """The (dotted, for nested blueprints) name of the blueprint an endpoint belongs to."""
+    return endpoint.rpartition(".")[0]
+
+
+def _staff_rules(app) -> list:
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.rule == STAFF or rule.rule.startswith(STAFF + "/")]
 
 
 def _csrf_data(client, page: str) -> dict:
@@ -34,31 +47,66 @@ def _csrf_data(client, page: str) -> dict:
     return {"csrf_token": csrf_from(client.get(page).get_data(as_text=True))}
 
 
-def staff_urls(app):
-    """(endpoint, area, url) for every rule of a staff blueprint, arguments filled with 1."""
+def staff_urls(app) -> list[tuple[str, set[Role], str, list[str]]]:
+    """(endpoint, roles admitted, url, methods) for every ``/staff`` rule that is not public by
+    name, arguments filled with 1. A blueprint missing from AREA_ROLES admits no role here (and
+    :func:`unlisted` names it)."""
     out = []
-    for rule in app.url_map.iter_rules():
-        area = _area(rule.endpoint)
-        if area is None:
+    for rule in _staff_rules(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        url = rule.rule
-        for arg in rule.arguments:
-            url = url.replace(f"<{arg}>", "1")
-            for conv in ("int", "string", "path"):
-                url = url.replace(f"<{conv}:{arg}>", "1")
+        url = re.sub(r"<[^>]+>", "1", rule.rule)
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
-        out.append((rule.endpoint, area, url, methods))
+        out.append((rule.endpoint, AREA_ROLES.get(_blueprint(rule.endpoint), set()), url,
+                    methods))
     assert out, "no staff routes found"
     return out
 
 
-def test_every_staff_route_redirects_anonymous_visitors(app, client):
-    data = _csrf_data(client, "/staff/login")
-    for endpoint, _area, url, methods in staff_urls(app):
+def unlisted(app) -> list[str]:
+    """What the tables above do not account for: a ``/staff`` rule that is neither public by
+    name nor of a blueprint in AREA_ROLES, and names in either table that no rule has."""
+    rules = sorted(_staff_rules(app), key=lambda rule: rule.endpoint)
+    problems = [f"{rule.endpoint} ({rule.rule}): blueprint {_blueprint(rule.endpoint)!r} is "
+                "neither in AREA_ROLES nor public by name" for rule in rules
+                if rule.endpoint not in PUBLIC_ENDPOINTS
+                and _blueprint(rule.endpoint) not in AREA_ROLES]
+    endpoints = {rule.endpoint for rule in rules}
+    problems += [f"{name}: in PUBLIC_ENDPOINTS but no /staff rule"
+                 for name in sorted(PUBLIC_ENDPOINTS - endpoints)]
+    problems += [f"{area}: in AREA_ROLES but no /staff rule"
+                 for area in sorted(set(AREA_ROLES) - {_blueprint(e) for e in endpoints})]
+    return problems
+
+
+def let_through(app, client, role: Role | None = None) -> list[str]:
+    """Every (endpoint, method) of a guarded ``/staff`` rule that does not refuse ``client``:
+    anonymous (``role`` None) it must be redirected to the sign-in page; signed in with a role
+    its area does not admit, it must get 403."""
+    page = "/staff/login" if role is None else "/staff/account/password"
+    data = _csrf_data(client, page)
+    problems = []
+    for endpoint, roles, url, methods in staff_urls(app):
+        if role is not None and role in roles:
+            continue
         for method in methods:
             response = client.open(url, method=method, data=data if method != "GET" else None)
-            assert response.status_code == 302, (endpoint, method)
-            assert "/staff/login" in response.headers["Location"], endpoint
+            if role is None:
+                refused = response.status_code == 302 and \
+                    "/staff/login" in response.headers.get("Location", "")
+            else:
+                refused = response.status_code == 403
+            if not refused:
+                problems.append(f"{endpoint} {method} {url}: {response.status_code}")
+    return problems
+
+
+def test_every_staff_rule_is_public_by_name_or_in_a_listed_area(app):
+    assert unlisted(app) == []
+
+
+def test_every_staff_route_redirects_anonymous_visitors(app, client):
+    assert let_through(app, client) == []
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -66,13 +114,34 @@ def test_every_staff_route_checks_the_role(app, client, role):
     with app.app_context():
         make_user("u", role)
     login(client, "u")
-    data = _csrf_data(client, "/staff/account/password")
-    for endpoint, area, url, methods in staff_urls(app):
-        if role in AREA_ROLES[area]:
-            continue
-        for method in methods:
-            response = client.open(url, method=method, data=data if method != "GET" else None)
-            assert response.status_code == 403, (endpoint, method, response.status_code)
+    assert let_through(app, client, role) == []
+
+
+def test_the_sweep_reports_an_unguarded_staff_blueprint(app, monkeypatch):
+    """The sweep is not vacuous: a throwaway blueprint under /staff/x without a guard is named
+    by every check, first as unlisted, then, once listed, as letting anonymous visitors and
+    other roles in; the same blueprint with the guard passes."""
+    stray = Blueprint("stray", __name__)
+    stray.add_url_rule("/", "page", lambda: "open to all")
+    guarded = Blueprint("guarded", __name__)
+    guarded.add_url_rule("/", "page", lambda: "admins only")
+    guard_blueprint(guarded)
+    app.register_blueprint(stray, url_prefix="/staff/x")
+    app.register_blueprint(guarded, url_prefix="/staff/y")
+
+    assert unlisted(app) == [
+        "guarded.page (/staff/y/): blueprint 'guarded' is neither in AREA_ROLES nor public by "
+        "name",
+        "stray.page (/staff/x/): blueprint 'stray' is neither in AREA_ROLES nor public by name"]
+    monkeypatch.setitem(AREA_ROLES, "stray", {Role.ADMIN})
+    monkeypatch.setitem(AREA_ROLES, "guarded", {Role.ADMIN})
+    assert unlisted(app) == []
+    assert let_through(app, app.test_client()) == ["stray.page GET /staff/x/: 200"]
+    with app.app_context():
+        make_user("u", Role.DESIGNER)
+    client = app.test_client()
+    login(client, "u")
+    assert let_through(app, client, Role.DESIGNER) == ["stray.page GET /staff/x/: 200"]
 
 
 def test_login_and_logout(app, client):
