@@ -4,7 +4,7 @@ PORT ?= 5000
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test setup
+.PHONY: run test
 
 run:
 	@scripts/bootstrap.sh

@@ -35,10 +35,16 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Translations are kept as .po sources; compile them to .mo for Flask-Babel.
-.venv/bin/pybabel compile --use-fuzzy -d survey/translations -D messages >/dev/null 2>&1 || true
-for d in survey/*/translations; do
-  [ -d "$d" ] && .venv/bin/pybabel compile --use-fuzzy -d "$d" >/dev/null 2>&1 || true
+# Translations are kept as .po sources; compile them to .mo for Flask-Babel. A catalogue
+# directory that is absent (or holds no .po file) is skipped; a catalogue that does not compile
+# stops here, because its area would otherwise run with stale or no English, silently.
+for d in survey/translations survey/*/translations; do
+  compgen -G "$d/*/LC_MESSAGES/*.po" >/dev/null || continue
+  if ! out=$(.venv/bin/pybabel compile --use-fuzzy -d "$d" 2>&1); then
+    printf '%s\n' "$out" >&2
+    echo "Compiling the translations in $d failed (above); fix the .po file and run again." >&2
+    exit 1
+  fi
 done
 
 need_apt=()
