@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (abort, current_app, flash, jsonify, make_response, redirect, render_template,
+from flask import (abort, current_app, flash, g, jsonify, make_response, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -57,18 +57,21 @@ def _campaign_access():
     args = request.view_args or {}
     campaign_id = args.get("campaign_id")
     if "keying_id" in args:
-        keying = db.session.get(PaperKeying, args["keying_id"])
+        keying = g.entry_keying = db.session.get(PaperKeying, args["keying_id"])
         if keying is None:
             abort(404)
-        campaign_id = db.session.get(PaperSheet, keying.sheet_id).campaign_id
+        g.entry_sheet = db.session.get(PaperSheet, keying.sheet_id)
+        campaign_id = g.entry_sheet.campaign_id
     if "sheet_id" in args:
-        sheet = db.session.get(PaperSheet, args["sheet_id"])
+        sheet = g.entry_sheet = db.session.get(PaperSheet, args["sheet_id"])
         if sheet is None:
             abort(404)
         campaign_id = sheet.campaign_id
     if campaign_id is None:
         return None
-    campaign = db.session.get(Campaign, campaign_id)
+    # Kept on ``g`` for the view: the session's identity map holds objects weakly, so a view
+    # asking for them again would load them again (the entry screen's field save is timed).
+    campaign = g.entry_campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
     if not can_key(current_user(), campaign):
@@ -203,9 +206,9 @@ def keying(keying_id: str):
 def save_field(keying_id: str):
     """One typed field, saved at once (the entry screen's script posts each field as the
     keyer leaves it). JSON: the states of every field after it, or the refusal."""
-    keying = db.session.get(PaperKeying, keying_id)
+    keying = g.entry_keying  # loaded by the access check, with its sheet and campaign
     _mine(keying)
-    _sheet, _campaign, _batch, plan = _context(keying)
+    plan = pe.plan_of(g.entry_campaign)
     name = (request.form.get("field") or "")[:80]
     text = request.form.get("value") or ""
     try:

@@ -57,9 +57,11 @@ class EntryError(ValueError):
 
 
 def plan_of(campaign: Campaign) -> pf.Plan:
-    """The fields of the campaign's version (built once per version: versions never change)."""
-    version = campaign.version
-    return pf.plan_for(version.definition, key=("version", version.id))
+    """The fields of the campaign's version (built once per version: versions never change,
+    so the version's definition is not even loaded again)."""
+    key = ("version", campaign.version_id)
+    plan = pf.cached_plan(key)
+    return plan if plan is not None else pf.plan_for(campaign.version.definition, key=key)
 
 
 # ------------------------------------------------------------------------------ sheets
@@ -202,13 +204,12 @@ def save_field(session: Session, keying: PaperKeying, plan: pf.Plan, name: str, 
     _own(keying, user)
     text = (text or "").replace("\r", " ").replace("\n", " ").strip()[:2000]
     raw = dict(values_of(session, keying) if values is None else values)
-    problem = pf.check_field(plan, raw, name, text, language)
-    if problem:
-        raise EntryError(problem)
+    problem, evaluation = pf.check_field(plan, raw, name, text, language)
+    if problem or evaluation is None:
+        raise EntryError(problem or "")
     raw[name] = text
     cleared: list[str] = []
     while True:
-        evaluation = pf.evaluate(plan, raw, language)
         skipped = [n for n, s in evaluation.states.items()
                    if s.status == pf.SKIPPED and n in raw]
         if not skipped:
@@ -216,6 +217,7 @@ def save_field(session: Session, keying: PaperKeying, plan: pf.Plan, name: str, 
         for gone in skipped:
             raw.pop(gone)
             cleared.append(gone)
+        evaluation = pf.evaluate(plan, raw, language)
     _upsert(session, keying.id, name, text)
     if cleared:
         session.execute(delete(KeyedValue).where(KeyedValue.keying_id == keying.id,

@@ -29,7 +29,7 @@ from survey.questionnaire import iter_pages, label_text
 from survey.questionnaire.runtime import rules
 from survey.services.paper_wording import describe
 
-__all__ = ["Field", "Plan", "FieldState", "Evaluation", "plan_for", "evaluate", "check_field",
+__all__ = ["Field", "Plan", "FieldState", "Evaluation", "plan_for", "cached_plan", "evaluate", "check_field",
            "canonical", "tokens", "TODO", "KEYED", "BLANK", "SKIPPED"]
 
 TODO, KEYED, BLANK, SKIPPED = "todo", "keyed", "blank", "skipped"
@@ -73,6 +73,10 @@ def _paper_copy(definition: Mapping[str, Any]) -> dict[str, Any]:
             if item.get("type") != "note":
                 item["required"] = False
     return paper
+
+
+def cached_plan(key: Any) -> Plan | None:
+    return _plans.get(key)
 
 
 def plan_for(definition: Mapping[str, Any], key: Any = None) -> Plan:
@@ -190,6 +194,22 @@ def _skip_reason(plan: Plan, spec: Field, page_shown: bool, language: str) -> st
     return _("bỏ qua")
 
 
+def _with_other_texts(plan: Plan, answers: dict[str, Any]) -> dict[str, Any]:
+    """``answers`` for validation: an "other" option ticked without its text passes. On paper
+    the text is its own field, keyed after the code (or left blank by the respondent): the
+    record keeps the code without a text, as it was written."""
+    checked = answers
+    for item_id, item in plan.items.items():
+        code = rules.other_code(item) if item.get("type") in ("single", "multiple") else None
+        chosen = answers.get(item_id)
+        chosen = chosen if isinstance(chosen, list) else [chosen]
+        if code is not None and code in chosen and not answers.get(f"{item_id}.other"):
+            if checked is answers:
+                checked = dict(answers)
+            checked[f"{item_id}.other"] = "…"
+    return checked
+
+
 def evaluate(plan: Plan, raw: Mapping[str, str], language: str = "vi") -> Evaluation:
     """The state of every field for the typed values ``raw`` (field name → text; "" = not
     answered on paper; absent = not keyed yet), with the runtime's errors per item."""
@@ -197,11 +217,12 @@ def evaluate(plan: Plan, raw: Mapping[str, str], language: str = "vi") -> Evalua
     result = Evaluation(answers)
     shown_pages = set(rules.visible_pages(plan.definition, answers))
     shown_items: dict[str, dict[str, Any]] = {}
+    checked = _with_other_texts(plan, answers)
     for index in shown_pages:
         page = plan.pages[index]
         for item in rules.visible_items(page, answers):
             shown_items[item["id"]] = item
-        errors = rules.validate_page(page, answers, inputs[index], language)
+        errors = rules.validate_page(page, checked, inputs[index], language)
         result.item_errors.update(errors)
     for spec in plan.fields:
         text = raw.get(spec.name)
@@ -271,30 +292,33 @@ def _codes_text(item: Mapping[str, Any]) -> str:
 
 
 def check_field(plan: Plan, raw: Mapping[str, str], name: str, text: str,
-                language: str = "vi") -> str | None:
-    """Why ``text`` cannot be keyed into field ``name`` given the other typed values, or
-    ``None``. A skipped field takes nothing; a blank is always accepted (not answered on
-    paper); otherwise the value must pass the code check and must not bring an error to its
-    question that the question did not have without it."""
+                language: str = "vi") -> tuple[str | None, Evaluation | None]:
+    """Why ``text`` cannot be keyed into field ``name`` given the other typed values (``None``
+    when it can), and the sheet's evaluation with it. A skipped field takes nothing; a blank is
+    always accepted (not answered on paper); otherwise the value must pass the code check and
+    must not bring an error to its question that the question did not have without it."""
     if name not in plan.by_name:
-        return _("Không có ô nhập «%(name)s» trong phiếu này.", name=name[:40])
-    before = evaluate(plan, {**raw, name: ""}, language)
-    state = before.states[name]
-    if state.status == SKIPPED:
-        return _("Câu %(item)s không được nhập: %(why)s.", item=plan.by_name[name].label,
-                 why=state.why)
-    if not text.strip():
-        return None
+        return _("Không có ô nhập «%(name)s» trong phiếu này.", name=name[:40]), None
     after = evaluate(plan, {**raw, name: text}, language)
-    if after.states[name].status == SKIPPED:  # typing it hid it (a constraint on itself)
-        return _("Câu %(item)s không được nhập.", item=plan.by_name[name].label)
-    problem = after.states[name].error
+    state = after.states[name]
+    label = plan.by_name[name].label
+    if state.status == SKIPPED:
+        # Its own value never decides whether a field is asked, save through a constraint
+        # on itself: the reason is the one without it.
+        before = evaluate(plan, {**raw, name: ""}, language).states[name]
+        if before.status == SKIPPED:
+            return _("Câu %(item)s không được nhập: %(why)s.", item=label, why=before.why), None
+        return _("Câu %(item)s không được nhập.", item=label), None
+    if not text.strip():
+        return None, after
+    problem = state.error
     item_id = plan.by_name[name].item_id
-    if problem is None:
-        new = after.item_errors.get(item_id)
-        if new and new != before.item_errors.get(item_id):
+    new = after.item_errors.get(item_id)
+    if problem is None and new:
+        # Only an error this value brings counts (another field of the question may carry one).
+        if new != evaluate(plan, {**raw, name: ""}, language).item_errors.get(item_id):
             problem = new
-    return problem
+    return problem, after
 
 
 def canonical(spec: Field, text: str | None) -> str:
