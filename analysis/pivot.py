@@ -33,7 +33,7 @@ _STRIDE = 2 ** 32
 class Wide:
     """The responses of one batch: their keys (first-seen order), ``values`` (responses ×
     ``layout.columns``, float, NaN = no answer) and ``texts`` (one object array per
-    ``layout.texts``, ``None`` = no text)."""
+    ``layout.texts``, ``None`` = no text; no arrays when texts were not asked for)."""
 
     responses: np.ndarray
     values: np.ndarray
@@ -121,8 +121,9 @@ class Pivot:
             ranked = self.option_rank[at]
             values[rows_of[chosen], self.option_column[at]] = np.where(ranked, number[chosen],
                                                                         1.0)
-        texts = [np.full(len(responses), None, dtype=object) for _ in self.layout.texts]
-        if text is not None and texts:
+        texts: list[np.ndarray] = []
+        if text is not None:
+            texts = [np.full(len(responses), None, dtype=object) for _ in self.layout.texts]
             self._texts(texts, rows_of, var, code, np.asarray(text, dtype=object))
         return Wide(np.asarray(responses), values, texts)
 
@@ -150,7 +151,7 @@ class Pivot:
     def _texts(self, texts: list[np.ndarray], rows_of: np.ndarray, var: np.ndarray,
                code: np.ndarray, text: np.ndarray) -> None:
         present = np.flatnonzero(pd.notna(text))
-        if not len(present):
+        if not len(present) or not texts:
             return
         target = self.text_item[var[present]]
         other = target < 0

@@ -133,8 +133,8 @@ def build(path: Path, count: int, seed: int = 7) -> float:
     for start in range(0, count, CHUNK):
         chunk = ids[start:start + CHUNK]
         conn.executemany(
-            "INSERT INTO response (id, campaign_id, version_id, status, submitted_on) "
-            "VALUES (?, 1, 1, 'complete', ?)", [(i, day) for i in chunk])
+            "INSERT INTO response (id, campaign_id, version_id, status, submitted_on, mode) "
+            "VALUES (?, 1, 1, 'complete', ?, 'web')", [(i, day) for i in chunk])
         conn.executemany(
             "INSERT INTO answer (response_id, variable, position, code, number) "
             "VALUES (?, ?, ?, ?, ?)", _chunk_rows(definition, rng, chunk))

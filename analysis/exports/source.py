@@ -90,7 +90,7 @@ def iter_frames(connectable: Engine | Connection, datafile: DataFile, flt: Filte
         wide = Wide(np.concatenate([p.responses for p in pending]),
                     np.concatenate([p.values for p in pending]),
                     [np.concatenate([p.texts[j] for p in pending])
-                     for j in range(len(datafile.layout.texts))])
+                     for j in range(len(pending[0].texts))])
         frame = _frame(datafile, written, wide, weights)
         written += len(wide.responses)
         pending, pending_rows = [], 0
