@@ -8,8 +8,9 @@ Why numpy and lookup tables: a build or an export pivots tens of millions of row
 an array operation: the variable's name is looked up once per distinct name (a few hundred), then
 each row's column comes from integer tables; per-option columns (multiple choice, ranking, an
 "other" box) from a sorted (variable, code) key searched with ``searchsorted``, so any option code,
-negative ones included, finds its column. Measured on 1.4 million flagship answer rows: 0.18 s;
-the export's former per-item scan took 0.25 s and dropped negative codes.
+negative ones included, finds its column. Measured on 1.4 million flagship answer rows: 0.13 s
+(the wide table's former pivot 0.22 s; the export's former per-item scan 0.25 s, and it dropped
+option codes below 0).
 """
 from __future__ import annotations
 
