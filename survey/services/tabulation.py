@@ -7,7 +7,7 @@ values, so the CLI and the background export jobs use the same functions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping
 
@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import DatabaseSource, Filter, crosstab, frequencies, likert, multiple, numeric, ranking
-from analysis.exports import Selection
 from analysis.synthetic import counted, synthetic_only
 from survey.models import Campaign, CampaignTarget, Response, ResponseStatus
 from survey.questionnaire import banners, find_item, iter_items, label_text
@@ -81,10 +80,9 @@ class TableRequest:
         return Filter(campaign_ids=(campaign.id,), values=dict(self.values),
                       date_from=self.date_from, date_to=self.date_to)
 
-    def selection(self, campaign: Campaign) -> Selection:
-        return Selection(campaign_id=campaign.id, version_id=campaign.version_id,
-                         date_from=self.date_from, date_to=self.date_to,
-                         filters=dict(self.values))
+    def selection(self, campaign: Campaign) -> Filter:
+        """The same filter for a data file, narrowed to the campaign's version."""
+        return replace(self.analysis_filter(campaign), version_id=campaign.version_id)
 
     def query(self) -> dict[str, Any]:
         """Back to query-string arguments (for download links)."""

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from analysis import Filter, frequencies
-from analysis.exports import Selection, count_responses, export_rows
+from analysis.exports import count_responses, export_rows
 from analysis.layout import layout_for
 from analysis.synthetic import NOTICE, store, synthetic_wide
 from survey import clock
@@ -94,7 +94,7 @@ def test_real_and_synthetic_count_only_real(app):
         flt = Filter(campaign_ids=(pilot,))
         assert source.aggregate([], (), flt)["n"].sum() == 12
         assert frequencies(source, "level", flt=flt, k=None).base == 12
-        selection = Selection(campaign_id=pilot, version_id=campaign.version_id)
+        selection = Filter(campaign_ids=(pilot,), version_id=campaign.version_id)
         assert count_responses(db.engine, selection) == 12
         definition = campaign.version.definition
 
