@@ -59,7 +59,14 @@ class EntryError(ValueError):
 def plan_of(campaign: Campaign) -> pf.Plan:
     """The fields of the campaign's version (built once per version: versions never change,
     so the version's definition is not even loaded again)."""
-    key = ("version", campaign.version_id)
+    from sqlalchemy.orm import object_session
+
+    from survey.models import QuestionnaireVersion
+
+    session = object_session(campaign)
+    digest = session.scalar(select(QuestionnaireVersion.content_hash).where(
+        QuestionnaireVersion.id == campaign.version_id)) if session is not None else None
+    key = ("version", campaign.version_id, digest)  # the hash: ids repeat across databases
     plan = pf.cached_plan(key)
     return plan if plan is not None else pf.plan_for(campaign.version.definition, key=key)
 
