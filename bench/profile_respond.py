@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import FLAGSHIP, bench_config, database, prepare  # noqa: E402
-from bench.load import _walk, plans_for  # noqa: E402
+from bench.load import plans_for, walk as http_walk  # noqa: E402
 from survey.questionnaire import load_file  # noqa: E402
 
 HEADERS = {"Accept-Language": "vi", "Accept-Encoding": "gzip"}  # as browsers send them
@@ -32,10 +32,10 @@ HEADERS = {"Accept-Language": "vi", "Accept-Encoding": "gzip"}  # as browsers se
 def walk(client, slug: str, plans: list, rng: random.Random, address: str,
          costs: dict[str, list[float]], script: bool = False) -> None:
     """One complete through the test client, the requests of ``bench/load.py``'s own walk
-    (:func:`bench.load._walk`); ``costs`` gets CPU seconds per request type."""
+    (:func:`bench.load.walk`); ``costs`` gets CPU seconds per request type."""
     environ = {"REMOTE_ADDR": address}
     client._cookies.clear()  # a new browser
-    steps = _walk(slug, plans, rng, script=script)
+    steps = http_walk(slug, plans, rng, script=script)
     request = next(steps)
     while True:
         kind, method, path, body = request
