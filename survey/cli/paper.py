@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey.extensions import db
@@ -20,6 +21,7 @@ from survey.services.questionnaires import by_slug, latest_version
               help="Sheets with a fresh random sheet id each (0: one sheet without an id).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="PDF file to write (default: phieu-SLUG-vN.pdf).")
+@with_appcontext
 def print_command(slug: str, number: int | None, copies: int, output: Path | None) -> None:
     """Print a published version of questionnaire SLUG to an A4 PDF (Debian's Chromium)."""
     questionnaire = by_slug(db.session, slug)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template
 from markupsafe import Markup
 
 from survey.questionnaire import iter_pages, label_text
@@ -161,11 +161,20 @@ def build_pages(definition: Mapping[str, Any], language: str = "vi") -> list[Pri
     return out
 
 
+def _render(template: str, **context: Any) -> str:
+    """``render_template``, also from the command line (the app's context processors read the
+    request: a blank one stands in)."""
+    if has_request_context():
+        return render_template(template, **context)
+    with current_app.test_request_context():
+        return render_template(template, **context)
+
+
 def questionnaire_html(definition: Mapping[str, Any], version_number: int | None,
                        sheet_id: str | None = None, language: str = "vi") -> str:
     """The printable page (a full HTML document with its CSS inline; needs an app context)."""
     text = lambda key: label_text(definition.get(key), language) if definition.get(key) else ""  # noqa: E731
-    return render_template(
+    return _render(
         "paper/questionnaire.html", css=Markup(_CSS.read_text(encoding="utf-8")),
         title=text("title"), introduction=text("introduction"), anonymity=text("anonymity"),
         thank_you=text("thank_you"), minutes=definition.get("estimated_minutes"),
@@ -194,7 +203,7 @@ def slips_pdf(campaign_title: str, link: str, codes: list[str], qr_svg: bytes) -
     import base64
 
     qr = "data:image/svg+xml;base64," + base64.b64encode(qr_svg).decode("ascii")
-    html = render_template("paper/slips.html", css=Markup(_CSS.read_text(encoding="utf-8")),
+    html = _render("paper/slips.html", css=Markup(_CSS.read_text(encoding="utf-8")),
                            title=campaign_title, link=link, codes=codes, qr=qr)
     return html_to_pdf([html], campaign_title[:80], "Trang")
 
