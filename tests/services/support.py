@@ -1,10 +1,14 @@
 """Datasets the service tests build and the staff page tests reuse: the fieldwork monitor's
-campaign with hand-counted figures, and a campaign of the Kobo form with its imports."""
+campaign with hand-counted figures, a campaign of the Kobo form with its imports, and a pilot
+campaign for sample data with real responses beside it."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
+
+from analysis.layout import layout_for
+from analysis.synthetic import store, synthetic_wide
 
 from survey.extensions import db
 from survey.models import (Answer, Campaign, ImportKey, PageReach, Response, ResponsePool,
@@ -96,3 +100,37 @@ def stored_counts() -> tuple[int, int, int]:
     return (db.session.scalar(select(func.count()).select_from(ResponsePool)),
             db.session.scalar(select(func.count()).select_from(Response)),
             db.session.scalar(select(func.count()).select_from(ImportKey)))
+
+
+# ----------------------------------------------------------------------------- sample data
+
+NOW = datetime(2026, 11, 15, 3, 0, tzinfo=timezone.utc)  # the sample-data tests' frozen clock
+LATER = datetime(2027, 1, 1, tzinfo=timezone.utc)  # the pilot campaign opens after NOW
+
+
+def pilot_campaign(app, slug="thu", opens_at=LATER) -> int:
+    """A campaign not yet open at NOW (so it may take sample data), owned by the designer "lan"
+    when that account exists; returns its id."""
+    with app.app_context():
+        campaign = make_campaign(slug=slug, opens_at=opens_at)
+        lan = db.session.scalar(select(StaffUser).where(StaffUser.username == "lan"))
+        if lan is not None:
+            set_owner(db.session, campaign, lan)
+            db.session.commit()
+        return campaign.id
+
+
+def add_real_responses(campaign: Campaign, n: int, seed: int = 3) -> None:
+    """``n`` real (web) responses, as a release of the holding pool stores them."""
+    definition = campaign.version.definition
+    frame = synthetic_wide(definition, n, seed=seed, campaign_id=campaign.id)
+    frame["submitted_on"] = date(2026, 11, 14)
+    store(db.engine, layout_for(definition), frame, campaign.version_id, campaign.id,
+          mode="web")
+
+
+def modes_of(campaign: Campaign) -> dict[str, int]:
+    """How many responses of each mode (web, synthetic, import …) the campaign has."""
+    return dict(db.session.execute(select(Response.mode, func.count())
+                                   .where(Response.campaign_id == campaign.id)
+                                   .group_by(Response.mode)).all())

@@ -15,7 +15,7 @@ import pytest
 from survey.models import Role
 from tests.analysis.exports.data import make_rich_campaign
 from tests.helpers import PASSWORD, make_user
-from tests.staff.test_analyst import populate
+from tests.analyst.support import populate
 
 pytestmark = pytest.mark.browser
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import random
-import re
 from pathlib import Path
-from datetime import date
 
 import openpyxl
 import pyreadstat
@@ -14,24 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import AuditLog, Campaign, CampaignTarget, Role
-from tests.analysis.exports.data import make_rich_campaign, store
+from survey.models import AuditLog, CampaignTarget, Role
+from tests.analysis.exports.data import make_rich_campaign
+from tests.analyst.support import populate
 from tests.helpers import csrf_from, login, make_user
-
-
-def populate(campaign, n: int = 60, seed: int = 5) -> None:
-    """``n`` responses with enough spread that tables publish, and one level-3 respondent
-    so that level 3 is suppressed."""
-    rng = random.Random(seed)
-    for i in range(n):
-        level = 3 if i == 0 else rng.choice([1, 2])
-        store(campaign, {"level": level, "gender": rng.choice([1, 2]), "q1": rng.choice([1, 2, 3]),
-                         "m": rng.sample([1, 2, 9], rng.randint(1, 2)), "m.other": "khác",
-                         "g": {"1": rng.choice([1, 2]), "2": rng.choice([1, 2, 8])},
-                         "r": rng.sample([1, 2, 3], 2), "age": rng.randint(1, 30),
-                         "y": "Ý kiến riêng"},
-              on=date(2026, 3, 1 + i % 20))
-    db.session.commit()
 
 
 @pytest.fixture
