@@ -168,3 +168,34 @@ def test_a_box_smaller_than_the_threshold_is_refused(app, client):
     assert "Key a sheet" in english and "Keyed twice" in english
     assert re.search(r"Settings and boxes", english)
     assert PaperAgreed  # imported for the reader: agreed records are checked in test_workflow
+
+
+def test_an_admin_grants_the_data_entry_role_and_the_clerk_lands_on_entry(app, client):
+    with app.app_context():
+        make_user("boss", Role.ADMIN)
+        make_user("lan", Role.ANALYST)
+    login(client, "boss")
+    page = client.get("/staff/admin/").get_data(as_text=True)
+    assert 'value="data_entry"' in page and "Người nhập phiếu giấy" in page
+    with app.app_context():
+        from survey.models import StaffUser
+
+        user_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "lan"))
+    account = client.get(f"/staff/admin/users/{user_id}").get_data(as_text=True)
+    changed = client.post(f"/staff/admin/users/{user_id}/role",
+                          data={"csrf_token": csrf_from(account), "role": "data_entry"})
+    assert changed.status_code == 302
+    clerk = app.test_client()
+    landed = login(clerk, "lan")
+    assert landed.headers["Location"].endswith("/staff/entry/")
+    home = clerk.get("/staff/entry/").get_data(as_text=True)
+    assert "Nhập phiếu giấy" in home and "/staff/campaigns/" not in home
+
+
+def test_a_field_without_the_csrf_token_is_refused(app, client, paper):
+    campaign_id, batch_id = paper
+    login(client, "lan")
+    url = _open(client, campaign_id, batch_id, "4").headers["Location"]
+    assert client.post(f"{url}/field", data={"field": "A1", "value": "2"}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(KeyedValue)) == 0
