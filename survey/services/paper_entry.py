@@ -413,6 +413,7 @@ def _agree(session: Session, campaign: Campaign, batch: PaperBatch, sheet: Paper
     from survey.services import paper_release
     from survey.services.responses import banner_cells
 
+    paper_release.lock(session)
     definition = campaign.version.definition
     answers = rules.prune(plan.definition, pf.evaluate(plan, raw).answers)
     try:

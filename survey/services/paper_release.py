@@ -38,7 +38,7 @@ _agreed = PaperAgreed.__table__
 # Tables that hold typed values while a sheet is in entry: rewritten by the scrub.
 _ENTRY_TABLES = ("paper_value", "paper_keying", "paper_sheet", "paper_agreed")
 
-__all__ = ["hand_over", "waiting", "scrub", "MIN_BOXES"]
+__all__ = ["hand_over", "lock", "waiting", "scrub", "MIN_BOXES"]
 
 
 def waiting(session: Session, campaign_id: int) -> int:
@@ -56,15 +56,21 @@ def _entry_over(session: Session, campaign: Campaign) -> bool:
     return campaign_state(session, campaign) in (CampaignState.CLOSED, CampaignState.FULL)
 
 
+def lock(session: Session) -> None:
+    """Serialise agreements and hand-overs on PostgreSQL (SQLite has one writer anyway). Taken
+    before a transaction writes ``paper_agreed``: two agreements that inserted first and locked
+    second would deadlock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE paper_agreed IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def hand_over(session: Session, campaign: Campaign) -> int:
     """Hand the campaign's waiting agreed records to the pool when the rule above allows it,
     in the caller's transaction (the caller commits, then calls :func:`scrub`). Returns how
     many went."""
     from survey.services import pool
 
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("LOCK TABLE paper_agreed IN SHARE ROW EXCLUSIVE MODE"))
+    lock(session)
     rows = session.execute(select(_agreed).where(_agreed.c.campaign_id == campaign.id)).all()
     if not rows:
         return 0
