@@ -73,6 +73,13 @@ def test_keying_a_sheet_field_by_field(app, client, paper):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(KeyedValue)
                                  .where(KeyedValue.field == "E4")) == 0
+    # A missing code printed on the sheet is an ordinary code: 99 = prefer not to say.
+    assert _field(client, url, token, "A6", "99").json["ok"]
+    # Resuming: the campaign page links the unfinished sheet, the screen shows what was saved.
+    home = client.get(f"/staff/entry/{campaign_id}/").get_data(as_text=True)
+    assert url.split("/staff")[-1] in home
+    again = client.get(url).get_data(as_text=True)
+    assert 'id="f-A1" name="f-A1" value="2"' in again and 'id="f-A6" name="f-A6" value="99"' in again
     # Finishing too early says what is missing.
     early = client.post(f"{url}/finish", data={"csrf_token": token})
     assert early.status_code == 400 and "ô chưa nhập" in early.get_data(as_text=True)
@@ -164,6 +171,7 @@ def test_a_box_smaller_than_the_threshold_is_refused(app, client):
     with app.app_context():
         from survey.models import PaperBatch
         assert db.session.scalar(select(func.count()).select_from(PaperBatch)) == 1
+    assert client.get(f"/staff/entry/{campaign_id}/keyers").status_code == 200
     english = client.get(f"/staff/entry/{campaign_id}/?lang=en").get_data(as_text=True)
     assert "Key a sheet" in english and "Keyed twice" in english
     assert re.search(r"Settings and boxes", english)
