@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from survey.auth import account_bp, bp
 from survey.auth.access import SESSION_KEY, current_token, current_user
 from survey.auth.forms import LoginForm, PasswordChangeForm
-from survey.auth.throttle import DEVICE_COOKIE, DEVICE_MAX_AGE, throttle_for
+from survey.services.login_throttle import DEVICE_COOKIE, DEVICE_MAX_AGE, throttle_for
 from survey.extensions import db
 from survey.models import Role, StaffUser
 from survey.models.base import utcnow
@@ -70,7 +70,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        throttle = throttle_for(current_app, db.session)
+        throttle = throttle_for(current_app.config, db.session)
         username, address = form.username.data, request.remote_addr or ""
         device = throttle.device(username, request.cookies.get(DEVICE_COOKIE))
         verdict = throttle.attempt(username, address, device)  # counted before any check
@@ -104,7 +104,7 @@ def login():
 
 def _remember_device(response: Response, throttle, username: str) -> None:
     """Give this browser a device cookie for the account: its later attempts are counted on
-    their own, so strangers' failures never keep the owner out of it (survey.auth.throttle)."""
+    their own, so strangers' failures never keep the owner out of it (survey.services.login_throttle)."""
     token = throttle.device_token(username, request.cookies.get(DEVICE_COOKIE))
     response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_MAX_AGE, path="/staff",
                         httponly=True, samesite="Lax",

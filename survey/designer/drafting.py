@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from survey.auth.access import current_user
-from survey.designer import bp, editing
+from survey.designer import bp
+from survey.questionnaire import editing
 from survey.designer.messages import plain
 from survey.extensions import db
 from survey.i18n import current_locale

@@ -13,7 +13,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from survey.designer import bp, editing
+from survey.designer import bp
+from survey.questionnaire import editing
 from survey.designer.drafting import (STALE, apply_edit, is_stale, questionnaire_or_404, spread,
                                       store_draft)
 from survey.designer.forms import (ITEM_TYPE_LABELS, ActionForm, ItemForm, OptionListForm,

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from survey.auth.access import current_user
-from survey.designer import bp, editing, files
+from survey.designer import bp, files
+from survey.questionnaire import editing
 from survey.designer.drafting import (STALE, apply_edit, author_names, in_words, is_stale,
                                       questionnaire_or_404, spread, store_draft, validate_edit)
 from survey.designer.forms import (ITEM_TYPE_LABELS, ActionForm, DiffForm, MetaForm,

@@ -18,7 +18,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from survey.designer import bp, editing
+from survey.designer import bp
+from survey.questionnaire import editing
 from survey.designer.drafting import (STALE, apply_edit, is_stale, questionnaire_or_404,
                                       store_draft)
 from survey.questionnaire import dump_yaml, iter_items, label_text

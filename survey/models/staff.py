@@ -65,7 +65,7 @@ class AuditLog(Base):
 
 class LoginFailure(Base):
     """One failed sign-in, kept only while it counts for the throttle (see
-    :mod:`survey.auth.throttle`). Shared by every worker and app server through the database, so
+    :mod:`survey.services.login_throttle`). Shared by every worker and app server through the database, so
     the limit is the same however many processes serve the sign-in page. ``key`` is a keyed hash
     of the typed user name or of the client address: neither is stored in the clear (people
     sometimes type their password into the name field)."""

@@ -13,7 +13,7 @@ from http.cookiejar import CookieJar
 import pytest
 from sqlalchemy import select
 
-from survey.auth.throttle import DEVICE_COOKIE
+from survey.services.login_throttle import DEVICE_COOKIE
 from survey.extensions import db
 from survey.models import AuditLog, Role
 from tests.helpers import PASSWORD, csrf_from, make_user

@@ -100,7 +100,7 @@ def test_a_place_outside_the_outline_is_refused_in_vietnamese(app, flagship_draf
 
 
 def test_editing_an_item_keeps_its_report_place(app, flagship_draft):
-    from survey.designer import editing
+    from survey.questionnaire import editing
 
     draft = _draft(app)
     item = {k: v for k, v in find_item(draft, "E1").items() if k != "report"}

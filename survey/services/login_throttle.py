@@ -37,9 +37,10 @@ import hmac
 import math
 import secrets
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from flask import Flask
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse
 from sqlalchemy import delete, func, select
@@ -181,10 +182,10 @@ class LoginThrottle:
             (LoginFailure.key == key) | LoginFailure.id.in_(verdict.ids)))
 
 
-def throttle_for(app: Flask, session: Session) -> LoginThrottle:
-    """The throttle with the app's current limits (read each time, so a changed setting applies
-    at once) over ``session``."""
-    return LoginThrottle(session, app.config["SECRET_KEY"],
-                         app.config.get("LOGIN_LIMIT_PER_USER", DEFAULT_PER_USER),
-                         app.config.get("LOGIN_LIMIT_PER_ADDRESS", DEFAULT_PER_ADDRESS),
-                         app.config.get("LOGIN_LIMIT_PER_ACCOUNT", DEFAULT_PER_ACCOUNT))
+def throttle_for(config: Mapping[str, Any], session: Session) -> LoginThrottle:
+    """The throttle with the current limits of ``config`` (the app's, read on each sign-in, so a
+    changed setting applies at once) over ``session``."""
+    return LoginThrottle(session, config["SECRET_KEY"],
+                         config.get("LOGIN_LIMIT_PER_USER", DEFAULT_PER_USER),
+                         config.get("LOGIN_LIMIT_PER_ADDRESS", DEFAULT_PER_ADDRESS),
+                         config.get("LOGIN_LIMIT_PER_ACCOUNT", DEFAULT_PER_ACCOUNT))
