@@ -50,6 +50,14 @@ def test_services_never_import_a_blueprint():
     assert _breaches("survey.services", BLUEPRINTS) == []
 
 
+def test_services_take_plain_values_not_the_request_or_the_app():
+    """Only survey.services.settings reads the app (the anonymity floor and the secret key),
+    and paper_print, which renders the app's templates for Chromium to print."""
+    request_state = tuple(f"flask.{name}" for name in ("current_app", "request", "g", "session"))
+    assert _breaches("survey.services", request_state,
+                     allowed=("survey.services.settings", "survey.services.paper_print")) == []
+
+
 def test_models_import_neither_services_nor_blueprints():
     assert _breaches("survey.models", ("survey.services", "survey.app") + BLUEPRINTS + WEB) == []
 

@@ -27,7 +27,8 @@ from survey.extensions import db
 from survey.i18n import current_locale
 from survey.models import AccessCodeBatch, AccessMode, Campaign, QuestionnaireVersion, StaffUser
 from survey.questionnaire import banners, label_text
-from survey.services.access_codes import anonymity_floor, batch_usage, generate_batch
+from survey.services.access_codes import batch_usage, generate_batch
+from survey.services.settings import anonymity_floor
 from survey.services.pool import release_due
 from survey.services.audit import record
 from survey.services.campaigns import (CampaignSettings, CampaignState, Limits, campaign_link,

@@ -20,7 +20,8 @@ from analysis.exports.cells import neutralise_row
 from survey.config import command_line_base_url
 from survey.extensions import db
 from survey.models import AccessMode, Campaign, Questionnaire, QuestionnaireVersion
-from survey.services.access_codes import anonymity_floor, generate_batch
+from survey.services.access_codes import generate_batch
+from survey.services.settings import anonymity_floor
 from survey.services.campaigns import (campaign_link, campaign_state, create_campaign,
                                        ensure_demo_campaign, from_local, limits_from, to_local)
 from survey.services.errors import ServiceError

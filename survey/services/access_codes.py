@@ -28,13 +28,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.models import AccessCode, AccessCodeBatch, AccessMode, Campaign, StaffUser
 from survey.services.audit import record
 from survey.services.errors import N_, ServiceError
+from survey.services.settings import anonymity_floor, secret_key
 
 # No 0/O, 1/I/L: codes are copied from paper by hand.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -55,14 +55,6 @@ class CodeCheck:
     used: bool = False
 
 
-def anonymity_floor(config: Mapping[str, Any] | None = None) -> int:
-    """The platform's smallest threshold and batch size (``ANONYMITY_FLOOR``, at least 2) from
-    ``config``; without it, from the current app's config (5 outside an app)."""
-    if config is None:
-        config = current_app.config if current_app else {}
-    return max(2, int(config.get("ANONYMITY_FLOOR", 5)))
-
-
 def normalize_code(raw: str) -> str:
     """Upper-case, without spaces, dashes or other separators, so ``abcde-fghjk`` matches.
 
@@ -79,7 +71,7 @@ def format_code(code: str) -> str:
 
 def code_hash(raw: str, secret: str | bytes | None = None) -> str:
     """Keyed hash of a normalised code (hex). ``secret`` defaults to the app's SECRET_KEY."""
-    key = secret if secret is not None else current_app.config["SECRET_KEY"]
+    key = secret if secret is not None else secret_key()
     if isinstance(key, str):
         key = key.encode("utf-8")
     return hmac.new(key, normalize_code(raw).encode("ascii"), hashlib.sha256).hexdigest()
@@ -140,7 +132,7 @@ def generate_batch(session: Session, campaign: Campaign, size: int, label: str =
     attributes = _check_attributes(attributes)
 
     if secret is None:
-        secret = current_app.config["SECRET_KEY"]
+        secret = secret_key()
     codes: dict[str, str] = {}
     while len(codes) < size:
         for code in (new_code() for _i in range(size - len(codes))):

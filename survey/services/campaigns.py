@@ -22,7 +22,7 @@ from survey import clock
 from survey.models import (AccessCodeBatch, AccessMode, Campaign, CampaignTarget, Questionnaire,
                            QuestionnaireVersion, Response, ResponseStatus, StaffUser)
 from survey.questionnaire import banners, label_text
-from survey.services.access_codes import anonymity_floor
+from survey.services.settings import anonymity_floor
 from survey.services.audit import record
 from survey.services.errors import N_, ServiceError
 from survey.services.questionnaires import latest_version

@@ -184,7 +184,7 @@ def release_if_due(session: Session) -> list[Release]:
 
 
 def threshold(campaign: Campaign) -> int:
-    from survey.services.access_codes import anonymity_floor
+    from survey.services.settings import anonymity_floor
 
     return max(anonymity_floor(), campaign.disclosure_threshold or 1)
 
