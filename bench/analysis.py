@@ -278,8 +278,8 @@ def measure(url: str, version_id: int, strategies: list[str]) -> dict:
 
     books = {}
     for strategy in strategies:
-        books[strategy], book = _timed(lambda: banner_book(source, BOOK_BANNERS,
-                                                           strategy=strategy or None),
+        books[strategy], book = _timed(lambda strategy=strategy: banner_book(source, BOOK_BANNERS,
+                                                                             strategy=strategy or None),
                                        repeat=1, name=f"book_{strategy or 'default'}_cpu_s")
 
     layout = source.layout
@@ -366,7 +366,7 @@ def _summary(engine_name: str, r: dict) -> str:
         f"  filtered (A8 = 1, n = {r['filtered_n']:,}): cold {r['filtered_cold_s']} s, warm "
         f"{r['filtered_warm_s']} s (CPU {cpu['filtered_warm_cpu_s']} s)",
         f"  plan: {r['crosstab_plan']}",
-        f"  banner book: " + ", ".join(f"{k[5:-2]} {v} s (CPU {r.get(k[:-2] + '_cpu_s')} s)"
+        "  banner book: " + ", ".join(f"{k[5:-2]} {v} s (CPU {r.get(k[:-2] + '_cpu_s')} s)"
                                        for k, v in r.items()
                                        if k.startswith("book_") and k.endswith("_s")
                                        and not k.endswith("_cpu_s") and k != "book_s")

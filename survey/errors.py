@@ -9,9 +9,11 @@ from werkzeug.exceptions import HTTPException
 
 def _messages() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("Yêu cầu không hợp lệ"), _("Trình duyệt đã gửi một yêu cầu không hợp lệ. Vui lòng quay lại và thử lại.")),
+        400: (_("Yêu cầu không hợp lệ"),
+              _("Trình duyệt đã gửi một yêu cầu không hợp lệ. Vui lòng quay lại và thử lại.")),
         403: (_("Không có quyền truy cập"), _("Bạn không có quyền xem trang này.")),
-        404: (_("Không tìm thấy trang"), _("Địa chỉ này không tồn tại hoặc đã bị gỡ bỏ. Vui lòng kiểm tra lại đường dẫn.")),
+        404: (_("Không tìm thấy trang"),
+              _("Địa chỉ này không tồn tại hoặc đã bị gỡ bỏ. Vui lòng kiểm tra lại đường dẫn.")),
         405: (_("Thao tác không được phép"), _("Trang này không nhận thao tác vừa gửi.")),
         410: (_("Không còn nữa"), _("Nội dung này đã bị xoá khỏi máy chủ: tệp dữ liệu chi tiết chỉ "
                                      "tải về được một lần, và mọi tệp xuất chỉ được giữ trong một "
@@ -19,8 +21,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         413: (_("Tệp quá lớn"), _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép "
                                  "(tối đa %(limit)s). Vui lòng chọn tệp nhỏ hơn hoặc rút gọn "
                                  "nội dung rồi gửi lại.", limit=_upload_limit())),
-        429: (_("Quá nhiều yêu cầu"), _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại.")),
-        500: (_("Lỗi hệ thống"), _("Đã xảy ra lỗi ngoài ý muốn. Câu trả lời đã gửi trước đó không bị mất. Vui lòng thử lại sau.")),
+        429: (_("Quá nhiều yêu cầu"),
+              _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại.")),
+        500: (_("Lỗi hệ thống"),
+              _("Đã xảy ra lỗi ngoài ý muốn. Câu trả lời đã gửi trước đó không bị mất. Vui lòng thử lại sau.")),
     }
 
 

@@ -57,7 +57,7 @@ def validate_command(path: Path) -> None:
         for message in exc.errors:
             click.echo(message, err=True)
         click.echo(f"{path.name}: {len(exc.errors)} problem(s) found.", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     for note in notes:
         click.echo(f"note: {note}")
     items = sum(1 for item in iter_items(definition) if item["type"] != "note")

@@ -20,7 +20,9 @@ from survey.models.staff import AuditLog, LoginFailure, Role, StaffSession, Staf
 
 __all__ = [
     "AccessCode", "AccessCodeBatch", "AccessMode", "Answer", "AuditLog", "BannerTally", "Base",
-    "Campaign", "CampaignTarget", "CodingAssignment", "CodingCode", "CodingQuote", "Draft", "EntrySettings", "KeyedValue", "KeyerTally",
-    "PaperAgreed", "PaperBatch", "PaperKeying", "PaperSheet", "PaperSheetKey", "ImportKey", "LoginFailure", "PageReach", "Questionnaire", "QuestionnaireVersion", "Response",
+    "Campaign", "CampaignTarget", "CodingAssignment", "CodingCode", "CodingQuote", "Draft",
+    "EntrySettings", "KeyedValue", "KeyerTally", "PaperAgreed", "PaperBatch", "PaperKeying",
+    "PaperSheet", "PaperSheetKey", "ImportKey", "LoginFailure", "PageReach", "Questionnaire",
+    "QuestionnaireVersion", "Response",
     "ResponsePool", "ResponseStatus", "Role", "StaffSession", "StaffUser", "SubmissionReceipt",
 ]

@@ -258,7 +258,7 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
 
     items_a = {i["id"]: (p["id"], i) for p in iter_pages(a) for i in p["items"]}
     items_b = {i["id"]: (p["id"], i) for p in iter_pages(b) for i in p["items"]}
-    for item_id, (page_id, item) in items_a.items():
+    for item_id, (_page_id, item) in items_a.items():
         if item_id not in items_b:
             changes.append(Change("removed", item_id, f"Bỏ câu hỏi {item_id} "
                                                       f"{_quote(item['label'].get('vi', ''))}"))

@@ -26,7 +26,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import (KeyedValue, KeyerTally, PaperAgreed, PaperKeying, PaperSheet,
-                           ResponsePool)
+from survey.models import (KeyedValue, KeyerTally, PaperAgreed, PaperKeying, PaperSheet)
 from survey.services import paper_entry as pe
 from survey.services import paper_fields as pf
 from survey.services.sheet_ids import format_sheet_id, new_sheet_id

@@ -23,7 +23,6 @@ figures in docs/anonymity-attack.md: every order attack matched most people exac
 from __future__ import annotations
 
 import random
-import re
 import secrets
 import subprocess
 from dataclasses import dataclass, field

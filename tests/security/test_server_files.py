@@ -6,7 +6,6 @@ import logging
 import os
 import stat
 
-import pytest
 from sqlalchemy import func, select
 
 from survey.app import create_app

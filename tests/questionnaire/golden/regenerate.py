@@ -49,7 +49,7 @@ def rules_cases(name: str, rules: golden.Rules, resample: bool
         features = []
         for answers in pool:
             observed, arcs = sampling.traced(
-                files, lambda: golden.observe_rules(current, definition, answers))
+                files, lambda answers=answers: golden.observe_rules(current, definition, answers))
             features.append(arcs | sampling.behaviours(observed, answers))
         inputs = [pool[i] for i in sampling.choose(features, sampling.RULES_SAMPLE, name)]
     cases = [{"answers": golden.encode(answers),
@@ -72,7 +72,7 @@ def expression_cases(evaluate: Callable[..., Any], is_true: Callable[..., Any],
         features = []
         for node, answers, current in pool:
             text = to_text(node)
-            seen, arcs = sampling.traced(files, lambda: [
+            seen, arcs = sampling.traced(files, lambda text=text, answers=answers, current=current: [
                 golden.observe_expression(current_evaluate, current_is_true, expr, answers, current)
                 for expr in (text, parse(text))])
             features.append(arcs | {repr(each) for each in seen}
