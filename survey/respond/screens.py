@@ -119,12 +119,37 @@ def code_used_elsewhere(visit: Visit) -> Response:
                   "gửi. Nếu bạn chưa gửi phiếu nào, vui lòng liên hệ đơn vị đã phát mã.")), 409)
 
 
-def intro(visit: Visit, code_error: str | None = None, status: int = 200) -> Response:
-    """The introduction: the same for everyone without a draft (the frame is cached then)."""
-    html = _frame(visit, "respond/intro.html", {"csrf": str(escape(generate_csrf()))},
+def device(visit: Visit, service_worker: bool = False, erased: bool = False) -> Markup:
+    """The ``<body>`` attributes that tell the page script (``static/pages.js``) what it may
+    keep on this device: the campaign's path (``data-home``: the device key cookie, the storage
+    entry and the service worker are scoped to it), and only when the campaign allows device
+    storage, the days to keep answers (``data-keep``) and the service worker to register
+    (``data-sw``, its URL changes with the version and language so the cached questionnaire
+    follows them). Without ``data-keep`` the script erases whatever this campaign left on the
+    device (the setting was switched off, or the respondent just erased it)."""
+    slug = visit.campaign.slug
+    attributes = f' data-home="{escape(url_for("respond.start", slug=slug))}"'
+    if visit.campaign.device_storage and not erased:
+        attributes += f' data-keep="{retention()}"'
+        if service_worker:
+            worker = url_for("respond.service_worker", slug=slug, v=f"{visit.version.id}.{lang()}")
+            attributes += f' data-sw="{escape(worker)}"'
+    return Markup(attributes)
+
+
+def intro(visit: Visit, code_error: str | None = None, status: int = 200,
+          erased: bool = False) -> Response:
+    """The introduction: the same for everyone without a draft (the frame is cached then).
+    ``erased``: in reply to "Xoá câu trả lời trên máy này" (says so; registers nothing)."""
+    csrf = str(escape(generate_csrf()))
+    holes = {"csrf": csrf}
+    if visit.campaign.device_storage or visit.draft is not None:  # the erase button shows
+        holes["erase_csrf"] = csrf  # a hole prints once: the erase form has its own
+    html = _frame(visit, "respond/intro.html", holes,
                   cacheable=visit.draft is None and code_error is None,
                   draft=visit.draft is not None, code_error=code_error,
-                  pages=visit.version.page_count)
+                  pages=visit.version.page_count, erased=erased, retention=retention(),
+                  device=device(visit, service_worker=True, erased=erased))
     return make_response(html, status)
 
 
@@ -174,21 +199,33 @@ def step_url(visit: Visit, step_number: int) -> str:
     return url_for("respond.page", slug=visit.campaign.slug, number=max(step_number, 1))
 
 
-def whole(visit: Visit, answers: dict[str, Any]) -> Response:
-    """The whole questionnaire in one document, opening at the draft's page."""
+def whole(visit: Visit, answers: dict[str, Any], offline: bool = False) -> Response:
+    """The whole questionnaire in one document, opening at the draft's page.
+
+    ``offline``: the copy the campaign's service worker keeps for opening without a
+    connection: no draft, no answers (the script restores those kept on the device), the
+    options in an order of its own (a fresh seed per copy), and the document's own URL named
+    for the address bar (``/all``), since it is shown in reply to a navigation elsewhere."""
     definition = visit.definition
     pages = visit.version.pages
     visible = rules.visible_pages(definition, answers)
     shown = set().union(*(rules.offer_tokens(pages[index], answers) for index in visible))
-    opening = min(max(visit.draft.page, 1), len(pages))  # back from the review: its last page
-    items_html = render_all(definition, answers, lang(), seed=visit.draft.seed,
+    if offline:
+        seed, opening = secrets.randbelow(2**31), 1
+    else:  # back from the review: its last page
+        seed, opening = visit.draft.seed, min(max(visit.draft.page, 1), len(pages))
+    items_html = render_all(definition, answers, lang(), seed=seed,
                             cache=visit.version.fragments, version=visit.version.id)
-    _mark_url(url_for("respond.whole", slug=visit.campaign.slug))
+    url = url_for("respond.whole", slug=visit.campaign.slug)
+    _mark_url(url)
+    csrf = str(escape(generate_csrf()))
     html = _frame(visit, "respond/whole.html",
-                  {"csrf": str(escape(generate_csrf())),
+                  {"csrf": csrf, "erase_csrf": csrf,
                    "shown": str(escape(" ".join(sorted(shown)))),
                    "items_html": str(items_html), "token": secrets.token_urlsafe(24)},
-                  total=max(len(visible), 1), opening=opening)
+                  total=max(len(visible), 1), opening=opening, offline=offline,
+                  device=device(visit, service_worker=True),
+                  **({"page_url": url} if offline else {}))
     return no_store(html)  # a one-time submission token
 
 
@@ -199,14 +236,17 @@ def review(visit: Visit, answers: dict[str, Any]) -> Response:
                                sections=_review_rows(visit, answers))
     html = _frame(visit, "respond/review.html",
                   {"csrf": str(escape(generate_csrf())), "token": secrets.token_urlsafe(24),
-                   "sections_html": sections})
+                   "sections_html": sections}, device=device(visit))
     return no_store(html)
 
 
 def done(visit: Visit) -> Response:
-    """The thank-you page: the same for everyone of a version and language."""
+    """The thank-you page: the same for everyone of a version and language. In reply to a
+    submission it is the acknowledgement (``data-done``): the page script then erases what it
+    kept on the device; a later GET of ``/done`` erases nothing."""
     _mark_url(url_for("respond.done", slug=visit.campaign.slug))
-    return no_store(_frame(visit, "respond/done.html", {}))
+    return no_store(_frame(visit, "respond/done.html", {}, device=device(visit),
+                           acknowledged=request.method == "POST"))
 
 
 def saved(visit: Visit, code: str, number: int) -> Response:

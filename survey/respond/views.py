@@ -26,11 +26,14 @@ page with a problem to the page-by-page flow.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (Response, abort, current_app, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from survey.database import read_without_transaction
 from survey.extensions import db
@@ -39,8 +42,8 @@ from survey.questionnaire.runtime import rules
 from survey.respond import bp, screens, steps
 from survey.respond.limits import check_rate
 from survey.respond.screens import lang
-from survey.respond.visit import (Visit, campaign_row, clear_cookie, open_campaign, set_cookie,
-                                  submission, visit_of, with_draft)
+from survey.respond.visit import (COOKIE, Visit, campaign_row, clear_cookie, forget,
+                                  open_campaign, set_cookie, submission, visit_of, with_draft)
 from survey.services import drafts, responses
 from survey.services.access_codes import check as check_code
 
@@ -308,6 +311,75 @@ def resume(slug: str):
         if _scripted() and visit.draft.page <= visit.version.page_count \
         else screens.step_url(visit, max(visit.draft.page, 1))
     return set_cookie(redirect(where, 303), visit, token)
+
+
+# --------------------------------------------------------------------------- this device
+
+@bp.route("/s/<slug>/erase", methods=["POST"])
+def erase(slug: str):
+    """"Xoá câu trả lời trên máy này": the server draft of this browser's cookie is deleted and
+    the cookies cleared, so on a shared office PC the next person cannot press "Tiếp tục trả
+    lời" (works without the script; the script also erases what it kept on the device first).
+    Answers with the introduction saying so, or the campaign's own page once it is closed."""
+    row = campaign_row(slug)
+    if row is None:
+        return screens.unavailable(None)
+    token = request.cookies.get(COOKIE)
+    if token:
+        drafts.discard(db.session, row.id, token)
+    try:
+        visit = open_campaign(slug, allow_full=False, row=row)
+        visit.draft = None  # just deleted (the row was read before)
+        response = screens.intro(visit, erased=True)
+    except HTTPException as stop:  # closed meanwhile: its page, cookies cleared all the same
+        response = stop.get_response()
+    return forget(response, slug)
+
+
+@bp.route("/s/<slug>/offline")
+def offline(slug: str):
+    """The questionnaire the service worker keeps for opening without a connection (see
+    :func:`survey.respond.screens.whole`); only for campaigns that allow device storage."""
+    read_without_transaction(db.session)
+    visit = open_campaign(slug, allow_full=False)
+    if not visit.campaign.device_storage:
+        abort(404)
+    return screens.whole(visit, {}, offline=True)
+
+
+_TAG = re.compile(r"[0-9]{1,10}\.[a-z]{2,3}")
+
+
+@bp.route("/s/<slug>/sw.js")
+def service_worker(slug: str):
+    """The campaign's service worker (``templates/respond/sw.js``). Its scope is the campaign's
+    link itself, ``/s/<slug>`` (so the link opens offline), one level above the script, hence
+    ``Service-Worker-Allowed``; since a scope matches by prefix (``/s/<slug>-2`` too), the worker
+    answers only for this campaign's own paths. The ``v`` query (version and language) renames
+    the script when the questionnaire changes, so browsers install it afresh, and names its
+    cache."""
+    read_without_transaction(db.session)
+    row = campaign_row(slug)
+    if row is None or not row.device_storage:
+        abort(404)
+    home = url_for("respond.start", slug=slug)
+    tag = request.args.get("v", "")
+    # Rendered without the context processors: they read the session (language). The script
+    # depends on no cookie, so the session read by the app's own hooks is not declared either
+    # (no Vary: Cookie): the browser's cached copy must serve the next check (see below).
+    session.accessed = False
+    script = current_app.jinja_env.get_template("respond/sw.js").render(
+        home=home, offline=url_for("respond.offline", slug=slug),
+        cache=f"s:{home}:{tag if _TAG.fullmatch(tag) else row.version_id}",
+        files=[url_for("static", filename=name) for name in ("respond.css", "respond.js",
+                                                             "pages.js")])
+    response = Response(script, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = home
+    # Chromium checks the script ~2 s after every navigation in scope: from the HTTP cache for a
+    # day (registered with updateViaCache "all"), not one more request per page for the server.
+    response.cache_control.max_age = 86400
+    response.cache_control.private = True
+    return response
 
 
 @bp.route("/s/<slug>/qr.<any(svg, png):kind>")

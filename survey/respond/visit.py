@@ -28,6 +28,10 @@ from survey.services.drafts import LiveDraft
 from survey.services.responses import receipt_key
 
 COOKIE = "rt"
+# The key that encrypts the answers the page script keeps on the device (``static/pages.js``):
+# set by the script, scoped to the campaign's path; the server never reads it, only deletes it
+# when the answers are acknowledged or erased, so whatever is left on the device is unreadable.
+DEVICE_KEY_COOKIE = "dk"
 
 _campaigns, _drafts, _receipts = Campaign.__table__, Draft.__table__, SubmissionReceipt.__table__
 _CAMPAIGN_BY_SLUG = select(_campaigns, *[c.label("draft_" + c.name) for c in _drafts.c],
@@ -45,6 +49,7 @@ class CampaignView(NamedTuple):
     slug: str
     title: str
     access_mode: AccessMode
+    device_storage: bool
 
 
 @dataclass
@@ -58,7 +63,8 @@ class Visit:
 
     @property
     def view(self) -> CampaignView:
-        return CampaignView(self.campaign.slug, self.campaign.title, self.campaign.access_mode)
+        return CampaignView(self.campaign.slug, self.campaign.title, self.campaign.access_mode,
+                            bool(self.campaign.device_storage))
 
     @property
     def definition(self) -> dict[str, Any]:
@@ -165,6 +171,15 @@ def set_cookie(response: Response, visit: Visit, token: str) -> Response:
 
 
 def clear_cookie(response: Response, visit: Visit) -> Response:
-    response.delete_cookie(COOKIE, path=f"/s/{visit.campaign.slug}", httponly=True,
-                           samesite="Lax", secure=request.is_secure)
+    """The draft's cookie and the device key cookie cleared: the answers were acknowledged
+    (or erased), so what the page kept on the device can no longer be decrypted."""
+    return forget(response, visit.campaign.slug)
+
+
+def forget(response: Response, slug: str) -> Response:
+    path = f"/s/{slug}"
+    response.delete_cookie(COOKIE, path=path, httponly=True, samesite="Lax",
+                           secure=request.is_secure)
+    response.delete_cookie(DEVICE_KEY_COOKIE, path=path, samesite="Strict",
+                           secure=request.is_secure)
     return response

@@ -259,6 +259,16 @@ def resume(session: Session, campaign_id: int, raw_code: str, language: str
     return draft, token
 
 
+def discard(session: Session, campaign_id: int, token: str) -> bool:
+    """Delete the draft of cookie ``token`` in campaign ``campaign_id`` (the respondent erased
+    the answers on a shared device: the next person must not be able to continue them).
+    Commits; ``True`` if there was one."""
+    deleted = session.execute(delete(_draft).where(_draft.c.token_hash == token_hash(token),
+                                                   _draft.c.campaign_id == campaign_id)).rowcount
+    session.commit()
+    return bool(deleted)
+
+
 def purge_expired(session: Session, on: date | None = None, receipt_days: int = 30) -> tuple[int, int]:
     """Delete drafts past their expiry date and submission receipts older than ``receipt_days``.
 
@@ -272,4 +282,4 @@ def purge_expired(session: Session, on: date | None = None, receipt_days: int = 
 
 
 __all__ = ["LiveDraft", "create_draft", "live", "save", "touch", "set_resume_code", "resume",
-           "purge_expired", "token_hash", "resume_hash", "new_resume_code", "spend_mark"]
+           "discard", "purge_expired", "token_hash", "resume_hash", "new_resume_code", "spend_mark"]

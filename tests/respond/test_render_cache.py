@@ -20,9 +20,11 @@ STEP_URL = re.compile(r'<body data-url="([^"]+)"')
 
 
 def _plain(html: str) -> str:
-    """Without the values that differ by design: the CSRF token (fresh per render) and the
-    ``data-url`` a POST's answer carries (a GET of the same step has none)."""
-    return re.sub(r' data-url="[^"]*"', "", TOKEN.sub('name="csrf_token" value=""', html))
+    """Without the values that differ by design: the CSRF token (fresh per render), the
+    ``data-url`` a POST's answer carries (a GET of the same step has none), and ``data-done``
+    (the thank-you answering a submission is the acknowledgement; a GET of /done is not)."""
+    html = re.sub(r' data-url="[^"]*"| data-done(?=[ >])', "", html)
+    return TOKEN.sub('name="csrf_token" value=""', html)
 
 
 def _cookies(client) -> str:

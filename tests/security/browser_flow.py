@@ -41,6 +41,11 @@ def answer_everything(page, base_url: str, slug: str, max_steps: int = 40) -> No
         page.evaluate(FILL)
         page.evaluate(FILL)  # questions revealed by the first pass
         # "Tiếp tục", or on the one document's last page "Gửi".
-        page.locator("button[name=action][value=next]:visible, "
-                     "button[name=action][value=send]:visible").first.click()
+        button = page.locator("button[name=action][value=next]:visible, "
+                              "button[name=action][value=send]:visible").first
+        sending = button.get_attribute("value") == "send"
+        button.click()
+        if sending:  # sent in the background: the thank-you replaces the page, its URL /done
+            page.wait_for_url(f"**/s/{slug}/done")
+            return
     raise AssertionError(f"did not reach the review page; stuck at {page.url}")
