@@ -15,9 +15,7 @@ the device are known; nothing here reads the wall clock.
 """
 from __future__ import annotations
 
-import base64
 import json
-import re
 import threading
 from datetime import datetime, timezone
 
@@ -25,8 +23,10 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import Campaign, Draft, Response, SubmissionReceipt
-from tests.respond.support import make_rich_campaign, stored
+from survey.models import AccessCode, AccessMode, Campaign, Draft, Response, SubmissionReceipt
+from survey.services.access_codes import generate_batch
+from tests.helpers import make_campaign
+from tests.respond.support import make_rich_campaign, rich_definition, stored
 
 pytestmark = pytest.mark.browser
 
@@ -295,6 +295,60 @@ def test_sent_offline_then_tab_closed(phone, app):
     # happen), the start makes a draft, the restored page sends with the kept token.
     assert posts == ["/s/thu/all", "/s/thu/start", "/s/thu/all"]
     assert_one_response(app, ranks)
+
+
+def test_browser_restarted_while_offline(phone, app):
+    """(3, session lost) The browser was restarted while offline (the session cookie, which the
+    CSRF token of the offline copy is bound to, is gone): the page fetches a fresh token from the
+    introduction, keeps its one-time token, then starts a draft as before."""
+    wire = Wire(app)
+    page = open_offline_after_one_visit(phone, wire)
+    ranks = answer_everything(phone)
+    phone.click("Gửi câu trả lời")
+    page.locator("#net").filter(has_text=SAFE).wait_for()
+    phone.context.clear_cookies(name="session")
+    phone.offline(False)
+    thanked(page)
+    posts = [path for method, path in wire.seen if method == "POST"]
+    assert posts == ["/s/thu/all", "/s/thu/all", "/s/thu/start", "/s/thu/all"]  # 400, 303, …
+    assert_one_response(app, ranks)
+
+
+def test_access_code_typed_offline(browser, app, live_server):
+    """(3, access codes) The code typed on the introduction offline is kept with the answers
+    (encrypted) and checked when the connection returns; it is spent by that one send."""
+    with app.app_context():
+        campaign = make_campaign("thu", rich_definition(), access_mode=AccessMode.CODE)
+        _batch, codes = generate_batch(db.session, campaign, 5)
+        db.session.commit()
+    phone = Phone(browser, live_server.url)
+    try:
+        wire = Wire(app)
+        phone.goto("/s/thu")
+        phone.worker_ready()
+        phone.page.close()
+        phone.offline(True)
+        page = phone.open()
+        phone.goto("/s/thu")
+        page.fill("#code", codes[2].lower())
+        phone.click("Bắt đầu trả lời")
+        page.wait_for_url("**/s/thu/all")
+        ranks = answer_everything(phone)
+        assert codes[2].lower() not in json.dumps(phone.kept()["storage"])
+        phone.click("Gửi câu trả lời")
+        page.locator("#net").filter(has_text=SAFE).wait_for()
+        wire.clear()
+        phone.offline(False)
+        thanked(page)
+        assert [p for m, p in wire.seen if m == "POST"] == ["/s/thu/all", "/s/thu/start", "/s/thu/all"]
+        assert_one_response(app, ranks)
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(AccessCode)
+                                     .where(AccessCode.used)) == 1
+        assert phone.kept()["storage"] == {}
+    finally:
+        phone.context.close()
+    assert phone.errors == [] and phone.outside == []
 
 
 # --------------------------------------------------------------------------- (4)
