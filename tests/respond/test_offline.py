@@ -4,11 +4,15 @@ five cases of the issue's "Done when".
 How the network is cut. ``context.set_offline(True)`` is Chromium's own network emulation: the
 page sees ``navigator.onLine`` false and gets the ``online`` event back, as on a phone. Playwright
 long documented that it did not reach service workers (microsoft/playwright#2311: the worker's
-``fetch`` still went out); with this Chromium and Playwright it does: every test below records the
-requests that reach the app (a WSGI wrapper, :class:`Wire`) and asserts that none did while
-offline, so a worker quietly using the network would fail the test instead of passing it. The
-reply lost after the server stored the response is made with ``page.route``: the request goes to
-the server (``route.fetch()``), its reply is thrown away (``route.abort()``).
+``fetch`` still went out, worked around there with ``context.route`` aborting the worker's
+requests); with this Chromium (156) and Playwright (1.65) it does. It does not cover the browser's
+own update check of the worker script (made ~2 s after each navigation in scope): before the
+script was kept a day in the HTTP cache that check reached the server "offline". So rather than
+trust the emulation, the tests record every request that reaches the app (a WSGI wrapper,
+:class:`Wire`) and assert that none did while offline: a worker or a check quietly using the
+network fails the test instead of passing it. The reply lost after the server stored the response
+is made with ``page.route``: the request goes to the server (``route.fetch()``), its reply is
+thrown away (``route.abort()``).
 
 The page's clock is fixed (``context.clock.set_fixed_time``; timers still run) so the dates kept on
 the device are known; nothing here reads the wall clock.
