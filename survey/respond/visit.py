@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from flask import Response, abort, current_app, g, redirect, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
 from sqlalchemy import and_, bindparam, select
 
 from survey.extensions import db
