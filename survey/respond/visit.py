@@ -11,6 +11,7 @@ submission just committed comes with that twin's receipt.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
 from typing import Any, NamedTuple
 
 from flask import Response, abort, current_app, redirect, request, url_for
@@ -164,9 +165,12 @@ def _draft(visit: Visit) -> LiveDraft | None:
 
 
 def set_cookie(response: Response, visit: Visit, token: str) -> Response:
-    response.set_cookie(COOKIE, token, max_age=retention() * 86400,
-                        path=f"/s/{visit.campaign.slug}", httponly=True, samesite="Lax",
-                        secure=request.is_secure)
+    """The draft's cookie, until midnight UTC after the draft's expiry date: an expiry of "now +
+    N days" would keep the time of day the respondent started in the browser's cookie store."""
+    ends = datetime.combine(drafts.expiry(retention()) + timedelta(days=1), time(),
+                            tzinfo=timezone.utc)
+    response.set_cookie(COOKIE, token, expires=ends, path=f"/s/{visit.campaign.slug}",
+                        httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 

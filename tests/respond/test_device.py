@@ -5,10 +5,12 @@ acknowledgement clearing the device key. The browser's part is in ``test_offline
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
+from survey import clock
 from survey.extensions import db
 from survey.models import Campaign, Draft, Role
 from tests.helpers import csrf_from, login, make_campaign, make_user
@@ -192,3 +194,15 @@ def test_campaign_form_switches_device_storage_off(app, client):
     with app.app_context():
         shared = db.session.scalar(select(Campaign).where(Campaign.slug == "chung-may"))
         assert shared.device_storage is False
+
+
+def test_no_cookie_tells_the_time_of_day(any_app):
+    """The draft's cookie expires at midnight UTC after the draft's expiry date, whatever the
+    time the respondent started (the device key cookie does the same, see test_offline.py)."""
+    with any_app.app_context():
+        make_campaign("thu")
+    client = any_app.test_client()
+    with clock.frozen(datetime(2026, 12, 5, 15, 47, 12, tzinfo=timezone.utc)):
+        started = Respondent(client, "thu").start()
+    header = _set_cookies(started)["rt"]
+    assert "Expires=Sun, 20 Dec 2026 00:00:00 GMT" in header and "Max-Age" not in header
