@@ -16,9 +16,11 @@
   "use strict";
   var d = document, b = d.body, W = window, A = [], H = history, home = b.dataset.home,
     days = +b.dataset.keep || 0, f = d.getElementById("form"), net = d.getElementById("net"),
-    C = W.crypto && crypto.subtle && W.TextEncoder && W.localStorage ? crypto.subtle : null,
+    C = W.crypto && crypto.subtle && W.TextEncoder && storage() ? crypto.subtle : null,
+    bg = W.fetch && W.FormData && FormData.prototype.set && W.DOMParser,  /* background send */
     slot = "a:" + home, aad, state = {}, Q, lag, timer, tries = 0, busy, dead, failed, sent,
     restarted = 0;
+  function storage() { try { return W.localStorage; } catch (x) { return null; } }  /* may throw */
   if (!home) return;
   function noop() {}
   function all(s, q) { return A.slice.call(s.querySelectorAll(q)); }
@@ -214,7 +216,7 @@
       keep({c: c.value.trim()}).then(function () { start.submit(); });
     });
     Q.then(function () {
-      if (!state.s || start.hasAttribute("data-draft") || !W.fetch) return;
+      if (!state.s || start.hasAttribute("data-draft") || !bg) return;
       var x = new FormData();
       x.set("csrf_token", start.elements.csrf_token.value);
       x.set("st", state.s);
@@ -223,7 +225,7 @@
     }).catch(noop);
   }
   var review = d.getElementById("review");
-  if (review && W.fetch) {
+  if (review && bg) {
     review.addEventListener("submit", function (e) { e.preventDefault(); send(review); });
     addEventListener("online", function () { if (failed) send(review); });
   }
@@ -302,7 +304,7 @@
     if (!b || b.value === "save") return;
     if (b.value === "send") {
       if (!ok()) return e.preventDefault();
-      if (W.fetch && W.FormData) { e.preventDefault(); send(f); }
+      if (bg) { e.preventDefault(); send(f); }
       return;  /* no fetch: the form goes as it would without the script */
     }
     if (b.value === "back") {
