@@ -471,3 +471,32 @@ def test_reply_lost_and_tab_closed(phone, app):
     thanked(page)
     assert_one_response(app, ranks)
     assert "a:/s/thu" not in phone.kept()["storage"]
+
+
+def test_a_page_with_errors_takes_over_then_the_review_sends(phone, app):
+    """A send the server refuses (an age out of range, which the script does not check) answers
+    with the page and its error: it replaces the document and the flow goes on page by page, as
+    without the background send; the review's "Gửi" is sent in the background too. The answers
+    kept on the device are dropped at the hand-over (the server's draft holds them now)."""
+    page = phone.page
+    phone.goto("/s/thu")
+    phone.click("Bắt đầu trả lời")
+    page.wait_for_url("**/s/thu/all")
+    answer_page_1(page)
+    page.fill("#f-age", "200")
+    phone.click("Tiếp tục")
+    answer_page_2(page)
+    phone.click("Tiếp tục")
+    ranks = answer_page_3(page)
+    phone.click("Gửi câu trả lời")
+    page.wait_for_url("**/s/thu/p/1")
+    assert page.locator("#errs").is_visible() and page.locator("#f-age").input_value() == "200"
+    assert "a:/s/thu" not in phone.kept()["storage"]
+    page.fill("#f-age", "41")
+    for step in ("p/2", "p/3", "review"):  # the other pages keep their answers (the draft)
+        phone.click("Tiếp tục")
+        page.wait_for_url(f"**/s/thu/{step}")
+    phone.click("Gửi câu trả lời")
+    thanked(page)
+    assert page.url.endswith("/s/thu/done")
+    assert_one_response(app, ranks)
