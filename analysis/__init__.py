@@ -15,7 +15,7 @@ Sources — where counts come from (:mod:`analysis.source`)
     (:mod:`analysis.wide`, built and refreshed automatically). ``FrameSource(definition, frame,
     weight_column=None)``: the same from a DataFrame in the wide layout (:mod:`analysis.layout`;
     ``wide_frame(definition, answers_dicts)`` builds one). ``Filter(campaign_ids=(), values={var:
-    codes}, date_from=None, date_to=None, complete_only=True, version_id=None)``
+    codes}, date_from=None, date_to=None, complete_only=True, version_id=None, modes=())``
     (:mod:`analysis.filters`) selects responses, for tables and data files alike.
 
 Tables (:mod:`analysis.tables`) — each returns a result object (:mod:`analysis.results`)
@@ -27,7 +27,9 @@ Tables (:mod:`analysis.tables`) — each returns a result object (:mod:`analysis
     ``likert(source, item, by=None, top_codes=None, …)`` → :class:`LikertTable`
     ``banner_book(source, banners, items=None, …)`` → :class:`Book` (every item × every banner)
     Variables are questionnaire names: ``A2``, a grid row ``B2.3``, an item id for multiple /
-    ranking. ``k`` is the disclosure threshold (default 5; ``None`` = internal, no control).
+    ranking; and ``MODE``, the collection mode (:mod:`analysis.mode`: 1 web, 2 paper, 3 import),
+    a single choice every response has. ``k`` is the disclosure threshold (default 5; ``None`` =
+    internal, no control).
 
 Results (:mod:`analysis.results`) — frozen dataclasses: a tidy ``table`` DataFrame (one row per
     cell; suppressed cells are NaN with ``suppressed=True``) plus labels, ``bases``, ``tests``

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analysis import mode
 from analysis.synthetic import counted
 from survey import schema
 
@@ -24,8 +25,11 @@ __all__ = ["Filter"]
 class Filter:
     """Which responses count.
 
-    ``values`` maps a variable (``A2``) to the codes kept (``{"A2": (1, 2)}``); ``date_from`` and
-    ``date_to`` bound the submission date (inclusive); ``campaign_ids`` empty = every campaign
+    ``values`` maps a variable (``A2``) to the codes kept (``{"A2": (1, 2)}``); ``modes`` the
+    collection modes kept, as codes of :mod:`analysis.mode` (``(2,)``: paper only; empty: every
+    mode) — a field of its own because data files read the mode from ``response``, where
+    ``values`` are looked up in ``answer``;
+    ``date_from`` and ``date_to`` bound the submission date (inclusive); ``campaign_ids`` empty = every campaign
     (of the source's version, for a table); ``version_id`` narrows a data file to one version
     (a table's source is already one version's); ``complete_only`` drops partial responses.
     """
@@ -36,6 +40,7 @@ class Filter:
     date_to: date | None = None
     complete_only: bool = True
     version_id: int | None = None
+    modes: tuple[int, ...] = ()
 
     def describe(self, layout: Any = None) -> str:
         parts = []
@@ -43,6 +48,9 @@ class Filter:
             parts.append("campaign " + ", ".join(map(str, self.campaign_ids)))
         for variable, codes in self.values.items():
             parts.append(f"{variable} ∈ {{{', '.join(map(str, codes))}}}")
+        if self.modes:
+            name = layout.mode_variable if layout is not None else mode.VARIABLE
+            parts.append(f"{name} ∈ {{{', '.join(map(str, self.modes))}}}")
         if self.date_from or self.date_to:
             parts.append(f"{self.date_from or '…'} – {self.date_to or '…'}")
         if self.complete_only:
@@ -68,6 +76,8 @@ class Filter:
             clauses.append(r.submitted_on >= self.date_from)
         if self.date_to is not None:
             clauses.append(r.submitted_on <= self.date_to)
+        if self.modes:
+            clauses.append(sa.func.coalesce(r.mode, "web").in_(mode.names_of(self.modes)))
         for variable, codes in sorted(self.values.items()):
             codes = [int(c) for c in codes]
             if not codes:

@@ -17,8 +17,12 @@ numeric       ``v_<id>``                     the number
 text, note    —                              not analysed here
 ============= ============================== =================================================
 
-plus ``response_id``, ``campaign_id``, ``submitted_on`` and ``complete`` (1/0). The same layout is
-used for a pandas DataFrame (:class:`analysis.source.FrameSource`) and for the materialised table
+plus ``response_id``, ``campaign_id``, ``submitted_on``, ``complete`` (1/0) and ``mode``, the
+collection mode's code (:mod:`analysis.mode`: 1 web, 2 paper, 3 import; empty for synthetic
+data). The mode is a variable like a single choice — :meth:`Layout.column`, :meth:`Layout.item`
+and the label lookups know it under :attr:`Layout.mode_variable` (``MODE``) — but it is not in
+:attr:`Layout.columns`, which are the answers' columns. The same layout is used for a pandas
+DataFrame (:class:`analysis.source.FrameSource`) and for the materialised table
 in the database (:mod:`analysis.wide`), so every table function works on either.
 
 Free text is not analysed, but a row-level data file may carry it: :attr:`Layout.texts` names the
@@ -40,12 +44,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis import mode
 from analysis.pivot import Pivot
 from survey.questionnaire import iter_items, label_text
 
 __all__ = ["Column", "Layout", "layout_for", "wide_frame", "META_COLUMNS"]
 
-META_COLUMNS = ("response_id", "campaign_id", "submitted_on", "complete")
+META_COLUMNS = ("response_id", "campaign_id", "submitted_on", "complete", mode.COLUMN)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class Layout:
     definition: Mapping[str, Any]
     columns: tuple[Column, ...]
     texts: tuple[Column, ...] = ()
+    #: The collection mode's variable name (:func:`analysis.mode.variable_for`).
+    mode_variable: str = mode.VARIABLE
 
     def of_item(self, item_id: str) -> list[Column]:
         """The item's columns in file order: its values (no answered flag), then its text
@@ -83,9 +90,11 @@ class Layout:
         return {c.name: c for c in self.columns}
 
     def column(self, variable: str) -> str:
-        """Column of a single/grid-row/numeric variable (``A2``, ``B2.3``).
+        """Column of a single/grid-row/numeric variable (``A2``, ``B2.3``) or of the mode.
 
         Raises ``KeyError`` naming the variable when it has no such column."""
+        if variable == self.mode_variable:
+            return mode.COLUMN
         for c in self.columns:
             if c.variable == variable and c.kind in ("code", "number"):
                 return c.name
@@ -105,6 +114,10 @@ class Layout:
 
     # ------------------------------------------------------------------ definition helpers
     def item(self, item_id: str) -> dict[str, Any]:
+        """The item of a variable (``B2.3`` → grid ``B2``); for the mode variable, the item
+        :func:`analysis.mode.item_for` makes of it. Raises ``KeyError`` when there is none."""
+        if item_id == self.mode_variable:
+            return mode.item_for(variable=self.mode_variable)
         item_id = item_id.split(".", 1)[0]
         for item in iter_items(self.definition):
             if item.get("id") == item_id:
@@ -175,17 +188,18 @@ def layout_for(definition: Mapping[str, Any]) -> Layout:
                 if option.get("other"):
                     add(f"t_{safe}_{_code(option['code'])}", item_id, item_id, "text",
                         option["code"])
-    return Layout(definition, tuple(columns), tuple(texts))
+    return Layout(definition, tuple(columns), tuple(texts), mode.variable_for(definition))
 
 
 def wide_frame(definition: Mapping[str, Any], responses: Iterable[Mapping[str, Any]],
                campaign_id: int = 1) -> pd.DataFrame:
     """A wide DataFrame from answers dicts (the respondent flow's format), one per response.
 
-    Each dict may carry ``_campaign_id``, ``_submitted_on`` and ``_complete`` keys; they are
-    taken out before the answers are checked against the definition. Used by tests and as the
-    in-memory fallback; it goes through :func:`survey.questionnaire.storage.answer_rows`, the
-    same mapping that stores real responses."""
+    Each dict may carry ``_campaign_id``, ``_submitted_on``, ``_complete`` and ``_mode`` (a
+    ``response.mode``, default ``web``) keys; they are taken out before the answers are checked
+    against the definition. Used by tests and as the in-memory fallback; it goes through
+    :func:`survey.questionnaire.storage.answer_rows`, the same mapping that stores real
+    responses."""
     from survey.questionnaire.storage import answer_rows
 
     layout = layout_for(definition)
@@ -196,13 +210,15 @@ def wide_frame(definition: Mapping[str, Any], responses: Iterable[Mapping[str, A
         meta.append({"response_id": response_id,
                      "campaign_id": answers.pop("_campaign_id", campaign_id),
                      "submitted_on": answers.pop("_submitted_on", None),
-                     "complete": int(answers.pop("_complete", True))})
+                     "complete": int(answers.pop("_complete", True)),
+                     mode.COLUMN: answers.pop("_mode", "web")})
         for row in answer_rows(definition, answers):
             records.append({"response_id": response_id, "variable": row.variable,
                             "code": row.code, "number": row.number})
     rows = pd.DataFrame(records, columns=["response_id", "variable", "code", "number"])
     wide = Pivot(layout).frame(rows)
     frame = pd.DataFrame(meta).set_index("response_id")
+    frame[mode.COLUMN] = mode.codes_of(frame[mode.COLUMN])
     frame = frame.join(wide, how="left")
     for name in (c.name for c in layout.columns):
         if name not in frame:

@@ -33,12 +33,15 @@ _STRIDE = 2 ** 32
 @dataclass(frozen=True)
 class Wide:
     """The responses of one batch: their keys (first-seen order), ``values`` (responses ×
-    ``layout.columns``, float, NaN = no answer) and ``texts`` (one object array per
-    ``layout.texts``, ``None`` = no text; no arrays when texts were not asked for)."""
+    ``layout.columns``, float, NaN = no answer), ``texts`` (one object array per
+    ``layout.texts``, ``None`` = no text; no arrays when texts were not asked for) and
+    ``modes`` (each response's collection mode code, :mod:`analysis.mode`; None when the rows
+    did not carry it)."""
 
     responses: np.ndarray
     values: np.ndarray
     texts: list[np.ndarray]
+    modes: np.ndarray | None = None
 
 
 class Pivot:
@@ -90,11 +93,13 @@ class Pivot:
         self.other_key, self.other_text, _ = _sorted_keys(others)
 
     def block(self, response: Any, variable: Any, code: np.ndarray, number: np.ndarray,
-              text: np.ndarray | None = None) -> Wide:
+              text: np.ndarray | None = None, mode: np.ndarray | None = None) -> Wide:
         """Pivot one batch. ``response`` and ``variable`` are array-likes (``variable`` may be
         categorical), ``code`` and ``number`` float arrays (NaN = NULL); ``text`` is an object
-        array, or None to leave texts empty. A response whose only row has no variable (a LEFT
-        JOIN without answers) gives an empty row."""
+        array, or None to leave texts empty; ``mode`` a float array holding on every row its
+        response's mode code (a column of ``response`` joined to each answer row), or None. A
+        response whose only row has no variable (a LEFT JOIN without answers) gives an empty
+        row."""
         if not isinstance(response, np.ndarray):
             response = np.asarray(response, dtype=object)
         rows_of, responses = pd.factorize(response, sort=False)
@@ -126,7 +131,11 @@ class Pivot:
         if text is not None:
             texts = [np.full(len(responses), None, dtype=object) for _ in self.layout.texts]
             self._texts(texts, rows_of, var, code, np.asarray(text, dtype=object))
-        return Wide(np.asarray(responses), values, texts)
+        modes = None
+        if mode is not None:  # the same on every row of a response: any row gives it
+            modes = np.full(len(responses), np.nan)
+            modes[rows_of] = np.asarray(mode, dtype=float)
+        return Wide(np.asarray(responses), values, texts, modes)
 
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Answer rows (``response_id``, ``variable``, ``code``, ``number``) → a DataFrame in

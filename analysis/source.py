@@ -6,7 +6,8 @@ columns and return, per group, the number of responses and some sums*. Every tab
 million responses moves a few dozen rows out of the database, never the responses.
 
 Filters (:class:`analysis.filters.Filter`) are applied inside the source: campaigns, banner
-values, a date range, complete responses only (the default).
+values, collection modes (the ``mode`` column, :mod:`analysis.mode`), a date range, complete
+responses only (the default).
 
 Synthetic responses (:mod:`analysis.synthetic`) are dropped here, in both sources, for every
 campaign that has a real response; a campaign with synthetic responses only keeps them, and
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis import mode
 from analysis.filters import Filter
 from analysis.layout import Layout, layout_for
 
@@ -45,8 +47,19 @@ class _Base:
     layout: Layout
 
     def _filter_columns(self, flt: Filter) -> dict[str, tuple[int, ...]]:
-        return {self.layout.column(variable): tuple(codes)
-                for variable, codes in flt.values.items()}
+        """Column → codes kept, the collection mode's included.
+
+        Raises ``ValueError`` when ``flt.values`` names the mode variable: the mode is filtered
+        with ``Filter.modes``, the one form that data files, which read ``response`` and not
+        this table, understand too."""
+        if self.layout.mode_variable in flt.values:
+            raise ValueError(f"filter the collection mode with Filter(modes=…), not "
+                             f"values[{self.layout.mode_variable!r}]")
+        columns = {self.layout.column(variable): tuple(codes)
+                   for variable, codes in flt.values.items()}
+        if flt.modes:
+            columns[mode.COLUMN] = tuple(flt.modes)
+        return columns
 
 
 class FrameSource(_Base):

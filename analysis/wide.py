@@ -21,9 +21,11 @@ the response id); responses that disappeared (purged) are deleted. A changed lay
 (dropping the covering indexes with the table). After a refresh PostgreSQL gets
 ``VACUUM (ANALYZE)``: statistics, and the visibility map index-only scans need.
 
-Synthetic responses (``response.mode`` = ``synthetic``, :mod:`analysis.synthetic`) are held
-with ``synthetic`` = 1; :class:`analysis.source.DatabaseSource` counts them only for a campaign
-that has no real response (:func:`analysis.synthetic.synthetic_only`).
+Each row carries ``mode``, the collection mode's code (:mod:`analysis.mode`: 1 web, 2 paper,
+3 import), the variable analysts cross tables by. Synthetic responses (``response.mode`` =
+``synthetic``, :mod:`analysis.synthetic`) are held with ``synthetic`` = 1 and no mode;
+:class:`analysis.source.DatabaseSource` counts them only for a campaign that has no real
+response (:func:`analysis.synthetic.synthetic_only`).
 
 The tables are created with SQLAlchemy Core on their own ``MetaData`` (the bookkeeping table on
 :data:`survey.schema.cache`); they are not part of the application schema or its migration. The
@@ -40,7 +42,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from analysis import covering
+from analysis import covering, mode
 from analysis.layout import Layout, layout_for
 from analysis.pivot import Pivot
 from analysis.synthetic import MODE as SYNTHETIC
@@ -60,8 +62,8 @@ _OLD_STATE = "analysis_wide_state"
 CHUNK_RESPONSES = 20_000
 
 #: Version of the table's own columns (not the questionnaire's): part of the stored hash, so a
-#: table built before a column was added is rebuilt. 2: the ``synthetic`` flag.
-_TABLE_SCHEMA = "2"
+#: table built before a column was added is rebuilt. 2: the ``synthetic`` flag; 3: ``mode``.
+_TABLE_SCHEMA = "3"
 
 
 def layout_hash(layout: Layout) -> str:
@@ -85,6 +87,7 @@ def table_for(version_id: int, layout: Layout, banner_columns: list[str] | None 
         sa.Column("submitted_on", sa.Date),
         sa.Column("complete", sa.SmallInteger, nullable=False),
         sa.Column("synthetic", sa.SmallInteger, nullable=False, server_default="0"),
+        sa.Column(mode.COLUMN, sa.SmallInteger),
     ]
     for column in layout.columns:
         kind = sa.Float if column.kind == "number" else sa.SmallInteger
@@ -203,10 +206,12 @@ def _insert_new(engine: sa.Engine, table: sa.Table, layout: Layout, version_id: 
                                             "status", "mode"]).set_index("response_id")
         meta["complete"] = (meta.pop("status").astype(str).str.lower()
                             .str.endswith("complete")).astype(int)
-        meta["synthetic"] = (meta.pop("mode") == SYNTHETIC).astype(int)
+        stored_mode = meta.pop("mode")
+        meta["synthetic"] = (stored_mode == SYNTHETIC).astype(int)
+        meta[mode.COLUMN] = mode.codes_of(stored_mode)
         frame = meta.join(wide, how="left").reset_index()
         frame = frame[["response_id", "campaign_id", "submitted_on", "complete", "synthetic",
-                       *names]]
+                       mode.COLUMN, *names]]
         _write(engine, table, frame)
 
 

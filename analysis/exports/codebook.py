@@ -3,11 +3,13 @@ and how many responses hold each value (unweighted counts, computed in the datab
 
 It documents the data file for the analyst who receives it; it is not a published table, so
 small counts are shown (and flagged against the disclosure threshold, so nobody copies one into
-a report by mistake).
+a report by mistake). The collection mode (:mod:`analysis.mode`) is listed like a question, its
+counts read from ``response`` (it has no ``answer`` rows).
 """
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -15,6 +17,7 @@ from typing import Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from analysis import mode
 from analysis.exports.datafile import CASE_ID, WEIGHT, DataFile
 from analysis.exports.source import count_responses
 from analysis.filters import Filter
@@ -24,7 +27,8 @@ __all__ = ["CodebookEntry", "Codebook", "build_codebook", "count_values", "write
            "render_codebook_html", "HEADERS"]
 
 TYPE_NAMES = {"single": "Một lựa chọn", "multiple": "Nhiều lựa chọn", "grid": "Bảng (lưới)",
-              "ranking": "Xếp hạng", "numeric": "Số", "text": "Văn bản"}
+              "ranking": "Xếp hạng", "numeric": "Số", "text": "Văn bản",
+              "mode": "Thông tin phiếu (không phải câu hỏi)"}
 HEADERS = ("Biến", "Nhãn biến", "Câu hỏi", "Loại", "Điều kiện hỏi", "Mã", "Nhãn giá trị",
            "Giá trị thiếu", "Số phiếu")
 
@@ -59,12 +63,14 @@ class Codebook:
 
 def count_values(connectable: Engine | Connection, datafile: DataFile,
                  flt: Filter) -> dict[tuple[str, int | None], int]:
-    """``{(stored variable, code): responses}``; code None counts responses with any value."""
+    """``{(stored variable, code): responses}``; code None counts responses with any value.
+    The collection mode counts under its variable's name."""
     if isinstance(connectable, Engine):
         with connectable.connect() as conn:
             return count_values(conn, datafile, flt)
     a, r = schema.answer.c, schema.response.c
-    wanted = sorted({v.source for v in datafile if v.source})
+    mode_variable = datafile.mode
+    wanted = sorted({v.source for v in datafile if v.source and v is not mode_variable})
     base = (sa.select(a.variable, a.code, a.response_id)
             .select_from(schema.answer.join(schema.response, r.id == a.response_id))
             .where(*flt.clauses(), a.variable.in_(wanted)))
@@ -80,6 +86,13 @@ def count_values(connectable: Engine | Connection, datafile: DataFile,
             counts[(variable, int(code))] = int(n)
     for variable, n in connectable.execute(any_value):
         counts[(variable, None)] = int(n)
+    if mode_variable is not None:
+        by_mode = sa.select(r.mode, sa.func.count()).where(*flt.clauses()).group_by(r.mode)
+        for stored, n in connectable.execute(by_mode):
+            code = mode.codes_of([stored])[0]
+            if not math.isnan(code):  # NaN: synthetic data, collected in no mode
+                for key in ((mode_variable.source, int(code)), (mode_variable.source, None)):
+                    counts[key] = counts.get(key, 0) + int(n)
     return counts
 
 

@@ -9,7 +9,11 @@ names, labels and codes that serve every row-level format (CSV, SPSS, Stata) ali
 * ranking → one column per option holding its rank (empty when not ranked);
 * numeric → one column with the number;
 * text, and the text of an "other — specify" option → a string column, only when the analyst
-  asks for free text (``include_text``), because free text is where people name themselves.
+  asks for free text (``include_text``), because free text is where people name themselves;
+
+and, after the case number, the collection mode ``MODE`` (:mod:`analysis.mode`: 1 web, 2 paper,
+3 import, with its value labels; empty for synthetic data), so that files can be split or
+crossed by it as tables are.
 
 Names are valid in both SPSS and Stata (letters, digits, ``_``; at most 32 characters), unique,
 and stable for a given definition.
@@ -20,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal, Mapping
 
+from analysis import mode
 from analysis.layout import Column, Layout, layout_for
 from survey.questionnaire import iter_pages, label_text
 
@@ -71,7 +76,8 @@ class Variable:
 
 @dataclass(frozen=True)
 class DataFile:
-    """Columns in file order: the case number, the questionnaire's variables, the weight.
+    """Columns in file order: the case number, the collection mode, the questionnaire's
+    variables, the weight.
     ``layout`` is the questionnaire's layout the variables come from."""
 
     variables: tuple[Variable, ...]
@@ -99,6 +105,11 @@ class DataFile:
     @property
     def has_text(self) -> bool:
         return any(v.is_text for v in self.variables)
+
+    @property
+    def mode(self) -> Variable | None:
+        """The collection mode's column (:mod:`analysis.mode`)."""
+        return next((v for v in self.variables if v.column == mode.COLUMN), None)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -138,17 +149,29 @@ def data_file(definition: Mapping[str, Any], *, include_text: bool = False,
     """The file's columns for a definition. ``weight`` adds the weight column ``quyen_so``."""
     layout = layout_for(definition)
     names = _Names((CASE_ID, WEIGHT))
-    out: list[Variable] = [Variable(CASE_ID, "Số thứ tự phiếu" if language == "vi" else "Case number",
-                                    "number")]
+    questions: list[Variable] = []
     for page in iter_pages(definition):
         for item in page.get("items") or []:
             for column in layout.of_item(item.get("id")):
                 if column.kind != "text" or include_text:
-                    out.append(_variable(column, page, item, names, language))
+                    questions.append(_variable(column, page, item, names, language))
+    out = [Variable(CASE_ID, "Số thứ tự phiếu" if language == "vi" else "Case number", "number"),
+           _mode_variable(layout, names, language), *questions]  # questions named first
     if weight:
         out.append(Variable(WEIGHT, "Quyền số" if language == "vi" else "Weight", "number"))
     return DataFile(tuple(out), layout, title=label_text(definition.get("title"), language),
                     language=language)
+
+
+def _mode_variable(layout: Layout, names: _Names, language: str) -> Variable:
+    """The collection mode: named after the questions, so that it never renames one (SPSS
+    names ignore case: an item ``mode`` keeps its name and this one becomes ``MODE_2``)."""
+    item = layout.item(layout.mode_variable)
+    return Variable(names.take(layout.mode_variable), label_text(item["label"], language),
+                    "code", source=layout.mode_variable,
+                    value_labels={o["code"]: label_text(o["label"], language)
+                                  for o in item["options"]},
+                    item_type="mode", column=mode.COLUMN)
 
 
 def _variable(column: Column, page: Mapping[str, Any], item: Mapping[str, Any], names: _Names,

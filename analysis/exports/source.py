@@ -5,6 +5,10 @@ returns answers ordered by response id through a server-side cursor (``stream_re
 each batch is pivoted (:class:`analysis.pivot.Pivot`, the wide table's pivot), so memory holds
 one chunk, never the whole campaign.
 
+Each answer row also carries its response's collection mode code (:func:`analysis.mode.sql_code`):
+one small integer per row costs less than a second query per chunk, and the pivot keeps one per
+response.
+
 Rows come out in response-id order. Response ids are random, so this order says nothing about
 when anyone answered; the case number ``stt`` is assigned in that order.
 """
@@ -17,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from analysis import mode
 from analysis.exports.datafile import CASE_ID, WEIGHT, DataFile
 from analysis.filters import Filter
 from analysis.pivot import Pivot, Wide
@@ -46,6 +51,8 @@ def _frame(datafile: DataFile, start: int, wide: Wide, weights: Any) -> pd.DataF
             data[v.name] = np.arange(start + 1, start + 1 + len(rows), dtype=float)
         elif v.name == WEIGHT:
             data[v.name] = np.full(len(rows), np.nan)
+        elif v.column == mode.COLUMN:
+            data[v.name] = wide.modes
         elif v.is_text:
             data[v.name] = wide.texts[text_at[v.column]]
         else:
@@ -78,6 +85,7 @@ def iter_frames(connectable: Engine | Connection, datafile: DataFile, flt: Filte
     join = schema.response.outerjoin(schema.answer, a.response_id == r.id)
     columns = [r.id.label("response_id"), a.variable, a.code, a.number]
     columns.append(a.text if datafile.has_text else sa.null().label("text"))
+    columns.append(mode.sql_code(r.mode).label("mode"))
     statement = (sa.select(*columns).select_from(join).where(*flt.clauses())
                  .order_by(r.id))
     pivot = Pivot(datafile.layout)
@@ -90,7 +98,8 @@ def iter_frames(connectable: Engine | Connection, datafile: DataFile, flt: Filte
         wide = Wide(np.concatenate([p.responses for p in pending]),
                     np.concatenate([p.values for p in pending]),
                     [np.concatenate([p.texts[j] for p in pending])
-                     for j in range(len(pending[0].texts))])
+                     for j in range(len(pending[0].texts))],
+                    np.concatenate([p.modes for p in pending]))
         frame = _frame(datafile, written, wide, weights)
         written += len(wide.responses)
         pending, pending_rows = [], 0
@@ -110,10 +119,11 @@ def iter_frames(connectable: Engine | Connection, datafile: DataFile, flt: Filte
                     cut -= 1
                 batch, carry = batch[:cut], batch[cut:]
             if batch:
-                rid, var, code, number, text = zip(*batch)
+                rid, var, code, number, text, modes = zip(*batch)
                 block = pivot.block(np.array(rid, dtype=object), np.array(var, dtype=object),
                                     np.array(code, dtype=float), np.array(number, dtype=float),
-                                    np.array(text, dtype=object) if datafile.has_text else None)
+                                    np.array(text, dtype=object) if datafile.has_text else None,
+                                    np.array(modes, dtype=float))
                 pending.append(block)
                 pending_rows += len(block.responses)
             if pending_rows >= chunk_size or (not fetched and pending_rows):

@@ -26,7 +26,7 @@ from survey.analyst.forms import ExportForm
 from survey.auth.access import current_user
 from survey.extensions import db
 from survey.models import Campaign, Role
-from survey.questionnaire import banners, label_text
+from survey.questionnaire import label_text
 from survey.services import audit
 from survey.services import export_jobs as jobs
 from survey.services import tabulation as service
@@ -112,9 +112,10 @@ def table(campaign_id: int):
     return render_template(
         "analyst/table.html", campaign=campaign, wanted=wanted, grid=grid, chart=chart,
         problem=problem, empty_reason=empty_reason, chart_note=chart_note,
-        filter_parts=service.describe_filter(definition, wanted, language) if wanted else [], items=service.item_choices(definition, language),
-        banner_items=banners(definition), banner_options=service.banner_choices(definition,
-                                                                               language),
+        filter_parts=service.describe_filter(definition, wanted, language) if wanted else [],
+        items=service.item_choices(definition, language),
+        banner_items=service.banner_items(definition),
+        banner_options=service.banner_choices(definition, language),
         label_text=label_text, language=language, query=query,
         table_formats=TABLE_FORMATS,
         row_formats=jobs.ROW_LEVEL, can_export_rows=can_export_rows(),

@@ -26,14 +26,15 @@ def _campaign(slug: str) -> Campaign:
 
 
 def _variable(definition: dict, name: str) -> str:
-    """A banner given by its dimension (``level``) or any variable given by its id."""
-    from survey.questionnaire import banners, find_item
+    """A banner given by its dimension (``level``; ``mode``: the collection mode) or any
+    variable given by its id (``A2``, ``MODE``)."""
+    from survey.services.tabulation import banner_items, find_variable
 
-    for item in banners(definition):
+    for item in banner_items(definition):
         if item.get("dimension") == name:
             return item["id"]
-    if find_item(definition, name) is None:
-        known = ", ".join(f"{b['dimension']} ({b['id']})" for b in banners(definition))
+    if find_variable(definition, name) is None:
+        known = ", ".join(f"{b['dimension']} ({b['id']})" for b in banner_items(definition))
         raise click.ClickException(f"No item or banner {name!r}. Banners: {known}.")
     return name
 

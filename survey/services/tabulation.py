@@ -2,6 +2,10 @@
 filters read from the query string, population margins (from campaign targets), the table for a
 request, and the coded open answers a report quotes.
 
+The banners an analyst may cross by, filter by or tabulate are the questionnaire's banner items
+and the collection mode (``MODE``, :mod:`analysis.mode`: web, paper, import), which no
+questionnaire asks but every response has (:func:`banner_items`).
+
 No ``request`` here: views parse the query string with :func:`table_request` and pass plain
 values, so the CLI and the background export jobs use the same functions.
 """
@@ -16,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import DatabaseSource, Filter, crosstab, frequencies, likert, multiple, numeric, ranking
+from analysis import mode as collection
 from analysis.synthetic import counted, synthetic_only
 from survey.models import Campaign, CampaignTarget, Response, ResponseStatus
 from survey.questionnaire import banners, find_item, iter_items, label_text
@@ -50,21 +55,42 @@ def source_for(engine, campaign: Campaign) -> DatabaseSource:
     return DatabaseSource(engine, campaign.version_id, campaign.version.definition)
 
 
+def banner_items(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The questionnaire's banner items, then the collection mode
+    (:func:`analysis.mode.item_for`): every response has a mode and answers can differ by it
+    (mode effects), so it is offered wherever a banner is without any questionnaire declaring
+    it."""
+    return [*banners(definition), collection.item_for(definition)]
+
+
+def find_variable(definition: Mapping[str, Any], variable: str) -> dict[str, Any] | None:
+    """The item of ``variable`` (``B2.3`` finds grid ``B2``), or None. Unlike
+    :func:`survey.questionnaire.find_item` it knows the collection mode, which is in no
+    definition but may be asked for wherever an item may."""
+    found = find_item(definition, variable)
+    if found is None and variable == collection.variable_for(definition):
+        return collection.item_for(definition)
+    return found
+
+
 def item_choices(definition: Mapping[str, Any], language: str = "vi") -> list[tuple[str, str]]:
+    """Items a table can be made of: the questions (banners aside), then the mode."""
+    questions = [item for item in iter_items(definition) if item.get("type") in TABLE_TYPES
+                 and item.get("role") != "banner"]
     return [(item["id"], f"{item['id']}. {label_text(item.get('label'), language)}")
-            for item in iter_items(definition) if item.get("type") in TABLE_TYPES
-            and item.get("role") != "banner"]
+            for item in [*questions, collection.item_for(definition)]]
 
 
 def banner_choices(definition: Mapping[str, Any], language: str = "vi") -> list[tuple[str, str]]:
     return [(item["id"], f"{item['id']}. {label_text(item.get('label'), language)}")
-            for item in banners(definition)]
+            for item in banner_items(definition)]
 
 
 @dataclass(frozen=True)
 class TableRequest:
     """A table the analyst asked for: item × banner (optionally a nested second banner)
-    under filters; ``mode`` percent or count, ``barmode`` group or stack."""
+    under filters; ``mode`` percent or count, ``barmode`` group or stack. ``values`` holds the
+    filter of every banner, the collection mode's under ``mode_variable`` (``MODE``)."""
 
     item: str
     banner: str | None = None
@@ -75,9 +101,12 @@ class TableRequest:
     mode: str = "percent"
     barmode: str = "group"
     weighted: bool = False
+    mode_variable: str = collection.VARIABLE
 
     def analysis_filter(self, campaign: Campaign) -> Filter:
-        return Filter(campaign_ids=(campaign.id,), values=dict(self.values),
+        values = {v: codes for v, codes in self.values.items() if v != self.mode_variable}
+        return Filter(campaign_ids=(campaign.id,), values=values,
+                      modes=tuple(self.values.get(self.mode_variable, ())),
                       date_from=self.date_from, date_to=self.date_to)
 
     def selection(self, campaign: Campaign) -> Filter:
@@ -121,10 +150,10 @@ def table_request(definition: Mapping[str, Any], args) -> TableRequest | None:
     item = args.get("item")
     if not item:
         return None
-    found = find_item(definition, item)
+    found = find_variable(definition, item)
     if found is None or found.get("type") not in TABLE_TYPES or "." in item:
         raise RequestError("item")
-    banner_ids = {b["id"]: b for b in banners(definition)}
+    banner_ids = {b["id"]: b for b in banner_items(definition)}
     banner = args.get("banner") or None
     banner2 = args.get("banner2") or None
     for name, value in (("banner", banner), ("banner2", banner2)):
@@ -154,7 +183,8 @@ def table_request(definition: Mapping[str, Any], args) -> TableRequest | None:
                         date_to=_date(args.get("date_to"), "date_to"),
                         mode=mode if mode in ("percent", "count") else "percent",
                         barmode=barmode if barmode in ("group", "stack") else "group",
-                        weighted=args.get("weighted") == "1")
+                        weighted=args.get("weighted") == "1",
+                        mode_variable=collection.variable_for(definition))
 
 
 def describe_filter(definition: Mapping[str, Any], request: TableRequest,
@@ -163,7 +193,7 @@ def describe_filter(definition: Mapping[str, Any], request: TableRequest,
     Xã"); empty when every response counts."""
     from flask_babel import format_date, gettext as _
 
-    by_id = {b["id"]: b for b in banners(definition)}
+    by_id = {b["id"]: b for b in banner_items(definition)}
     parts = []
     for variable, codes in request.values.items():
         item = by_id.get(variable, {})
@@ -207,7 +237,7 @@ def weights_for(session: Session, campaign: Campaign, source, flt: Filter):
 def build_table(source, definition: Mapping[str, Any], request: TableRequest, flt: Filter,
                 weights, k: int, language: str = "vi"):
     """The analysis result for a request (raises ``DisclosureRefused`` under k)."""
-    kind = find_item(definition, request.item)["type"]
+    kind = find_variable(definition, request.item)["type"]
     common = dict(flt=flt, weights=weights, k=k, language=language)
     if kind == "single":
         if request.banner and request.banner != request.item:
@@ -224,11 +254,15 @@ def build_table(source, definition: Mapping[str, Any], request: TableRequest, fl
 
 def sample_description(source, definition: Mapping[str, Any], flt: Filter, weights, k: int,
                        language: str = "vi") -> list[tuple[dict, Any, Any]]:
-    """(banner item, unweighted frequency, weighted frequency or None) for every banner."""
+    """(banner item, unweighted frequency, weighted frequency or None) for every banner and
+    the collection mode — but not the mode of synthetic data only, which has none."""
     from analysis.disclosure import DisclosureRefused
 
+    items = banners(definition)
+    if not (flt.campaign_ids and set(flt.campaign_ids) <= set(source.synthetic_campaigns)):
+        items.append(collection.item_for(definition))
     out = []
-    for item in banners(definition):
+    for item in items:
         try:
             plain = frequencies(source, item["id"], flt=flt, k=k, language=language)
             weighted = frequencies(source, item["id"], flt=flt, weights=weights, k=k,
@@ -242,7 +276,8 @@ def sample_description(source, definition: Mapping[str, Any], flt: Filter, weigh
 
 def banner_labels(definition: Mapping[str, Any], language: str = "vi") -> dict[str, str]:
     """Banner id → its label, for tables that carry only ids."""
-    return {item["id"]: label_text(item.get("label"), language) for item in banners(definition)}
+    return {item["id"]: label_text(item.get("label"), language)
+            for item in banner_items(definition)}
 
 
 def open_answers(session: Session, campaign: Campaign, language: str = "vi") -> dict[str, Any]:

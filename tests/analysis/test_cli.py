@@ -59,3 +59,27 @@ def test_book_command_writes_every_item_by_every_banner(app, runner, tmp_path):
     # 300 respondents over 13 fields: small cells exist, and they are marked, not dropped
     hidden = book[book["suppressed"] == "True"]
     assert len(hidden) > 0 and (hidden["n"] == "x").all()
+
+
+def test_crosstab_and_book_by_the_collection_mode(app, runner, tmp_path):
+    definition = load_file(FLAGSHIP)
+    with app.app_context():
+        campaign = make_campaign("dot-3", definition=definition)
+        wide = synthetic_wide(definition, 60, seed=4, campaign_id=campaign.id)
+        for mode, part in (("web", wide.iloc[:40]), ("paper", wide.iloc[40:])):
+            store(db.engine, layout_for(definition), part, campaign.version_id, campaign.id,
+                  mode=mode)
+    result = runner.invoke(args=["analysis", "crosstab", "dot-3", "B1", "--by", "mode",
+                                 "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "B1 × MODE" in result.output and "Phiếu giấy" in result.output
+    output = tmp_path / "book.csv"
+    book = runner.invoke(args=["analysis", "book", "dot-3", "--by", "MODE", "-o", str(output)])
+    assert book.exit_code == 0, book.output
+    cells = pd.read_csv(output, encoding="utf-8-sig", dtype=str)
+    assert set(cells["banner"]) == {"MODE"}
+    b1 = cells[cells["item"] == "B1"]
+    assert list(b1["column_label"][:3]) == ["Trực tuyến", "Phiếu giấy",
+                                            "Nhập từ dữ liệu khác (Kobo/ODK)"]
+    imported = (cells["kind"] == "CrossTab") & (cells["column"] == "3")
+    assert set(cells.loc[imported, "n"]) == {"0.0"}  # nothing was imported

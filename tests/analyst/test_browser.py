@@ -33,7 +33,8 @@ def _check(fmt: str, path) -> None:
         rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
         assert len(rows) > 3
         if fmt == "csv":
-            assert rows[0][:4] == ["stt", "level", "gender", "q1"] and len(rows) == 65
+            assert rows[0][:5] == ["stt", "MODE", "level", "gender", "q1"] and len(rows) == 65
+            assert {row[1] for row in rows[1:]} == {"1"}  # every response came in on the web
     elif fmt == "chart-png":
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
     elif fmt == "chart-svg":
@@ -47,6 +48,7 @@ def _check(fmt: str, path) -> None:
     elif fmt == "sav":
         frame, meta = pyreadstat.read_sav(path)
         assert len(frame) == 64 and meta.column_names_to_labels["q1"] == "Mức độ phổ biến"
+        assert meta.variable_value_labels["MODE"][1] == "Trực tuyến"
     elif fmt == "dta":
         frame, meta = pyreadstat.read_dta(path)
         assert len(frame) == 64 and meta.variable_value_labels["level"][1] == "Trung ương"
@@ -84,6 +86,8 @@ def test_analyst_builds_a_table_and_downloads_every_format(app, live_server, bro
     page.get_by_role("link", name="Phân tích").first.click()
     page.get_by_role("link", name="Lập bảng").first.click()
     page.select_option("#item", "q1")
+    assert page.locator("#banner option[value=MODE]").inner_text() == \
+        "MODE. Hình thức thu thập"  # the collection mode is a banner like the others
     page.select_option("#banner", "level")
     page.get_by_role("button", name="Lập bảng").click()
     page.wait_for_selector("table.grid")

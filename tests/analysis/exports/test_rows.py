@@ -74,9 +74,10 @@ def test_csv_has_bom_codes_flags_ranks_and_no_text(stored, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(BOM)
     rows = list(csv.DictReader(io.StringIO(raw[len(BOM):].decode("utf-8"))))
-    assert list(rows[0]) == ["stt", "level", "gender", "q1", "m_1", "m_2", "m_9", "g_1", "g_2",
-                             "r_r1", "r_r2", "r_r3", "age"]
+    assert list(rows[0]) == ["stt", "MODE", "level", "gender", "q1", "m_1", "m_2", "m_9", "g_1",
+                             "g_2", "r_r1", "r_r2", "r_r3", "age"]
     assert [r["stt"] for r in rows] == ["1", "2", "3", "4"]
+    assert [r["MODE"] for r in rows] == ["1"] * 4  # stored with the default mode, web
     expected = _expected(app, ids)
     for got, want in zip(rows, expected):
         for name, value in want.items():
