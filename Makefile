@@ -4,7 +4,7 @@ PORT ?= 5000
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test
+.PHONY: run test lint
 
 run:
 	@scripts/bootstrap.sh
@@ -17,6 +17,10 @@ run:
 
 test:
 	@scripts/bootstrap.sh --test
+	@$(VENV)/bin/ruff check .
 	@$(FLASK) db upgrade
 	@$(FLASK) questionnaire load-shipped
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	@$(VENV)/bin/ruff check .

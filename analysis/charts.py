@@ -133,7 +133,7 @@ def crosstab_figure(table: CrossTab, mode: str = "percent", barmode: str = "grou
     fig = go.Figure()
     # Many banner columns (13 fields of work) do not fit side by side: lay the bars across.
     across = table.table["column"].nunique() > 5
-    for (row, row_label), cells in table.table.groupby(["row", "row_label"], sort=False):
+    for (_row, row_label), cells in table.table.groupby(["row", "row_label"], sort=False):
         values, labels = _values(cells, column)
         categories = [_wrap(c, 40 if across else 18) for c in cells["column_label"]]
         fig.add_trace(go.Bar(name=_wrap(row_label, 40), x=values if across else categories,

@@ -131,7 +131,7 @@ def identifying_details(text: str) -> list[Detail]:
     for name in PROVINCES:
         for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
             found.append(Detail("place", m.group(0), m.start()))
-    for i, (token, start) in enumerate(tokens):
+    for i, (_token, start) in enumerate(tokens):
         word = words[i]
         if i in claimed or not _capital(word) or word.lower() in COMMON:
             continue

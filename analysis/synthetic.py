@@ -125,7 +125,7 @@ def synthetic_wide(definition: Mapping[str, Any], n: int, seed: int = 7,
             chosen[none, rng.integers(0, len(codes), none.sum())] = True
             answered = rng.random(n) >= 0.02
             data[layout.answered_column(item_id)] = np.where(answered, 1.0, np.nan)
-            for j, (code, column) in enumerate(layout.option_columns(item_id).items()):
+            for j, column in enumerate(layout.option_columns(item_id).values()):
                 data[column] = np.where(answered, chosen[:, j].astype(float), np.nan)
         elif kind == "ranking":
             top = int(item.get("top") or len(codes))
@@ -199,7 +199,8 @@ def store(engine: sa.Engine, layout: Layout, wide: pd.DataFrame, version_id: int
           campaign_id: int, status: str = "complete", chunk: int = 50_000,
           mode: str = "web") -> int:
     """Insert the responses of a wide frame into ``response`` and ``answer`` (``mode``: the
-    response's collection mode); return the number of answer rows. Bulk paths: COPY on PostgreSQL, executemany in one transaction per chunk on
+    response's collection mode); return the number of answer rows. Bulk paths: COPY on PostgreSQL,
+    executemany in one transaction per chunk on
     SQLite (rows sorted by primary key so the B-trees are appended to)."""
     written = 0
     wide = wide.sort_values("response_id")

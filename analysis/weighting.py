@@ -147,7 +147,7 @@ def rake(frame: pd.DataFrame, margins: Mapping[str, pd.Series],
     trimmed = 0
     converged = False
     iteration = 0
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 - reported after the loop
         for name in names:
             current = np.bincount(codes[name][valid], weights=(f * w)[valid],
                                   minlength=len(targets[name]))

@@ -60,8 +60,8 @@ def export_rows(connectable: Engine | Connection, definition: Mapping[str, Any],
 
     ``weights``: a Series indexed by response id, a function of each chunk, or a
     :class:`analysis.tables.Weights` of cell weights (looked up by the banner codes of each
-    row; a respondent whose cell has no weight gets 0). ``progress`` receives the number of responses of each chunk written (a progress bar's
-    ``update``). Raises ``ValueError`` for an unknown format.
+    row; a respondent whose cell has no weight gets 0). ``progress`` receives the number of
+    responses of each chunk written (a progress bar's ``update``). Raises ``ValueError`` for an unknown format.
     """
     datafile = data_file(definition, include_text=include_text, weight=weights is not None)
     if weights is not None and getattr(weights, "factors", None) is not None:

@@ -142,7 +142,7 @@ def banner_book(source, banners: Sequence[str], items: Iterable[str] | None = No
                 else:
                     agg = aggregate(source, list(dict.fromkeys([col, *banner_cols])), [], flt,
                                      None, weights, build_index=False)
-                built = [(b, lambda b=b, agg=agg: build_crosstab(
+                built = [(b, lambda b=b, agg=agg, variable=variable: build_crosstab(
                     layout, agg, variable, (b,), weights, k, alpha, False, language))
                     for b in banners if b != variable]
             elif kind == "multiple":
@@ -154,7 +154,7 @@ def banner_book(source, banners: Sequence[str], items: Iterable[str] | None = No
                     agg = aggregate(source, banner_cols, aggs, flt,
                                      layout.answered_column(variable), weights,
                                      build_index=False)
-                built = [(b, lambda b=b, agg=agg: build_multiple(
+                built = [(b, lambda b=b, agg=agg, variable=variable, options=options: build_multiple(
                     layout, agg, variable, b, options, weights, k, language)) for b in banners]
             elif kind == "ranking":
                 options = layout.option_columns(variable)
@@ -169,7 +169,7 @@ def banner_book(source, banners: Sequence[str], items: Iterable[str] | None = No
                     agg = aggregate(source, banner_cols, aggs, flt,
                                      layout.answered_column(variable), weights,
                                      build_index=False)
-                built = [(b, lambda b=b, agg=agg: build_ranking(
+                built = [(b, lambda b=b, agg=agg, variable=variable, options=options, top=top: build_ranking(
                     layout, agg, variable, b, options, top, weights, k, language))
                     for b in banners]
             elif kind == "numeric":
@@ -177,7 +177,7 @@ def banner_book(source, banners: Sequence[str], items: Iterable[str] | None = No
                 agg = aggregate(source, [*banner_cols, col], [], flt, None, weights,
                                  build_index=False)
                 agg = agg[agg[col].notna()]
-                built = [(b, lambda b=b, agg=agg: build_numeric(
+                built = [(b, lambda b=b, agg=agg, variable=variable: build_numeric(
                     layout, agg, variable, b, weights, k, language, set())) for b in banners]
             else:
                 continue

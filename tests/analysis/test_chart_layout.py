@@ -161,7 +161,7 @@ def test_grid_by_thirteen_groups_in_the_browser(app, live_server, browser, artif
         .map(t => { const r = t.getBoundingClientRect(); return [r.top, r.bottom]; })""")
     boxes.sort()
     assert len(boxes) == len(BEHAVIOURS)
-    for (top_a, bottom_a), (top_b, _bottom_b) in zip(boxes, boxes[1:]):
+    for (_top_a, bottom_a), (top_b, _bottom_b) in zip(boxes, boxes[1:]):
         assert bottom_a <= top_b + 1, boxes
     # The title is inside the chart, not cut at its top.
     chart = page.locator("#chart .main-svg").first.bounding_box()

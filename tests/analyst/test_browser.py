@@ -64,7 +64,6 @@ def test_analyst_builds_a_table_and_downloads_every_format(app, live_server, bro
         campaign = make_rich_campaign()
         populate(campaign)
         make_user("phantich", Role.ANALYST)
-        table_url = f"{live_server.url}/staff/analyst/c/{campaign.id}/"
     outside: list[str] = []
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                   accept_downloads=True)

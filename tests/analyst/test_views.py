@@ -102,7 +102,7 @@ def _download(client, response):
     status = client.get(job_url + "/status").get_json()
     assert status["status"] == "done", status
     response = client.get(status["download"])
-    response.data  # read, then close the file send_file opened
+    _ = response.data  # read, then close the file send_file opened
     response.close()
     return response
 

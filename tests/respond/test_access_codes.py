@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import AccessCode, AccessCodeBatch, AccessMode, AuditLog, Campaign
+from survey.models import AccessCode, AccessCodeBatch, AccessMode, AuditLog
 from survey.services.access_codes import (ALPHABET, CODE_LENGTH, check, code_hash,
                                           generate_batch, normalize_code, spend)
 from survey.services.drafts import spend_mark

@@ -251,7 +251,7 @@ def test_save_and_resume_on_another_device(rich):
 
     other = Respondent(rich.test_client(), "thu")
     page = other.get("/s/thu/resume")
-    from tests.helpers import release_all, csrf_from
+    from tests.helpers import csrf_from
     bad = other.client.post("/s/thu/resume", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
                                                    "code": "AAAA-BBBB-CCCC"})
     assert bad.status_code == 400 and "Không tìm thấy phiếu đã lưu" in bad.get_data(as_text=True)

@@ -12,7 +12,7 @@ from survey.extensions import db
 from tests.helpers import release_all
 from survey.models import Draft, Response, SubmissionReceipt
 from tests.respond.support import Respondent, make_rich_campaign
-from tests.respond.test_flow import PAGE1, PAGE2, PAGE3, complete
+from tests.respond.test_flow import PAGE1, PAGE2, PAGE3
 
 RESPONDENT_TABLES = ("response", "answer", "draft", "submission_receipt", "page_reach")
 FORBIDDEN = re.compile(r"ip|addr|agent|referr|ua$|host|device|time|_at$|token$|code$", re.I)

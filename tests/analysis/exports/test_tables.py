@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import FrameSource, crosstab, frequencies, likert, multiple, ranking
+from analysis import FrameSource, crosstab, frequencies, multiple
 from analysis.charts import crosstab_figure, likert_diverging, render_images
 from analysis.exports.workbook import tables_csv, write_book_xlsx
 from analysis.results import SUPPRESSED_MARK
