@@ -1,13 +1,13 @@
-/* Optional: shows/hides questions at once (the server applies the same rules, so forms work
-   without it); puts the step's URL in the address bar after a POST; tells forms it runs (js=1:
-   the questionnaire may then come as one document, see pages.js). No inline JS. */
+/* Optional: shows/hides questions at once (the server applies the same rules); puts the
+   step's URL in the address bar after a POST; sets js=1 (one document, pages.js). No inline
+   JS. The designer's preview has no #shown. */
 (function () {
   "use strict";
   var d = document, f = d.getElementById("form"), u = d.body.dataset.url, A = [], H = history;
   if (u) H.replaceState(H.state, "", u);
   A.forEach.call(d.querySelectorAll("[name=js]"), function (e) { e.value = "1"; });
   if (!f) return;
-  var c = d.getElementById("ctx"), ctx = c ? JSON.parse(c.textContent) : {};
+  var sh = d.getElementById("shown"), c = d.getElementById("ctx"), ctx = c ? JSON.parse(c.textContent) : {};
   function all(s, q) { return A.slice.call(s.querySelectorAll(q)); }
   function off(e) { return e.closest("[hidden]"); }
   function live(n) { return A.filter.call(f.elements, function (e) { return e.name === n && !e.disabled; }); }
@@ -83,7 +83,7 @@
     var ids = [];
     all(f, ".q[id^='q-']").forEach(function (q) { if (!off(q) && !q.classList.contains("note")) ids.push(q.id.slice(2)); });
     all(f, "[data-o]").forEach(function (o) { if (!off(o)) ids.push(o.getAttribute("data-o")); });
-    d.getElementById("shown").value = ids.join(" ");
+    if (sh) sh.value = ids.join(" ");
   }
   f.addEventListener("change", function (e) {
     var t = e.target;
