@@ -180,6 +180,7 @@ def page(visit: Visit, index: int, answers: dict[str, Any], shown_again: steps.S
                    "items_html": str(items_html)},
                   cacheable=not errors and not notice,  # rare: rendered in full
                   derived={"page": page_def}, number=index + 1, position=position, total=total, index=index,
+                  first=steps.previous_step(definition, answers, index) == 0,
                   errors=tuple(errors.items()), notice=notice)
     return make_response(html, shown_again.status if shown_again else 200)
 
@@ -294,7 +295,10 @@ def answer_text(item: dict[str, Any], answers: dict[str, Any], labels: dict[Any,
     if kind == "multiple":
         return "; ".join(with_other(code) for code in value)
     if kind == "ranking":
-        return "; ".join(f"{rank}. {labels.get(code, code)}" for rank, code in enumerate(value, 1))
+        ranks = "; ".join(f"{rank}. {labels.get(code, code)}" for rank, code in enumerate(value, 1))
+        if item.get("top"):  # only the first few are ranked: say so, not "the whole order"
+            return _("Chỉ xếp hạng %(n)s phương án đầu: %(ranks)s", n=item["top"], ranks=ranks)
+        return ranks
     if kind == "grid":
         rows = {str(r["id"]): text(r["label"]) for r in item.get("rows") or []}
         return "; ".join(f"{rows.get(row, row)}: {labels.get(code, code)}"

@@ -82,12 +82,13 @@ def _keep(visit: Visit, answers: dict[str, Any]) -> None:
     drafts.touch(visit.draft, screens.retention())
 
 
-def _saved(visit: Visit, answers: dict[str, Any], number: int) -> Response:
+def _saved(visit: Visit, answers: dict[str, Any], number: int, reach: list[int] | None = None
+           ) -> Response:
     """Keep the answers and show a fresh resume code (durable: a code must not be lost once
-    shown)."""
+    shown); resuming reopens page ``number``."""
     _keep(visit, answers)
     code = drafts.set_resume_code(visit.draft)
-    drafts.save(db.session, visit.draft, durable=True)
+    drafts.save(db.session, visit.draft, durable=True, reach=reach or ())
     return screens.saved(visit, code, number)
 
 
@@ -213,16 +214,17 @@ def whole(slug: str):
         return screens.whole(visit, visit.answers())
     page_input = rules.parse_page(visit.version.whole_page(), request.form, visit.answers())
     answers = rules.prune(definition, rules.merge(visit.answers(), page_input))
-    if action == "save":
-        return _saved(visit, answers, max(draft.page, 1))
     visible = rules.visible_pages(definition, answers)
-    _keep(visit, answers)
-    if action == "keep":
+    if action in ("save", "keep"):  # the page the respondent is on: where resuming reopens
         reached = _int_arg(request.form.get("p"), 1, pages)
         passed = draft.advance(reached, steps.steps_reached(draft.furthest_page, pages, visible,
                                                             reached))
+        if action == "save":
+            return _saved(visit, answers, reached, passed)
+        _keep(visit, answers)
         drafts.save(db.session, draft, durable=False, reach=passed)
         return Response("", 204)
+    _keep(visit, answers)
     if action == "back":
         draft.advance(1)
         drafts.save(db.session, draft, durable=False)

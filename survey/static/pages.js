@@ -240,8 +240,9 @@
     return !s.hidden && (asks ? q.some(function (x) { return !x.classList.contains("note"); }) : q.length || !s.querySelector(".q"));
   }
   function step(by) { for (var i = cur + by; i >= 0 && i < S.length; i += by) if (on(S[i])) return i; return -1; }
-  function ends() {  /* "Gửi" on the last page shown, "Tiếp tục" before it */
+  function ends() {  /* "Gửi" on the last page shown, "Tiếp tục" before it; no "Quay lại" on the first */
     var last = step(1) < 0;
+    d.getElementById("back").hidden = step(-1) < 0;
     d.getElementById("next").hidden = last;
     d.getElementById("send").hidden = d.getElementById("send-n").hidden = !last;
   }

@@ -223,8 +223,12 @@ def test_back_keeps_answers(rich):
     html = r.get("/s/thu/p/2").get_data(as_text=True)
     assert re.search(r'id="f-fields-2"[^>]*checked', html)
     assert re.search(r'id="f-freq-r1-2"[^>]*checked', html)
-    # Back from page 1 returns to the introduction.
+    # Page 1 offers no "Quay lại" (issue 25): the introduction holds no answers to go back to.
+    # A back sent anyway (an old page) keeps the answers and returns to the introduction.
+    assert 'value="back"' not in r.get("/s/thu/p/1").get_data(as_text=True)
+    assert 'value="back"' in r.get("/s/thu/p/2").get_data(as_text=True)
     assert where(r.answer(1, PAGE1, action="back")).endswith("/s/thu")
+    assert re.search(r'id="f-cat-1"[^>]*checked', r.get("/s/thu/p/1").get_data(as_text=True))
 
 
 def test_pages_not_reached_yet_redirect(rich):
@@ -318,6 +322,20 @@ def test_review_page_lists_answers_with_labels(rich):
     html = r.get("/s/thu/review").get_data(as_text=True)
     assert "Công chức" in html and "Khác (ghi rõ): Thuế" in html and "1. Sợ sai" in html
     assert "Đùn đẩy: Ít" in html
+
+
+def test_a_top_two_ranking_says_only_the_first_two_are_ranked(rich):
+    """Issue 25, point 9: the page and the review say that a ranking with top 2 ranks only the
+    first 2 of its 4 options, not the whole order."""
+    r = Respondent(rich.test_client(), "thu")
+    r.start()
+    r.answer(1, PAGE1)
+    r.answer(2, PAGE2)
+    page = r.get("/s/thu/p/3").get_data(as_text=True)
+    assert "Chỉ xếp hạng 2 phương án quan trọng nhất" in page
+    r.answer(3, PAGE3)
+    html = r.get("/s/thu/review").get_data(as_text=True)
+    assert "Chỉ xếp hạng 2 phương án đầu: 1. Sợ sai; 2. Luật chồng chéo" in html
 
 
 @pytest.fixture

@@ -68,6 +68,12 @@ def test_one_document_stores_what_the_page_flow_stores(rich):
         # Every step was counted once per respondent, whichever way they came.
         counts = dict(db.session.execute(select(PageReach.page, PageReach.count)).all())
         assert counts == {0: 2, 1: 2, 2: 2, 3: 2, 4: 2}
+        # The monitor's funnel (issue 25): the document's "Gửi" passes the review step as the
+        # review's "Gửi" does, so both respondents reach every step and nobody drops off.
+        from survey.models import Campaign
+        from survey.services.monitor import page_funnel
+        funnel = page_funnel(db.session, db.session.scalar(select(Campaign)), complete=2)
+        assert [step.reached for step in funnel] == [2, 2, 2, 2, 2]
         assert db.session.scalars(select(Draft)).all() == []
 
 
@@ -182,6 +188,12 @@ def test_send_stores_the_response_at_once_and_a_double_tap_stores_it_once(rich):
         assert len(db.session.scalars(select(Response)).all()) == 2
         counts = dict(db.session.execute(select(PageReach.page, PageReach.count)).all())
         assert counts == {0: 2, 1: 2, 2: 2, 3: 2, 4: 2}
+        # The monitor's funnel (issue 25): the document's "Gửi" passes the review step as the
+        # review's "Gửi" does, so both respondents reach every step and nobody drops off.
+        from survey.models import Campaign
+        from survey.services.monitor import page_funnel
+        funnel = page_funnel(db.session, db.session.scalar(select(Campaign)), complete=2)
+        assert [step.reached for step in funnel] == [2, 2, 2, 2, 2]
 
 
 def test_send_with_a_problem_stores_nothing_and_shows_its_page(rich):
@@ -238,3 +250,24 @@ def test_a_resume_code_reopens_the_document_for_the_script(rich):
         if js:
             assert 'id="f-cat-1" name="cat" value="1" checked' in \
                 other.get("/s/thu/all").get_data(as_text=True)
+
+
+def test_a_resume_code_reopens_where_the_respondent_saved(rich):
+    """Issue 25, point 9: "Lưu để trả lời sau" on page 3 of the document, then the resume code
+    on another device reopens page 3 (the document with the script, the page without), not
+    page 1."""
+    client = rich.test_client()
+    html = start(client)
+    saved = send(client, html, {**PAGE1, **PAGE2}, action="save", p="3").get_data(as_text=True)
+    code = re.search(r'id="rc"[^>]*value="([A-Z0-9-]{14})"', saved).group(1)
+    assert "/s/thu/p/3" in saved  # "Trả lời tiếp ngay"
+    for js, expected in (("1", "/s/thu/all"), ("", "/s/thu/p/3")):
+        other = rich.test_client()
+        form = other.get("/s/thu/resume").get_data(as_text=True)
+        response = other.post("/s/thu/resume", data={"csrf_token": csrf_from(form), "code": code,
+                                                      "js": js})
+        assert response.status_code == 303 and where(response) == expected
+        if js:
+            assert 'data-open="3"' in other.get("/s/thu/all").get_data(as_text=True)
+        else:
+            assert other.get(expected).status_code == 200
