@@ -241,6 +241,20 @@ def review(visit: Visit, answers: dict[str, Any]) -> Response:
     return no_store(html)
 
 
+def partial(visit: Visit, answers: dict[str, Any]) -> Response:
+    """"Gửi phần đã trả lời": what will be sent (the pages reached, each answer as the review
+    shows it, the missing ones empty) and the confirmation, with a fresh one-time token."""
+    answers = steps.partial_answers(visit.definition, answers, lang())
+    rows = [section for section in _review_rows(visit, answers)
+            if section["number"] <= visit.draft.furthest_page]
+    sections = render_template("respond/_review_sections.html", campaign=visit.view,
+                               sections=rows)
+    html = render_template("respond/partial.html", campaign=visit.view,
+                           definition=visit.definition, text=text, sections_html=sections,
+                           token=secrets.token_urlsafe(24), device=device(visit))
+    return no_store(html)
+
+
 def done(visit: Visit) -> Response:
     """The thank-you page: the same for everyone of a version and language. In reply to a
     submission it is the acknowledgement (``data-done``): the page script then erases what it

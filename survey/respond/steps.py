@@ -101,3 +101,25 @@ def after_document(definition: dict[str, Any], answers: dict[str, Any],
     visible = rules.visible_pages(definition, answers)
     again = check_pages(definition, visible, answers, page_input, seen, lang)
     return again or GoTo(len(definition.get("pages") or []) + 1)
+
+
+def partial_answers(definition: dict[str, Any], answers: dict[str, Any], lang: str
+                    ) -> dict[str, Any]:
+    """What a questionnaire sent unfinished ("Gửi phần đã trả lời") stores: the answers given,
+    pruned by the rules, without any answer that breaks its question's rules (a number out of
+    range typed on the page being left, say): what is stored satisfies every rule but
+    ``required``, and what is missing stays empty."""
+    answers = rules.prune(definition, answers)
+    # Checked as if nothing were required: a grid with some rows answered keeps them.
+    pages = [dict(page, items=[dict(item, required=False) for item in page.get("items") or []])
+             for page in definition.get("pages") or []]
+    for _round in range(3):  # dropping an answer may hide a question that depended on it
+        bad: set[str] = set()
+        for index in rules.visible_pages(definition, answers):
+            bad |= set(rules.validate_page(pages[index], answers, None, lang))
+        bad = {item for item in bad if item in answers or f"{item}.other" in answers}
+        if not bad:
+            break
+        answers = rules.prune(definition, {key: value for key, value in answers.items()
+                                           if key.split(".")[0] not in bad})
+    return answers

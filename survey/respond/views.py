@@ -37,7 +37,7 @@ from werkzeug.exceptions import HTTPException
 
 from survey.database import read_without_transaction
 from survey.extensions import db
-from survey.models import AccessMode, Campaign
+from survey.models import AccessMode, Campaign, ResponseStatus
 from survey.questionnaire.runtime import rules
 from survey.respond import bp, screens, steps
 from survey.respond.limits import check_rate
@@ -179,6 +179,9 @@ def page(slug: str, number: int):
     if action == "save":
         return _saved(visit, answers, number)
     _keep(visit, answers)
+    if action == "partial" and draft.furthest_page >= 2:
+        drafts.save(db.session, draft, durable=False)
+        return screens.partial(visit, answers)
     if action == "back":
         back = steps.previous_step(definition, answers, index)
         draft.advance(max(back, 1))
@@ -224,6 +227,15 @@ def whole(slug: str):
         _keep(visit, answers)
         drafts.save(db.session, draft, durable=False, reach=passed)
         return Response("", 204)
+    if action == "partial":  # "Gửi phần đã trả lời": the confirmation, from the page reached
+        reached = _int_arg(request.form.get("p"), 1, pages)
+        passed = draft.advance(reached, steps.steps_reached(draft.furthest_page, pages, visible,
+                                                            reached))
+        _keep(visit, answers)
+        drafts.save(db.session, draft, durable=False, reach=passed)
+        if draft.furthest_page >= 2:
+            return screens.partial(visit, answers)
+        return screens.whole(visit, answers)
     _keep(visit, answers)
     if action == "back":
         draft.advance(1)
@@ -279,6 +291,26 @@ def submit(slug: str):
         return screens.page(visit, index, answers, steps.ShowPage(index, errors))
     return _after_submit(visit, responses.submit(db.session, visit.draft, definition, answers,
                                                  token))
+
+
+@bp.route("/s/<slug>/partial", methods=["POST"])
+def partial(slug: str):
+    """"Gửi phần đã trả lời", confirmed: the answers given so far are stored as a partial
+    response, through exactly the path of a complete one (one-time token, receipt, access code
+    spent, holding pool, release in batches). Offered once the respondent has passed the first
+    page; ``action=back`` returns to the questionnaire where the respondent was."""
+    if request.form.get("action") == "back":
+        visit = with_draft(slug)
+        if _scripted():
+            return redirect(url_for("respond.whole", slug=slug), 303)
+        return redirect(screens.step_url(visit, min(max(visit.draft.page, 1),
+                                                    visit.version.page_count)), 303)
+    visit, token = submission(slug)
+    if visit.draft.furthest_page < 2:  # nothing answered past the first page: not offered
+        return redirect(screens.step_url(visit, max(visit.draft.page, 1)), 303)
+    answers = steps.partial_answers(visit.definition, visit.answers(), lang())
+    return _after_submit(visit, responses.submit(db.session, visit.draft, visit.definition,
+                                                 answers, token, status=ResponseStatus.PARTIAL))
 
 
 def _after_submit(visit: Visit, outcome: responses.SubmitOutcome) -> Response:

@@ -41,8 +41,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class StatusCounts:
-    """Complete and partial responses of one campaign in the results, and complete submissions
-    still ``waiting`` in the holding pool for their batch (survey.services.pool). Synthetic
+    """Complete and partial responses of one campaign in the results, and submissions still
+    ``waiting`` in the holding pool for their batch (survey.services.pool), of which
+    ``waiting_partial`` partial. Synthetic
     responses (a pilot's sample data, ``survey.services.synthetic``) are not fieldwork: they are
     never in ``complete`` or ``partial``, only in ``synthetic``."""
 
@@ -50,6 +51,11 @@ class StatusCounts:
     partial: int = 0
     waiting: int = 0
     synthetic: int = 0
+    waiting_partial: int = 0  # of ``waiting``: partial responses (sent unfinished)
+
+    @property
+    def waiting_complete(self) -> int:
+        return self.waiting - self.waiting_partial
 
     @property
     def total(self) -> int:
@@ -129,7 +135,7 @@ class MonitorReport:
         """Completes / respondents who reached the first page; ``None`` before anyone started."""
         if not self.started:
             return None
-        return min(1.0, (self.counts.complete + self.counts.waiting) / self.started)
+        return min(1.0, (self.counts.complete + self.counts.waiting_complete) / self.started)
 
 
 def status_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, StatusCounts]:
@@ -152,11 +158,13 @@ def status_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, St
         else:
             raw.setdefault(campaign_id, {})[ResponseStatus(status)] = int(n)
     held = waiting(session, ids)
+    held_partial = waiting(session, ids, ResponseStatus.PARTIAL)
     for campaign_id in ids:
         by_status = raw.get(campaign_id, {})
         result[campaign_id] = StatusCounts(complete=by_status.get(ResponseStatus.COMPLETE, 0),
                                            partial=by_status.get(ResponseStatus.PARTIAL, 0),
                                            waiting=held[campaign_id],
+                                           waiting_partial=held_partial[campaign_id],
                                            synthetic=synthetic.get(campaign_id, 0))
     return result
 

@@ -73,25 +73,36 @@ class Release:
 
 
 def hold(session: Session, campaign_id: int, version_id: int, rows: list[AnswerRow],
-         banner_cells: list[tuple[str, int]], mode: str = "web") -> None:
+         banner_cells: list[tuple[str, int]], mode: str = "web",
+         status: ResponseStatus = ResponseStatus.COMPLETE) -> None:
     """Put one validated submission in the pool (the caller commits, in the transaction that
     makes it acknowledged). ``rows``: its answer rows; ``banner_cells``: its banner categories,
-    counted in the tallies when it is released."""
+    counted in the tallies when it is released; ``status``: a partial response (sent unfinished
+    by the respondent's choice) waits and is released exactly as a complete one, in the same
+    batches, and enters ``response`` with its status."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
+    payload: dict[str, Any] = {"rows": [[row.variable, row.position, row.code, row.number, row.text]
+                                        for row in rows],
+                               "banners": [list(cell) for cell in banner_cells]}
+    if status != ResponseStatus.COMPLETE:
+        payload["status"] = ResponseStatus(status).value
     session.execute(_INSERT_POOL, {
         "id": random_id(), "campaign_id": campaign_id, "version_id": version_id, "mode": mode,
-        "received_on": clock.today(),
-        "payload": {"rows": [[row.variable, row.position, row.code, row.number, row.text]
-                             for row in rows],
-                    "banners": [list(cell) for cell in banner_cells]}})
+        "received_on": clock.today(), "payload": payload})
 
 
-def waiting(session: Session, campaign_ids: list[int]) -> dict[int, int]:
-    """Submissions waiting in the pool, per campaign (a count, shown to staff as such)."""
-    counts = dict(session.execute(
-        select(_pool.c.campaign_id, func.count()).where(_pool.c.campaign_id.in_(campaign_ids))
-        .group_by(_pool.c.campaign_id)).all())
+def waiting(session: Session, campaign_ids: list[int],
+            status: ResponseStatus | None = None) -> dict[int, int]:
+    """Submissions waiting in the pool, per campaign (a count, shown to staff as such); with
+    ``status``, only those of that status."""
+    statement = select(_pool.c.campaign_id, func.count()).where(
+        _pool.c.campaign_id.in_(campaign_ids)).group_by(_pool.c.campaign_id)
+    if status is not None:
+        stored = func.coalesce(_pool.c.payload["status"].as_string(),
+                               ResponseStatus.COMPLETE.value)
+        statement = statement.where(stored == ResponseStatus(status).value)
+    counts = dict(session.execute(statement).all())
     return {campaign_id: int(counts.get(campaign_id, 0)) for campaign_id in campaign_ids}
 
 
@@ -217,7 +228,8 @@ def _insert_responses(session: Session, going: list[tuple[Any, date]]) -> None:
         response_id = random_id()
         session.execute(_INSERT_RESPONSE, {
             "id": response_id, "campaign_id": row.campaign_id, "version_id": row.version_id,
-            "status": ResponseStatus.COMPLETE, "submitted_on": stamp, "mode": row.mode})
+            "status": ResponseStatus(row.payload.get("status", ResponseStatus.COMPLETE.value)),
+            "submitted_on": stamp, "mode": row.mode})
         insert_answers(session, response_id,
                        [AnswerRow(*values) for values in row.payload["rows"]])
 

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.models import Answer, BannerTally, Draft, SubmissionReceipt
+from survey.models import Answer, BannerTally, Draft, ResponseStatus, SubmissionReceipt
 from survey.models.base import today
 from survey.questionnaire import banners
 from survey.questionnaire.storage import AnswerRow, answer_rows
@@ -54,9 +54,14 @@ class SubmitOutcome(str, enum.Enum):
 
 
 def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answers: dict[str, Any],
-           submission_token: str, reach: Sequence[int] = (), mode: str = "web") -> SubmitOutcome:
+           submission_token: str, reach: Sequence[int] = (), mode: str = "web",
+           status: ResponseStatus = ResponseStatus.COMPLETE) -> SubmitOutcome:
     """Accept ``answers`` (already validated and pruned) as a complete response; commits.
     ``reach``: steps to count as reached (:func:`survey.services.reach.count_reach_steps`) in the same transaction.
+    ``status``: ``PARTIAL`` for a questionnaire the respondent chose to send unfinished (only
+    the answers given, each valid); it takes exactly the same path (token, receipt, code spent,
+    holding pool) and is released in the same batches. Its banner categories are not counted in
+    the tallies: those follow completes, as the monitor's quotas do.
 
     Raises :class:`survey.questionnaire.storage.StorageError` (after rolling back) if the answers
     do not fit the definition: that means a validation step was skipped.
@@ -79,8 +84,9 @@ def submit(session: Session, draft: LiveDraft, definition: dict[str, Any], answe
         if deleted != 1:
             session.rollback()
             return SubmitOutcome.NO_DRAFT
+        complete = status == ResponseStatus.COMPLETE
         pool.hold(session, draft.campaign_id, draft.version_id, rows,
-                  banner_cells(definition, rows), mode)
+                  banner_cells(definition, rows) if complete else [], mode, status)
         count_reach_steps(session, draft.campaign_id, list(reach))  # last: row locks until commit
         session.commit()
     except IntegrityError:

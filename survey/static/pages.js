@@ -242,7 +242,7 @@
   function step(by) { for (var i = cur + by; i >= 0 && i < S.length; i += by) if (on(S[i])) return i; return -1; }
   function ends() {  /* "Gửi" on the last page shown, "Tiếp tục" before it; no "Quay lại" on the first */
     var last = step(1) < 0;
-    d.getElementById("back").hidden = step(-1) < 0;
+    d.getElementById("back").hidden = d.getElementById("partial").hidden = step(-1) < 0;
     d.getElementById("next").hidden = last;
     d.getElementById("send").hidden = d.getElementById("send-n").hidden = !last;
   }
@@ -302,7 +302,7 @@
   function flush() { clearTimeout(lag); return keep({f: fields(), p: cur + 1}); }
   f.addEventListener("click", function (e) {
     var b = e.target.closest("[name=action]"), i;
-    if (!b || b.value === "save") return;
+    if (!b || b.value === "save" || b.value === "partial") return;  /* sent as they are */
     if (b.value === "send") {
       if (!ok()) return e.preventDefault();
       if (bg) { e.preventDefault(); send(f); }
