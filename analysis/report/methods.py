@@ -115,11 +115,24 @@ def methods_blocks(source, definition: Mapping[str, Any], outline: Outline, flt,
     blocks: list[Block] = [Heading(_t("Phương pháp", "Method", language), 1, "methods")]
     blocks.append(Heading(_t("Mẫu khảo sát và cơ cấu mẫu", "Sample and its make-up", language),
                           2, "methods:sample"))
-    text = _t(f"Báo cáo dựa trên {n_total} phiếu hợp lệ (đã hoàn thành)",
-              f"The report rests on {n_total} valid (complete) responses", language)
+    complete_only = getattr(flt, "complete_only", True)
+    if complete_only:
+        text = _t(f"Báo cáo dựa trên {n_total} phiếu hợp lệ (đã hoàn thành)",
+                  f"The report rests on {n_total} valid (complete) responses", language)
+    else:
+        text = _t(f"Báo cáo dựa trên {n_total} phiếu, gồm cả phiếu chưa hoàn thành",
+                  f"The report rests on {n_total} responses, partial ones included", language)
     if campaign:
         text += _t(f" của đợt khảo sát “{campaign}”", f" of the campaign “{campaign}”", language)
-    blocks.append(Paragraph(text + (f"; {filter_note}" if filter_note else "") + "."))
+    text += (f"; {filter_note}" if filter_note else "") + ". "
+    text += _t("Phiếu chưa hoàn thành (người trả lời chọn gửi khi chưa trả lời hết) không được "
+               "tính.", "Partial responses (sent unfinished by the respondent) are not included.",
+               language) if complete_only else _t(
+        "Phiếu chưa hoàn thành là phiếu người trả lời chọn gửi khi chưa trả lời hết; câu chưa "
+        "trả lời được để trống và không tính vào cơ số của câu đó.", "A partial response was "
+        "sent unfinished by the respondent; its unanswered questions are left empty and not "
+        "counted in their bases.", language)
+    blocks.append(Paragraph(text))
     if synthetic:
         blocks.append(Paragraph(_t(
             "SỐ LIỆU MÔ PHỎNG: các phiếu của đợt này do máy sinh ra để thử báo cáo, không phải ý "

@@ -137,7 +137,15 @@ def _filter_note(campaign: Campaign, request: tabulation.TableRequest | None,
                                              for v, c in request.values.items()))
         if request.date_from or request.date_to:
             parts.append(f"ngày: {request.date_from or '…'} – {request.date_to or '…'}")
+    parts.append(_included(request))
     return ", ".join(parts) + "."
+
+
+def _included(request: tabulation.TableRequest | None) -> str:
+    """Which responses count, in words: completes only (the default), or partials too."""
+    if request is not None and request.partials:
+        return "gồm cả phiếu chưa hoàn thành (gửi khi chưa trả lời hết)"
+    return "chỉ phiếu hoàn thành"
 
 
 def _report_filter(request: tabulation.TableRequest | None) -> str:
@@ -150,6 +158,8 @@ def _report_filter(request: tabulation.TableRequest | None) -> str:
                                          for v, c in request.values.items()))
     if request.date_from or request.date_to:
         parts.append(f"ngày: {request.date_from or '…'} – {request.date_to or '…'}")
+    if request.partials:
+        parts.append(_included(request))
     return ", ".join(parts)
 
 

@@ -102,12 +102,14 @@ class TableRequest:
     barmode: str = "group"
     weighted: bool = False
     mode_variable: str = collection.VARIABLE
+    partials: bool = False  # also count partial responses (sent unfinished); default: completes
 
     def analysis_filter(self, campaign: Campaign) -> Filter:
         values = {v: codes for v, codes in self.values.items() if v != self.mode_variable}
         return Filter(campaign_ids=(campaign.id,), values=values,
                       modes=tuple(self.values.get(self.mode_variable, ())),
-                      date_from=self.date_from, date_to=self.date_to)
+                      date_from=self.date_from, date_to=self.date_to,
+                      complete_only=not self.partials)
 
     def selection(self, campaign: Campaign) -> Filter:
         """The same filter for a data file, narrowed to the campaign's version."""
@@ -126,6 +128,8 @@ class TableRequest:
             args["date_to"] = self.date_to.isoformat()
         if self.weighted:
             args["weighted"] = "1"
+        if self.partials:
+            args["partials"] = "1"
         for variable, codes in self.values.items():
             args[f"f_{variable}"] = list(codes)
         return args
@@ -184,6 +188,7 @@ def table_request(definition: Mapping[str, Any], args) -> TableRequest | None:
                         mode=mode if mode in ("percent", "count") else "percent",
                         barmode=barmode if barmode in ("group", "stack") else "group",
                         weighted=args.get("weighted") == "1",
+                        partials=args.get("partials") == "1",
                         mode_variable=collection.variable_for(definition))
 
 
@@ -205,6 +210,8 @@ def describe_filter(definition: Mapping[str, Any], request: TableRequest,
         parts.append(_("từ ngày %(day)s", day=format_date(request.date_from)))
     if request.date_to:
         parts.append(_("đến ngày %(day)s", day=format_date(request.date_to)))
+    if request.partials:
+        parts.append(_("gồm cả phiếu chưa hoàn thành"))
     return parts
 
 
