@@ -95,7 +95,8 @@ def index():
         opened = {c.id for c, _s in rows}
         manageable = [c for c in db.session.scalars(select(Campaign).order_by(Campaign.id))
                       if c.id not in opened and ownership.can_manage(db.session, user, c.id)]
-    return render_template("entry/index.html", rows=open_rows, manageable=manageable)
+    return render_template("entry/index.html", rows=open_rows, manageable=manageable,
+                           supervisor=user.role in (Role.ADMIN, Role.DESIGNER))
 
 
 def _open_form(campaign: Campaign, batches: list[Any]) -> OpenSheetForm:

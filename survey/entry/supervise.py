@@ -66,6 +66,11 @@ def settings(campaign_id: int):
         if moved:
             paper_release.scrub(db.session)
         flash(_("Đã lưu cài đặt nhập phiếu giấy."), "success")
+        if moved:
+            flash(_("%(n)d phiếu đã thống nhất được chuyển vào kết quả, ở mục «Đã nhận, chờ vào "
+                    "kết quả» của đợt khảo sát. Như mọi phiếu nhận được, chúng hiện trong bảng "
+                    "phân tích khi vào kết quả theo lô trộn: sau khi hết ngày và đủ số phiếu theo "
+                    "ngưỡng bảo mật, hoặc khi đợt khảo sát đóng.", n=moved), "success")
         return redirect(url_for(".settings", campaign_id=campaign.id))
     return _render_settings(campaign, form, BatchForm())
 

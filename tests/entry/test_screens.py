@@ -173,7 +173,7 @@ def test_a_box_smaller_than_the_threshold_is_refused(app, client):
         assert db.session.scalar(select(func.count()).select_from(PaperBatch)) == 1
     assert client.get(f"/staff/entry/{campaign_id}/keyers").status_code == 200
     english = client.get(f"/staff/entry/{campaign_id}/?lang=en").get_data(as_text=True)
-    assert "Key a sheet" in english and "Keyed twice" in english
+    assert "Key a sheet" in english and "Second keying done" in english
     assert re.search(r"Settings and boxes", english)
     assert PaperAgreed  # imported for the reader: agreed records are checked in test_workflow
 
