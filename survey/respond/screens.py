@@ -91,7 +91,7 @@ def unavailable(campaign: Any, state: CampaignState | None = None) -> Response:
     if campaign is None:
         title = _("Không tìm thấy đợt khảo sát")
         message = _("Đường dẫn này không đúng hoặc đợt khảo sát đã bị gỡ bỏ. "
-                    "Vui lòng kiểm tra lại đường dẫn cơ quan bạn đã gửi.")
+                    "Vui lòng kiểm tra lại đường dẫn cơ quan anh/chị đã gửi.")
         status = 404
     elif state == CampaignState.NOT_YET_OPEN:
         title = _("Đợt khảo sát chưa mở")
@@ -100,11 +100,11 @@ def unavailable(campaign: Any, state: CampaignState | None = None) -> Response:
         status = 403
     elif state == CampaignState.FULL:
         title = _("Đợt khảo sát đã đủ số phiếu")
-        message = _("Đợt khảo sát đã nhận đủ số phiếu cần thiết. Cảm ơn bạn đã quan tâm.")
+        message = _("Đợt khảo sát đã nhận đủ số phiếu cần thiết. Cảm ơn anh/chị đã quan tâm.")
         status = 410
     else:
         title = _("Đợt khảo sát đã kết thúc")
-        message = _("Đợt khảo sát này đã đóng, không nhận thêm câu trả lời. Cảm ơn bạn đã quan tâm.")
+        message = _("Đợt khảo sát này đã đóng, không nhận thêm câu trả lời. Cảm ơn anh/chị đã quan tâm.")
         status = 410
     return make_response(render_template("respond/unavailable.html", campaign=campaign,
                                          title=title, message=message), status)
@@ -114,9 +114,9 @@ def code_used_elsewhere(visit: Visit) -> Response:
     """A draft whose access code another device used to send its answers first."""
     return make_response(render_template(
         "respond/unavailable.html", campaign=visit.view, title=_("Mã đã được dùng để gửi phiếu"),
-        message=_("Mã truy cập của bạn đã được dùng để gửi một phiếu trên thiết bị khác. Mỗi "
+        message=_("Mã truy cập của anh/chị đã được dùng để gửi một phiếu trên thiết bị khác. Mỗi "
                   "mã chỉ gửi được một phiếu, nên các câu trả lời trên máy này không được "
-                  "gửi. Nếu bạn chưa gửi phiếu nào, vui lòng liên hệ đơn vị đã phát mã.")), 409)
+                  "gửi. Nếu anh/chị chưa gửi phiếu nào, vui lòng liên hệ đơn vị đã phát mã.")), 409)
 
 
 def device(visit: Visit, service_worker: bool = False, erased: bool = False) -> Markup:
@@ -155,8 +155,8 @@ def intro(visit: Visit, code_error: str | None = None, status: int = 200,
 
 def code_message(used: bool) -> str:
     if used:
-        return _("Mã này đã được sử dụng để gửi phiếu. Mỗi mã chỉ gửi được một phiếu. Nếu bạn "
-                 "chưa gửi phiếu, vui lòng liên hệ đơn vị đã phát mã cho bạn.")
+        return _("Mã này đã được sử dụng để gửi phiếu. Mỗi mã chỉ gửi được một phiếu. Nếu anh/chị "
+                 "chưa gửi phiếu, vui lòng liên hệ đơn vị đã phát mã cho anh/chị.")
     return _("Mã không đúng. Vui lòng kiểm tra lại mã (10 ký tự, ví dụ ABCDE-FGHJK) và nhập lại.")
 
 
@@ -166,7 +166,7 @@ def page(visit: Visit, index: int, answers: dict[str, Any], shown_again: steps.S
     definition = visit.definition
     page_def = visit.version.pages[index]
     errors = shown_again.errors if shown_again else {}
-    notice = _("Câu trả lời của bạn làm xuất hiện thêm câu hỏi hoặc lựa chọn mới. Vui lòng xem "
+    notice = _("Câu trả lời của anh/chị làm xuất hiện thêm câu hỏi hoặc lựa chọn mới. Vui lòng xem "
                "lại rồi bấm “Tiếp tục”.") if shown_again and shown_again.revealed else None
     items_html = render_page(definition, index, answers, errors, lang(), seed=visit.draft.seed,
                              raw=page_input.raw if page_input else None,

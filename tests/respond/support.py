@@ -34,7 +34,7 @@ def rich_definition() -> dict[str, Any]:
         "estimated_minutes": 5,
         "pages": [
             {"id": "P1", "title": {"vi": "Thông tin chung", "en": "Profile"}, "items": [
-                {"id": "cat", "type": "single", "required": True, "label": {"vi": "Bạn là", "en": "You are"},
+                {"id": "cat", "type": "single", "required": True, "label": {"vi": "Anh/chị là", "en": "You are"},
                  "options": opts((1, "Công chức"), (2, "Viên chức"))},
                 {"id": "grade", "type": "single", "required": True, "label": {"vi": "Ngạch, hạng"},
                  "options": [

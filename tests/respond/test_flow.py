@@ -41,7 +41,7 @@ def complete(client, page1=PAGE1, page2=PAGE2, page3=PAGE3):
     assert r.last.status_code == 200 and 'name="st"' in r.html()
     response, token, csrf = r.submit()
     assert response.status_code == 200 and where(response).endswith("/done")
-    assert "Cảm ơn bạn" in response.get_data(as_text=True)
+    assert "Cảm ơn anh/chị" in response.get_data(as_text=True)
     return r, token, csrf
 
 
@@ -152,7 +152,7 @@ def test_page_one_validation(rich, data, item, message):
     ({"fields": []}, "fields", "Vui lòng trả lời câu hỏi này."),
     ({"fields": ["1", "2", "3"]}, "fields", "Chỉ được chọn tối đa 2 phương án."),
     ({"fields": ["1", "98"]}, "fields", "Phương án «Không biết» không thể chọn cùng các phương án khác."),
-    ({"fields": ["13"], "fields.other": " "}, "fields", "Vui lòng ghi rõ ý kiến khác của bạn."),
+    ({"fields": ["13"], "fields.other": " "}, "fields", "Vui lòng ghi rõ ý kiến khác của anh/chị."),
     ({"fields": ["13"], "fields.other": "x" * 251}, "fields", "Phần ghi rõ tối đa 250 ký tự."),
     ({"freq.r2": ""}, "freq", "Vui lòng trả lời tất cả các dòng."),
     ({"freq.r2": "5"}, "freq", "Vui lòng trả lời tất cả các dòng."),
@@ -182,7 +182,7 @@ def test_exclusive_option_alone_is_accepted_and_other_text_dropped_when_not_chos
      "Vui lòng xếp hạng lần lượt từ hạng 1, không bỏ trống hạng ở giữa."),
     ({"rank.rank.2": ""}, "rank", "Vui lòng xếp hạng đủ 2 phương án."),
     ({"rank.rank.1": "", "rank.rank.2": ""}, "rank", "Vui lòng xếp hạng đủ 2 phương án."),
-    ({"idea": "x" * 21}, "idea", "Tối đa 20 ký tự (bạn đã nhập 21)."),
+    ({"idea": "x" * 21}, "idea", "Tối đa 20 ký tự (anh/chị đã nhập 21)."),
 ])
 def test_page_three_validation(rich, data, item, message):
     r = Respondent(rich.test_client(), "thu")
@@ -278,12 +278,12 @@ def test_double_submission_stores_one_response(rich):
     # The same form again (double tap, retry after a lost reply): thank-you, nothing new.
     again = client.post("/s/thu/submit", data={"csrf_token": csrf, "st": token})
     assert again.status_code == 200 and where(again).endswith("/done")
-    assert "Cảm ơn bạn" in again.get_data(as_text=True)
+    assert "Cảm ơn anh/chị" in again.get_data(as_text=True)
     # Another render's token after success: the draft is gone, nothing new either.
     other = client.post("/s/thu/submit", data={"csrf_token": csrf, "st": "x" * 32})
     assert other.status_code == 303 and not where(other).endswith("/done")
     assert len(stored(rich)) == 1
-    assert "Cảm ơn bạn" in client.get("/s/thu/done").get_data(as_text=True)
+    assert "Cảm ơn anh/chị" in client.get("/s/thu/done").get_data(as_text=True)
 
 
 def test_two_tabs_submitting_the_same_draft_store_one_response(rich):

@@ -382,14 +382,14 @@ def _item_error(item: Mapping[str, Any], answers: Mapping[str, Any], page_input:
         if not isinstance(value, str):
             return _("Câu trả lời không hợp lệ.")
         if len(value) > limit:
-            return _("Tối đa %(n)s ký tự (bạn đã nhập %(count)s).", n=limit, count=len(value))
+            return _("Tối đa %(n)s ký tự (anh/chị đã nhập %(count)s).", n=limit, count=len(value))
 
     code = other_code(item)
     if code is not None and kind in ("single", "multiple"):
         chosen = value if isinstance(value, list) else [value]
         other = answers.get(f"{item_id}.other") or ""
         if code in chosen and not str(other).strip():
-            return _("Vui lòng ghi rõ ý kiến khác của bạn.")
+            return _("Vui lòng ghi rõ ý kiến khác của anh/chị.")
         if len(str(other)) > OTHER_MAX_LENGTH:
             return _("Phần ghi rõ tối đa %(n)s ký tự.", n=OTHER_MAX_LENGTH)
 
