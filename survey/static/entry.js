@@ -1,7 +1,10 @@
 /* The paper entry screen: every field is saved on the server as the keyer leaves it (Enter or
    Tab), checked with the questionnaire's own rules there; the answer says which fields the
    routing now skips, and the focus moves to the next field to key. Without this script the
-   form still works: "Lưu" posts every field at once. Nothing typed is kept in the browser. */
+   form still works: "Lưu" posts every field at once. Nothing typed is kept in the browser.
+   A keyer types ahead from the paper without looking: what is typed while a field is being
+   saved is held and typed into the field the routing moves to, never into the one being
+   saved (dropped if the save is refused: the keyer must look at the reason first). */
 (function () {
   "use strict";
   var form = document.getElementById("entry");
@@ -14,6 +17,7 @@
   var byName = {};
   inputs.forEach(function (input) { byName[input.getAttribute("data-field")] = input; });
   var busy = null;
+  var ahead = [];  // keys typed while a save is under way, replayed into the next field
   var marker = document.createElement("input");
   marker.type = "hidden"; marker.name = "js"; marker.value = "1";
   form.appendChild(marker);
@@ -39,12 +43,27 @@
     if (element.select) { element.select(); }
   }
 
+  function replay() {
+    var target = document.activeElement;
+    while (ahead.length) {
+      var key = ahead.shift();
+      if (!target || !target.hasAttribute || !target.hasAttribute("data-field") || target.disabled) {
+        ahead.length = 0;
+        return;
+      }
+      if (key === "Enter") { save(target, true); return; }
+      target.setRangeText(key, target.selectionStart, target.selectionEnd, "end");
+    }
+  }
+
   function save(input, move) {
     var name = input.getAttribute("data-field");
     var tr = row(name);
+    var sent = input.value;
+    var moved = false;
     var body = new FormData();
     body.append("field", name);
-    body.append("value", input.value);
+    body.append("value", sent);
     body.append("csrf_token", token);
     tr.classList.add("saving");
     message(name).textContent = form.getAttribute("data-saving");
@@ -63,12 +82,12 @@
           return;
         }
         tr.classList.remove("error");
-        input.setAttribute("data-saved", input.value.trim());
+        input.setAttribute("data-saved", sent.trim());
         input.setAttribute("data-keyed", "1");
         Object.keys(data.states).forEach(function (key) { setState(key, data.states[key][0], data.states[key][1]); });
         document.getElementById("progress").textContent = form.getAttribute("data-progress")
           .replace("{done}", data.progress.done).replace("{total}", data.progress.total);
-        if (move) { focus(data.next ? byName[data.next] : null); }
+        if (move) { focus(data.next ? byName[data.next] : null); moved = true; }
       })
       .catch(function () {
         tr.classList.remove("saving");
@@ -77,7 +96,10 @@
         say(form.getAttribute("data-offline"));
         input.focus();
       })
-      .then(function () { busy = null; });
+      .then(function () {
+        busy = null;
+        if (moved) { replay(); } else { ahead.length = 0; }
+      });
     return busy;
   }
 
@@ -94,6 +116,18 @@
       return;
     }
     if (!input.hasAttribute || !input.hasAttribute("data-field")) { return; }
+    if (busy && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      if (event.key.length === 1 || event.key === "Enter" || event.key === "Tab" ||
+          event.key === "Backspace") {
+        event.preventDefault();
+        if (event.key === "Backspace") {
+          if (ahead.length && ahead[ahead.length - 1] !== "Enter") { ahead.pop(); }
+        } else if (!(event.key === "Tab" && event.shiftKey)) {
+          ahead.push(event.key === "Tab" ? "Enter" : event.key);
+        }
+        return;
+      }
+    }
     if (event.key === "Enter" || (event.key === "Tab" && !event.shiftKey)) {
       event.preventDefault();
       if (!busy) { save(input, true); }
