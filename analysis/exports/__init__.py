@@ -63,7 +63,8 @@ def export_rows(connectable: Engine | Connection, definition: Mapping[str, Any],
     row; a respondent whose cell has no weight gets 0). ``progress`` receives the number of
     responses of each chunk written (a progress bar's ``update``). Raises ``ValueError`` for an unknown format.
     """
-    datafile = data_file(definition, include_text=include_text, weight=weights is not None)
+    datafile = data_file(definition, include_text=include_text, weight=weights is not None,
+                         status=not flt.complete_only)  # partials included: which is which
     if weights is not None and getattr(weights, "factors", None) is not None:
         weights = cell_weight_lookup(datafile, weights)
     if fmt in CODEBOOK_FORMATS:

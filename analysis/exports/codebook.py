@@ -70,7 +70,9 @@ def count_values(connectable: Engine | Connection, datafile: DataFile,
             return count_values(conn, datafile, flt)
     a, r = schema.answer.c, schema.response.c
     mode_variable = datafile.mode
-    wanted = sorted({v.source for v in datafile if v.source and v is not mode_variable})
+    status_variable = datafile.status
+    wanted = sorted({v.source for v in datafile if v.source and v is not mode_variable
+                     and v is not status_variable})
     base = (sa.select(a.variable, a.code, a.response_id)
             .select_from(schema.answer.join(schema.response, r.id == a.response_id))
             .where(*flt.clauses(), a.variable.in_(wanted)))
@@ -93,6 +95,12 @@ def count_values(connectable: Engine | Connection, datafile: DataFile,
             if not math.isnan(code):  # NaN: synthetic data, collected in no mode
                 for key in ((mode_variable.source, int(code)), (mode_variable.source, None)):
                     counts[key] = counts.get(key, 0) + int(n)
+    if status_variable is not None:
+        by_status = sa.select(r.status, sa.func.count()).where(*flt.clauses()).group_by(r.status)
+        for stored, n in connectable.execute(by_status):
+            code = 2 if str(getattr(stored, "value", stored)) == "partial" else 1
+            for key in ((status_variable.source, code), (status_variable.source, None)):
+                counts[key] = counts.get(key, 0) + int(n)
     return counts
 
 

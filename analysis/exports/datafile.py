@@ -28,10 +28,15 @@ from analysis import mode
 from analysis.layout import Column, Layout, layout_for
 from survey.questionnaire import iter_pages, label_text
 
-__all__ = ["Variable", "DataFile", "data_file", "CASE_ID", "WEIGHT"]
+__all__ = ["Variable", "DataFile", "data_file", "CASE_ID", "WEIGHT", "STATUS"]
 
 CASE_ID = "stt"
 WEIGHT = "quyen_so"
+# The response's status, in files that include partial responses (sent unfinished by the
+# respondent): 1 complete, 2 partial. Not a question: ``source`` names no stored variable.
+STATUS = "STATUS"
+STATUS_SOURCE = "_status"
+STATUS_CODES = {"complete": 1, "partial": 2}
 # UTF-8 needs at most 4 bytes per character; data files declare string widths in bytes.
 BYTES_PER_CHAR = 4
 MULTIPLE_LABELS = {0: "Không chọn", 1: "Có chọn"}
@@ -107,6 +112,11 @@ class DataFile:
         return any(v.is_text for v in self.variables)
 
     @property
+    def status(self) -> Variable | None:
+        """The response status's column, in files that include partial responses."""
+        return next((v for v in self.variables if v.column == "status"), None)
+
+    @property
     def mode(self) -> Variable | None:
         """The collection mode's column (:mod:`analysis.mode`)."""
         return next((v for v in self.variables if v.column == mode.COLUMN), None)
@@ -145,8 +155,10 @@ def _skip_rule(page: Mapping[str, Any], item: Mapping[str, Any]) -> str:
 
 
 def data_file(definition: Mapping[str, Any], *, include_text: bool = False,
-              weight: bool = False, language: str = "vi") -> DataFile:
-    """The file's columns for a definition. ``weight`` adds the weight column ``quyen_so``."""
+              weight: bool = False, language: str = "vi", status: bool = False) -> DataFile:
+    """The file's columns for a definition. ``weight`` adds the weight column ``quyen_so``;
+    ``status`` the response's status ``STATUS`` after the mode (files that include partial
+    responses)."""
     layout = layout_for(definition)
     names = _Names((CASE_ID, WEIGHT))
     questions: list[Variable] = []
@@ -157,6 +169,13 @@ def data_file(definition: Mapping[str, Any], *, include_text: bool = False,
                     questions.append(_variable(column, page, item, names, language))
     out = [Variable(CASE_ID, "Số thứ tự phiếu" if language == "vi" else "Case number", "number"),
            _mode_variable(layout, names, language), *questions]  # questions named first
+    if status:  # after the mode: named last, so that it never renames a question
+        vi = language == "vi"
+        out.insert(2, Variable(names.take(STATUS), "Tình trạng phiếu" if vi else "Response status",
+                               "code", source=STATUS_SOURCE,
+                               value_labels={1: "Hoàn thành" if vi else "Complete",
+                                             2: "Chưa hoàn thành" if vi else "Partial"},
+                               item_type="status", column="status"))
     if weight:
         out.append(Variable(WEIGHT, "Quyền số" if language == "vi" else "Weight", "number"))
     return DataFile(tuple(out), layout, title=label_text(definition.get("title"), language),

@@ -41,6 +41,17 @@ def count_responses(connectable: Engine | Connection, flt: Filter) -> int:
     return int(connectable.scalar(statement) or 0)
 
 
+_SHIFT = 100  # mode codes are small: a partial response's mode code + 100
+
+
+def _split(shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mode codes, status codes) of the number a file with the status fetched per response:
+    mode 0 means none (synthetic data), status 1 complete, 2 partial."""
+    status = np.where(shared >= _SHIFT, 2.0, 1.0)
+    modes = shared - (status - 1) * _SHIFT
+    return np.where(modes == 0, np.nan, modes), status
+
+
 def _frame(datafile: DataFile, start: int, wide: Wide, weights: Any) -> pd.DataFrame:
     value_at = {name: i for i, name in enumerate(c.name for c in datafile.layout.columns)}
     text_at = {c.name: j for j, c in enumerate(datafile.layout.texts)}
@@ -52,7 +63,9 @@ def _frame(datafile: DataFile, start: int, wide: Wide, weights: Any) -> pd.DataF
         elif v.name == WEIGHT:
             data[v.name] = np.full(len(rows), np.nan)
         elif v.column == mode.COLUMN:
-            data[v.name] = wide.modes
+            data[v.name] = wide.modes if datafile.status is None else _split(wide.modes)[0]
+        elif v.column == "status":
+            data[v.name] = _split(wide.modes)[1]
         elif v.is_text:
             data[v.name] = wide.texts[text_at[v.column]]
         else:
@@ -85,7 +98,12 @@ def iter_frames(connectable: Engine | Connection, datafile: DataFile, flt: Filte
     join = schema.response.outerjoin(schema.answer, a.response_id == r.id)
     columns = [r.id.label("response_id"), a.variable, a.code, a.number]
     columns.append(a.text if datafile.has_text else sa.null().label("text"))
-    columns.append(mode.sql_code(r.mode).label("mode"))
+    if datafile.status is None:
+        columns.append(mode.sql_code(r.mode).label("mode"))
+    else:  # the pivot keeps one number per response: the mode and the status share it
+        columns.append((sa.func.coalesce(mode.sql_code(r.mode), 0)
+                        + sa.case((r.status == schema.ResponseStatus.PARTIAL, _SHIFT),
+                                  else_=0)).label("mode"))
     statement = (sa.select(*columns).select_from(join).where(*flt.clauses())
                  .order_by(r.id))
     pivot = Pivot(datafile.layout)

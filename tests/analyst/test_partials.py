@@ -69,3 +69,32 @@ def test_the_analyst_page_offers_the_choice_and_states_it(partial_app):
     assert "Không lọc: mọi phiếu hoàn thành của đợt." in page
     page = client.get(base + "&partials=1").get_data(as_text=True)
     assert "gồm cả phiếu chưa hoàn thành" in page and 'id="partials" checked' in page
+
+
+def test_data_files_with_partials_say_which_is_which(partial_app, tmp_path):
+    import pandas as pd
+    import pyreadstat
+
+    from analysis.exports import export_rows
+    with partial_app.app_context():
+        campaign = db.session.get(Campaign, partial_app.campaign_id)
+        definition = campaign.version.definition
+        engine = db.session.get_bind()
+        plain = tabulation.table_request(definition, MultiDict({"item": "q1"}))
+        both = tabulation.table_request(definition, MultiDict({"item": "q1", "partials": "1"}))
+        export_rows(engine, definition, plain.selection(campaign), "csv", tmp_path / "c.csv")
+        export_rows(engine, definition, both.selection(campaign), "csv", tmp_path / "b.csv")
+        export_rows(engine, definition, both.selection(campaign), "sav", tmp_path / "b.sav")
+        export_rows(engine, definition, both.selection(campaign), "codebook-html",
+                    tmp_path / "b.html")
+    completes = pd.read_csv(tmp_path / "c.csv")
+    assert "STATUS" not in completes.columns  # completes only: as before
+    everything = pd.read_csv(tmp_path / "b.csv")
+    assert list(everything.columns[:3]) == ["stt", "MODE", "STATUS"]
+    assert everything["STATUS"].value_counts().to_dict() == {1: len(completes), 2: 3}
+    assert everything["MODE"].tolist() == completes["MODE"].tolist()[:1] * len(everything)
+    frame, meta = pyreadstat.read_sav(tmp_path / "b.sav")
+    assert meta.variable_value_labels["STATUS"] == {1.0: "Hoàn thành", 2.0: "Chưa hoàn thành"}
+    assert (frame["STATUS"] == 2).sum() == 3
+    book = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert "Tình trạng phiếu" in book and "Chưa hoàn thành" in book
