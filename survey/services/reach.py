@@ -37,6 +37,9 @@ def count_reach_steps(session: Session, campaign_id: int, pages: list[int]) -> N
     respondent of the day."""
     if not pages:
         return
+    if len(pages) == 1:  # a page POST: the prebuilt single-row UPDATE, no expanding IN to render
+        count_reach(session, campaign_id, pages[0])
+        return
     counted = set(session.scalars(_REACH_UPDATE_MANY, {
         "b_campaign": campaign_id, "b_pages": pages, "b_day": today()}))
     for page in pages:
