@@ -10,7 +10,7 @@ response table all at once, in a random order, with fresh random ids, all stampe
 day, after which the pool's traces are erased.
 
 When a release happens (:func:`release_due`, run lazily by submissions and staff pages, and by
-``flask responses release`` from a daily timer):
+``flask respond release`` from a daily timer):
 
 * A day's submissions wait until the day is over (UTC): a release never splits a day, so within
   the day stamp that every response shows anyway, nothing stored says who came first.
@@ -111,7 +111,7 @@ def release_due(session: Session, everything: bool = False) -> list[Release]:
     then erase the pool's traces. Commits; returns the batches released (none: nothing changed).
 
     ``everything``: release all that waits, whatever the day and the count: for a campaign whose
-    fieldwork is over (``flask responses release --all``), and for tests.
+    fieldwork is over (``flask respond release --all``), and for tests.
 
     Two releases never run at once: PostgreSQL locks the pool table for the transaction;
     SQLite's single writer makes a concurrent release fail to write, and it then does nothing.
