@@ -46,6 +46,10 @@ _TESTS_ON_PUBLISHED = Message(
     en="Tests use the published columns only; columns suppressed for a base under the "
        "threshold are left out.",
     code="tests-published")
+_NO_TEST_POSSIBLE = Message(
+    vi="Không in kiểm định: cần ít nhất hai hàng và hai cột có người trả lời.",
+    en="No tests printed: they need at least two rows and two columns with respondents.",
+    code="no-test-possible")
 
 
 def _published_tests(tested: np.ndarray, mask: np.ndarray, full: Any
@@ -56,6 +60,8 @@ def _published_tests(tested: np.ndarray, mask: np.ndarray, full: Any
     printed, since a statistic over hidden cells could give them away."""
     body = mask[:-1, :-1]
     if not body.any():
+        if full.pearson.df is not None and full.pearson.df < 1:  # "chi-square(0) = nan" helps nobody
+            return (), None, _NO_TEST_POSSIBLE
         return (full.pearson, full.likelihood_ratio, full.cramers_v), full, None
     published = ~mask[-1, :-1]
     if body[:, published].any():

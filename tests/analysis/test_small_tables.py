@@ -75,3 +75,13 @@ def test_frequency_chart_marks_suppressed_bars():
     bar = figure_for(frequencies(source, "q", k=5)).data[0]
     assert bar.x[0] is not None and bar.x[1] is None  # 2 < 5: hidden, and its complement
     assert "x" in bar.text
+
+
+def test_no_test_when_only_one_column_has_respondents():
+    """A fresh-clone walk saw "Pearson chi-square(0) = nan" and "Cramér's V = nan" beside a
+    table whose banner had one non-empty group: nothing to test, so nothing printed, and why."""
+    source = source_from_counts(["a", "b"], ["c1", "c2"], np.array([[10, 0], [20, 0]]))
+    table = crosstab(source, "q", "b", k=5)
+    assert not table.table["suppressed"].any()
+    assert table.tests == ()
+    assert any(n.code == "no-test-possible" for n in table.notes)
