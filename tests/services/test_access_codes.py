@@ -298,3 +298,22 @@ def test_batch_usage_hides_small_used_and_unused_counts(any_app):
         assert batch_usage(db.session, other, 5) == (None, 5)
         assert batch_usage(db.session, other, 2) == (3, 5)
         assert batch_usage(db.session, other, 3) == (None, 5)  # 2 unused < 3
+
+
+def test_a_code_already_stored_at_position_500_alone_is_found(app, monkeypatch):
+    """The only collision at index 500 (the first hash of the second chunk): found in the first
+    round, or the batch would insert a hash that is already there. (With another collision
+    earlier, a second round would shift it into the first chunk and hide a skipped index.)"""
+    with app.app_context():
+        campaign = code_campaign()
+        first = iter(range(5))
+        monkeypatch.setattr(access_codes, "new_code", lambda: _encode(next(first)))
+        generate_batch(db.session, campaign, 5)
+        db.session.commit()
+        plan = iter([*range(100, 600), 3, *range(600, 699), 1000])
+        monkeypatch.setattr(access_codes, "new_code", lambda: _encode(next(plan)))
+        _batch, codes = generate_batch(db.session, campaign, 600)
+        db.session.commit()
+        assert set(codes) == {format_code(_encode(i)) for i in [*range(100, 699), 1000]}
+        assert next(plan, None) is None  # exactly 601 generated
+        assert db.session.scalar(select(func.count()).select_from(AccessCode)) == 605
