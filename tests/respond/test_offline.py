@@ -295,9 +295,12 @@ def test_sent_offline_then_tab_closed(phone, app):
     phone.click("Bắt đầu trả lời")  # the pending send goes by itself
     thanked(page)
     posts = [path for method, path in wire.seen if method == "POST"]
-    # The introduction asks once about the kept token (not stored; no draft: nothing else can
-    # happen), the start makes a draft, the restored page sends with the kept token.
-    assert posts == ["/s/thu/all", "/s/thu/start", "/s/thu/all"]
+    # The introduction asks about the kept token (not stored; no draft: nothing else can
+    # happen), the start makes one draft, the restored page sends with the kept token. On a
+    # loaded machine the tap on "Bắt đầu trả lời" can overtake the first question, which is
+    # then asked a second time: harmless, the token is the same and nothing is stored twice.
+    assert posts[-2:] == ["/s/thu/start", "/s/thu/all"] and posts.count("/s/thu/start") == 1
+    assert set(posts[:-2]) == {"/s/thu/all"} and 1 <= len(posts[:-2]) <= 2
     assert_one_response(app, ranks)
 
 
